@@ -1,0 +1,1 @@
+"""The conversation: turn engine, planner, prompts, session state."""

@@ -1,0 +1,1 @@
+"""imagechat channels: a channel converts between its wire format and agent Turn/Reply."""

@@ -1,0 +1,1 @@
+"""Capabilities the agent calls. Importing this package loads no weights."""
