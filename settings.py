@@ -45,6 +45,7 @@ class Settings:
     telegram_token: str = ""
     telegram_allowed_users: str = ""
     telegram_admin_id: str = ""
+    model_cache: str = ""  # empty: <home>/models (tests share one cache across homes)
     max_queue: int = 100  # jobs waiting for the accelerator before new ones are refused
     index_exact_limit: int = 50_000  # above this many images retrieval uses an approximate index
 
@@ -59,7 +60,7 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return Path(self.model_cache).expanduser() if self.model_cache else self.home / "models"
 
     @property
     def index_dir(self) -> Path:

@@ -1,0 +1,28 @@
+"""Shared fixtures: every test gets its own data dir; tiny models are built once per run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from settings import Settings
+
+# Tests never touch the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny-model cache for the whole run, so each tiny model is built once."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, model_cache: Path) -> Settings:
+    """Settings for a fresh data dir, the tiny profile, the CPU and the shared model cache."""
+    return Settings.load(
+        env={}, home=tmp_path / "home", profile="tiny", device="cpu", model_cache=str(model_cache)
+    )
