@@ -41,8 +41,13 @@ def get_user(s: Session, external_id: str) -> User | None:
     return s.execute(select(User).where(User.external_id == external_id)).scalar_one_or_none()
 
 
-def count_users(s: Session) -> int:
-    return s.execute(select(func.count(User.id))).scalar_one()
+def usage_counts(s: Session) -> dict[str, int]:
+    """How much the service holds: users, conversations, messages and images."""
+    return {
+        name: s.execute(select(func.count(table.id))).scalar_one()
+        for name, table in (("users", User), ("conversations", Conversation),
+                            ("messages", Message), ("images", Image))
+    }
 
 
 # ---------------------------------------------------------------------- conversations
@@ -56,12 +61,18 @@ def new_conversation(s: Session, user: User, title: str | None = None) -> Conver
 
 
 def latest_conversation(s: Session, user: User) -> Conversation | None:
+    """The conversation the user touched last (a new or reopened one comes first)."""
     return s.execute(
         select(Conversation)
         .where(Conversation.user_id == user.id)
-        .order_by(Conversation.id.desc())
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def touch_conversation(s: Session, conv: Conversation) -> None:
+    """Make ``conv`` the user's current conversation again."""
+    conv.updated_at = utcnow()
 
 
 def current_conversation(s: Session, user: User) -> Conversation:
