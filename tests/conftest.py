@@ -6,12 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from settings import Settings
 
 # Tests never touch the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# Tiny models are 3-10x slower with torch's default threads on a busy 2-core machine.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

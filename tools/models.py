@@ -243,7 +243,453 @@ def replace_profile(profile: Profile, **changes: Any) -> Profile:
 # =====================================================================================
 
 # --- diffusion: text-to-image, img2img, instruct, IP-Adapter (issue 3) ----------------
+#
+# Pipelines are cached under (kind, model id, device, dtype). img2img is built with
+# ``from_pipe`` from the text-to-image pipeline, so both share one UNet/VAE/text encoder
+# (and one scheduler object: its timesteps are per-call state, which is why every use of a
+# pipeline holds ``diffusion_lock``). InstructPix2Pix has its own 8-channel UNet. The tiny
+# builds carry no safety checker; real profiles keep the library default (SD 1.5 and
+# InstructPix2Pix ship one, which blacks out flagged images; sd-turbo/sdxl-turbo have none).
+
+_diffusion_locks: dict[str, threading.RLock] = {}
+
+
+def diffusion_lock(settings: Settings) -> threading.RLock:
+    """The lock every caller holds while it runs a diffusion pipeline of this device.
+
+    Load pipelines (``load_*``) before taking it, never while holding it.
+    """
+    key = str(pick_device(settings))
+    with _cache_lock:
+        return _diffusion_locks.setdefault(key, threading.RLock())
+
+
+def _model_load_error(model_id: str, err: BaseException) -> Exception:
+    """An error naming the model and saying why it could not load, for the user."""
+    import os
+
+    from errors import NotAvailable
+
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    lowered = str(err).lower()
+    name = type(err).__name__
+    if "OutOfMemory" in name or isinstance(err, MemoryError) or "out of memory" in lowered:
+        why = "it does not fit in memory (try a smaller profile, or the CPU)"
+    elif name == "RepositoryNotFoundError":
+        why = "there is no such model on the Hugging Face hub (or it is private)"
+    elif "neither a valid local path nor a valid repo id" in lowered:
+        why = "it is neither a local model folder nor a valid Hugging Face model id"
+    elif name in ("LocalEntryNotFoundError", "OfflineModeIsEnabled") or any(
+        hint in lowered
+        for hint in ("offline", "cached", "snapshot", "connect", "resolve", "unreachable")
+    ):
+        offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes")
+        why = "not in the local cache and the hub is unreachable" + (
+            " (HF_HUB_OFFLINE is set)" if offline else ""
+        )
+    else:
+        why = text
+    return NotAvailable(f"model {model_id!r} could not be loaded: {why}")
+
+
+def _is_load_failure(err: BaseException) -> bool:
+    """Errors of loading a model (missing, unreachable, too big) rather than bugs of ours."""
+    if isinstance(err, OSError | ValueError | MemoryError):
+        return True
+    if "OutOfMemoryError" in type(err).__name__:
+        return True
+    network = {"huggingface_hub", "httpx", "httpx2", "requests", "urllib3"}
+    return type(err).__module__.split(".")[0] in network
+
+
+def _from_pretrained(cls: Any, model_id: str, folder: Path | None, dtype: torch.dtype) -> Any:
+    """``cls.from_pretrained`` of a tiny folder or a hub id, errors turned into user messages.
+
+    On fp16 a hub model is first tried with its ``fp16`` weight variant (half the download),
+    then without.
+    """
+    import torch
+
+    if folder is not None:
+        attempts: list[dict[str, Any]] = [{}]
+        source: str = str(folder)
+    else:
+        attempts = [{"variant": "fp16"}, {}] if dtype == torch.float16 else [{}]
+        source = model_id
+    # diffusers renamed ``torch_dtype`` to ``dtype`` (the old name now warns)
+    try:
+        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
+
+        dtype_kw = "dtype"
+    except ImportError:
+        dtype_kw = "torch_dtype"
+    last: BaseException | None = None
+    for extra in attempts:
+        try:
+            return cls.from_pretrained(source, **{dtype_kw: dtype}, **extra)
+        except Exception as e:
+            if not _is_load_failure(e):
+                raise
+            last = e
+    assert last is not None
+    raise _model_load_error(model_id, last) from last
+
+
+def _ready(pipe: Any, device: torch.device) -> Any:
+    if device.type != "cpu":
+        pipe = pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def _pipeline_classes(profile: Profile) -> tuple[Any, Any]:
+    """(text-to-image class, img2img class) for ``profile.pipeline``."""
+    import diffusers
+
+    if profile.pipeline == "sdxl":
+        return diffusers.StableDiffusionXLPipeline, diffusers.StableDiffusionXLImg2ImgPipeline
+    if profile.pipeline == "sd":
+        return diffusers.StableDiffusionPipeline, diffusers.StableDiffusionImg2ImgPipeline
+    raise ConfigError(
+        f"profile {profile.name!r}: unknown pipeline {profile.pipeline!r} (use 'sd' or 'sdxl')"
+    )
+
+
+def _device_dtype(settings: Settings) -> tuple[torch.device, torch.dtype]:
+    device = pick_device(settings)
+    return device, pick_dtype(device, settings)
+
+
+def load_txt2img(settings: Settings) -> Any:
+    """The profile's text-to-image pipeline (StableDiffusion[XL]Pipeline), loaded once."""
+    profile = profile_for(settings)
+    device, dtype = _device_dtype(settings)
+
+    def factory() -> Any:
+        from tools.tiny import diffusion as tiny
+
+        cls, _ = _pipeline_classes(profile)
+        folder = tiny_dir(settings, "diffusion", tiny.build) if profile.txt2img == TINY else None
+        return _ready(_from_pretrained(cls, profile.txt2img, folder, dtype), device)
+
+    key = ("txt2img", profile.txt2img, profile.pipeline, str(device), str(dtype))
+    return shared(key, factory)
+
+
+def load_img2img(settings: Settings) -> Any:
+    """img2img over the text-to-image pipeline's own modules (``from_pipe``: no second UNet)."""
+    profile = profile_for(settings)
+    device, dtype = _device_dtype(settings)
+    txt2img = load_txt2img(settings)
+
+    def factory() -> Any:
+        _, cls = _pipeline_classes(profile)
+        return _ready(cls.from_pipe(txt2img), device)
+
+    key = ("img2img", profile.txt2img, profile.pipeline, str(device), str(dtype))
+    return shared(key, factory)
+
+
+def load_instruct(settings: Settings) -> Any:
+    """The profile's InstructPix2Pix pipeline (its own UNet with 8 input channels)."""
+    from errors import NotAvailable
+
+    profile = profile_for(settings)
+    if not profile.instruct:
+        raise NotAvailable(f"instruction editing is not available in the {profile.name} profile")
+    device, dtype = _device_dtype(settings)
+
+    def factory() -> Any:
+        from diffusers import StableDiffusionInstructPix2PixPipeline
+
+        from tools.tiny import diffusion as tiny
+
+        folder = (
+            tiny_dir(settings, "diffusion-instruct", tiny.build_instruct)
+            if profile.instruct == TINY
+            else None
+        )
+        pipe = _from_pretrained(
+            StableDiffusionInstructPix2PixPipeline, profile.instruct, folder, dtype
+        )
+        return _ready(pipe, device)
+
+    key = ("instruct", profile.instruct, str(device), str(dtype))
+    return shared(key, factory)
+
+
+class IPAdapter:
+    """IP-Adapter weights attached to the shared text-to-image UNet, on only while in use.
+
+    ``load_ip_adapter`` rewires the UNet's cross-attention for image prompts, which would
+    make every plain text-to-image call demand an image. So the adapter's processors and
+    projection are kept aside and swapped in only inside ``with adapter.active(scale):``
+    (hold ``diffusion_lock`` around it); leaving the block restores the plain UNet.
+    """
+
+    def __init__(self, txt2img: Any, img2img: Any, repo: str, plain_procs: dict[str, Any]):
+        self.txt2img = txt2img
+        self.img2img = img2img
+        self.repo = repo
+        unet = txt2img.unet
+        self._ip_procs = dict(unet.attn_processors)
+        self._ip_proj = unet.encoder_hid_proj
+        self._plain_procs = dict(plain_procs)
+        self._deactivate()
+
+    def _set(self, procs: dict[str, Any], proj: Any, hid_type: str | None) -> None:
+        unet = self.txt2img.unet
+        unet.set_attn_processor(dict(procs))  # set_attn_processor pops from the dict it gets
+        unet.encoder_hid_proj = proj
+        unet.config.encoder_hid_dim_type = hid_type
+
+    def _deactivate(self) -> None:
+        self._set(self._plain_procs, None, None)
+
+    def active(self, scale: float) -> IPAdapter:
+        """Switch the adapter on at ``scale`` (0..1); use as ``with adapter.active(s):``."""
+        self._set(self._ip_procs, self._ip_proj, "ip_image_proj")
+        self.txt2img.set_ip_adapter_scale(scale)
+        return self
+
+    def __enter__(self) -> IPAdapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._deactivate()
+
+
+def load_ip_adapter(settings: Settings) -> IPAdapter:
+    """The profile's IP-Adapter on the shared UNet (off until ``IPAdapter.active``)."""
+    from errors import NotAvailable
+
+    profile = profile_for(settings)
+    if profile.ip_adapter is None:
+        raise NotAvailable(
+            f"reference style is not available in the {profile.name} profile; "
+            "use the sd15 or sdxl-turbo profile"
+        )
+    repo, subfolder, weight_name = profile.ip_adapter
+    device, dtype = _device_dtype(settings)
+    txt2img = load_txt2img(settings)
+
+    def factory() -> IPAdapter:
+        from tools.tiny import diffusion as tiny
+
+        source = repo
+        if repo == TINY:
+            source = str(tiny_dir(settings, "ip-adapter", tiny.build_ip_adapter))
+        with diffusion_lock(settings):
+            plain = dict(txt2img.unet.attn_processors)
+            try:
+                txt2img.load_ip_adapter(source, subfolder=subfolder, weight_name=weight_name)
+            except Exception as e:
+                if not _is_load_failure(e):
+                    raise
+                raise _model_load_error(f"{repo}/{subfolder}/{weight_name}", e) from e
+            _, cls = _pipeline_classes(profile)
+            return IPAdapter(txt2img, _ready(cls.from_pipe(txt2img), device), repo, plain)
+
+    key = ("ip_adapter", profile.txt2img, profile.ip_adapter, str(device), str(dtype))
+    return shared(key, factory)
+
 
 # --- prompt language models: rewrite LM, BeautifulPrompt, translation (issue 4) -------
 
+TINY_TEXT_KIND = "text-lm"  # tiny_dir kind of the tiny BLOOM (tools/tiny/text.py)
+
+
+def hub_offline() -> bool:
+    """True when the environment forbids the Hugging Face hub (HF_HUB_OFFLINE and friends)."""
+    import os
+
+    return any(os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
+               for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def load_causal_lm(settings: Settings, model_id: str) -> tuple[Any, Any]:
+    """``(tokenizer, model)`` of a causal LM (BeautifulPrompt, the rewrite LM), loaded once.
+
+    ``model_id`` ``"tiny"`` is the tiny random BLOOM built locally. With the hub offline only
+    the local cache is consulted. Raises :class:`errors.NotAvailable` when the weights cannot
+    be had, so callers can fall back to their rule-based path.
+    """
+    device = pick_device(settings)
+    dtype = pick_dtype(device, settings)
+    where = str(settings.models_dir) if model_id == TINY else ""
+
+    def factory() -> tuple[Any, Any]:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from errors import NotAvailable
+
+        kwargs: dict[str, Any] = {}
+        if model_id == TINY:
+            from tools.tiny import text as tiny_text
+
+            source: str | Path = tiny_dir(settings, TINY_TEXT_KIND, tiny_text.build)
+        else:
+            source = model_id
+            if hub_offline():
+                kwargs["local_files_only"] = True
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
+        except (OSError, ValueError) as e:
+            raise NotAvailable(
+                f"the language model {model_id!r} is not available here "
+                f"({type(e).__name__}: {str(e)[:200]})") from e
+        model.to(device).eval()
+        return tokenizer, model
+
+    return shared(("causal_lm", model_id, where, str(device), str(dtype)), factory)
+
+
+def load_translator(settings: Settings) -> tuple[Any, Any] | None:
+    """``(tokenizer, model)`` of the profile's zh->en translation model, or ``None``.
+
+    ``None`` when the profile names none or the weights cannot be had; the offline lexicon
+    translator takes over then. The local cache is tried first; the hub only when it is
+    allowed. A miss is remembered for the process so a chat does not retry every turn.
+    """
+    model_id = profile_for(settings).translator
+    if not model_id:
+        return None
+    device = pick_device(settings)
+
+    def factory() -> tuple[Any, Any] | None:
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        attempts = [True] if hub_offline() else [True, False]
+        for local_only in attempts:
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(model_id, local_files_only=local_only)
+                model = AutoModelForSeq2SeqLM.from_pretrained(model_id,
+                                                              local_files_only=local_only)
+            except (OSError, ValueError, ImportError):
+                continue
+            model.to(device).eval()
+            return tokenizer, model
+        return None
+
+    return shared(("translator", model_id, str(device)), factory)
+
 # --- retrieval: Chinese-CLIP (issue 5) --------------------------------------------------
+
+CLIP_MODELS = ("RN50", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14")  # cn_clip names
+
+
+@dataclass(frozen=True)
+class LoadedClip:
+    """A Chinese-CLIP model ready for inference, plus what an index must record about it.
+
+    ``name`` identifies the weights (``cn_clip/ViT-B-16``; the tiny one carries a hash of
+    its weights), so vectors from another model are never mixed into an index.
+    """
+
+    model: Any  # cn_clip.clip.model.CLIP, eval mode, on ``device``
+    preprocess: Callable[[Any], Any]  # PIL image -> CHW tensor (cn_clip.image_transform)
+    tokenize: Callable[..., Any]  # list[str] -> LongTensor (cn_clip.clip.tokenize)
+    dim: int
+    name: str
+    device: Any  # torch.device
+    dtype: Any  # torch.dtype
+
+
+def clip_identity(settings: Settings) -> tuple[str, int]:
+    """(name, dimension) of the profile's Chinese-CLIP, known without loading it.
+
+    An index records these, so ``bot.py index`` on an unchanged folder can check them
+    without importing torch or reading the weights.
+    """
+    import importlib.util
+    import json
+
+    clip = profile_for(settings).clip
+    if clip == TINY:
+        from tools.tiny import clip as tiny_clip
+
+        return _tiny_clip_identity(tiny_dir(settings, "cn_clip", tiny_clip.build))
+    if clip in CLIP_MODELS:
+        spec = importlib.util.find_spec("cn_clip")
+        if spec is None or spec.origin is None:
+            raise ConfigError("the cn_clip package is not installed (pip install cn_clip)")
+        config = Path(spec.origin).parent / "clip" / "model_configs" / f"{clip}.json"
+        return f"cn_clip/{clip}", int(json.loads(config.read_text(encoding="utf-8"))["embed_dim"])
+    raise ConfigError(
+        f"unknown Chinese-CLIP model {clip!r}; use one of {', '.join(CLIP_MODELS)} or tiny"
+    )
+
+
+def _tiny_clip_identity(folder: Path) -> tuple[str, int]:
+    import hashlib
+    import json
+
+    from tools.tiny import clip as tiny_clip
+
+    cfg = json.loads((folder / tiny_clip.CONFIG_FILE).read_text(encoding="utf-8"))
+    digest = hashlib.sha256((folder / tiny_clip.WEIGHTS_FILE).read_bytes()).hexdigest()[:12]
+    return f"cn_clip/tiny-{digest}", int(cfg["embed_dim"])
+
+
+def load_clip(settings: Settings) -> LoadedClip:
+    """The profile's Chinese-CLIP, loaded once per (model, device, dtype, cache)."""
+    device = pick_device(settings)
+    dtype = pick_dtype(device, settings)
+    clip = profile_for(settings).clip
+    key = ("clip", clip, str(device), str(dtype), str(settings.models_dir))
+    return shared(key, lambda: _load_clip(clip, settings, device, dtype))
+
+
+def _load_clip(clip: str, settings: Settings, device: torch.device,
+               dtype: torch.dtype) -> LoadedClip:
+    import contextlib
+    import json
+    import sys
+
+    import torch
+    from cn_clip.clip import image_transform, tokenize
+
+    if clip == TINY:
+        from cn_clip.clip.model import CLIP
+
+        from tools.tiny import clip as tiny_clip
+
+        folder = tiny_dir(settings, "cn_clip", tiny_clip.build)
+        cfg = json.loads((folder / tiny_clip.CONFIG_FILE).read_text(encoding="utf-8"))
+        model = CLIP(**cfg)
+        model.load_state_dict(torch.load(folder / tiny_clip.WEIGHTS_FILE, map_location="cpu",
+                                         weights_only=True))
+        resolution = int(cfg["image_resolution"])
+        name = _tiny_clip_identity(folder)[0]
+    elif clip in CLIP_MODELS:
+        from cn_clip.clip import load_from_name
+
+        root = settings.models_dir / "cn_clip"
+        try:
+            # cn_clip prints its config to stdout; keep stdout clean for --json output
+            with contextlib.redirect_stdout(sys.stderr):
+                model, _ = load_from_name(clip, device="cpu", download_root=str(root))
+        except Exception as e:  # download or checkpoint failures, reported to the user
+            from errors import NotAvailable
+
+            raise NotAvailable(
+                f"cannot load Chinese-CLIP {clip} (weights under {root}): {e}"
+            ) from e
+        resolution = int(model.visual.input_resolution)
+        name = f"cn_clip/{clip}"
+    else:
+        raise ConfigError(
+            f"unknown Chinese-CLIP model {clip!r}; use one of {', '.join(CLIP_MODELS)} or tiny"
+        )
+    # create_model returns fp16 weights; move once to the chosen device and dtype
+    model = model.to(device=device, dtype=dtype).eval()
+    return LoadedClip(
+        model=model,
+        preprocess=image_transform(resolution),
+        tokenize=tokenize,
+        dim=int(model.text_projection.shape[1]),
+        name=name,
+        device=device,
+        dtype=dtype,
+    )
