@@ -192,8 +192,21 @@ def shared(key: tuple[Any, ...], factory: Callable[[], T]) -> T:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         if key not in _cache:
+            _quiet_libraries()
             _cache[key] = factory()
         return _cache[key]
+
+
+def _quiet_libraries() -> None:
+    """No download/loading progress bars from the libraries: they would break the chat's
+    lines and the JSON output. Our own progress reporting says what is happening."""
+    import diffusers
+    import transformers
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+    diffusers.utils.logging.disable_progress_bar()
 
 
 def loaded_keys() -> list[tuple[Any, ...]]:
