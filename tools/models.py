@@ -207,6 +207,10 @@ def _quiet_libraries() -> None:
     disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
     diffusers.utils.logging.disable_progress_bar()
+    # e.g. "truncated because CLIP can only handle 77 tokens": expected for long enriched
+    # prompts (the entity descriptions come last), not something to print in a chat
+    transformers.utils.logging.set_verbosity_error()
+    diffusers.utils.logging.set_verbosity_error()
 
 
 def loaded_keys() -> list[tuple[Any, ...]]:

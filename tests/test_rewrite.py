@@ -1,0 +1,259 @@
+"""The DiffChat-style rewrite: rules on a case file, the LM and LLM backends, fallbacks."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessage
+
+from errors import InvalidInput
+from tools import models
+from tools.rewrite import (
+    KINDS,
+    REWRITE_TEMPLATE,
+    apply_rules,
+    decode_new_tokens,
+    parse_instruction,
+    parse_instructions,
+    rewrite,
+)
+
+CASES = Path(__file__).parent / "data" / "rewrite_cases.tsv"
+
+
+def _load_cases() -> list[tuple[str, str, list[str], list[str]]]:
+    rows = []
+    for line in CASES.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = (line.split("\t") + ["", ""])[:4]
+        must = [x.strip() for x in cols[2].split(",") if x.strip()]
+        must_not = [x.strip() for x in cols[3].split(",") if x.strip()]
+        rows.append((cols[0], cols[1], must, must_not))
+    return rows
+
+
+def _contains(text: str, item: str, whole_word: bool) -> bool:
+    """Chinese: substring. English: from a word start ("rain" finds "rainy"); a must-not
+    item must match whole words ("red" does not find "redwood")."""
+    if re.search(r"[\u4e00-\u9fff]", item):
+        return item in text
+    end = r"(?![\w-])" if whole_word else ""
+    return re.search(r"(?<![\w-])" + re.escape(item.lower()) + end, text.lower()) is not None
+
+
+def test_rules_backend_passes_the_case_file() -> None:
+    cases = _load_cases()
+    assert len(cases) >= 60
+    assert sum(bool(re.search(r"[\u4e00-\u9fff]", p + i)) for p, i, _, _ in cases) >= 20
+    failures = []
+    for prompt, instruction, must, must_not in cases:
+        out = apply_rules(prompt, instruction).prompt
+        missing = [m for m in must if not _contains(out, m, whole_word=False)]
+        present = [m for m in must_not if _contains(out, m, whole_word=True)]
+        if missing or present:
+            failures.append(f"{prompt!r} + {instruction!r} -> {out!r} "
+                            f"(missing {missing}, still has {present})")
+    rate = 1 - len(failures) / len(cases)
+    print(f"\nrules rewrite pass rate: {rate:.1%} ({len(cases) - len(failures)}/{len(cases)})")
+    for f in failures:
+        print("  FAIL", f)
+    assert rate >= 0.9
+
+
+def test_product_case_red_car_made_blue(settings) -> None:
+    result = rewrite("a red car", "make it blue", settings=settings)
+    assert result.backend == "rules" and not result.fell_back
+    assert "blue" in result.prompt and "car" in result.prompt
+    assert "red" not in result.prompt
+    assert result.integrity == 1.0 and result.missing == []
+
+
+def test_chinese_prompt_english_instruction_and_back(settings) -> None:
+    zh = rewrite("一辆红色的汽车", "make it blue", settings=settings).prompt
+    assert "蓝色" in zh and "汽车" in zh and "红色" not in zh
+    en = rewrite("a cat on a sofa", "把猫换成狗", settings=settings).prompt
+    assert "dog" in en and "sofa" in en and "cat" not in en
+
+
+def test_never_drops_subject_words_it_was_not_told_to_drop(settings) -> None:
+    prompt = "a fluffy white cat sleeping on a velvet sofa next to a window"
+    for instruction in ["make it night", "add a red hat", "in watercolor", "close-up",
+                        "make it rainy", "make it winter", "remove the window",
+                        "加一只狗", "画成油画风格", "变成夜晚"]:
+        out = rewrite(prompt, instruction, settings=settings).prompt.lower()
+        for word in ("fluffy", "cat", "sleeping", "sofa"):
+            assert word in out, (instruction, out)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("add a red hat", "add"), ("加一顶红帽子", "add"),
+    ("remove the glasses", "remove"), ("去掉眼镜", "remove"),
+    ("make it a dog", "replace"), ("replace the cat with a dog", "replace"),
+    ("把猫换成狗", "replace"),
+    ("make it blue", "color"), ("把车改成蓝色", "color"),
+    ("in watercolor", "style"), ("make it watercolor", "style"), ("画成水彩风格", "style"),
+    ("make it night", "time"), ("变成夜晚", "time"),
+    ("make it rainy", "weather"), ("下雪", "weather"),
+    ("make it autumn", "season"), ("变成冬天", "season"),
+    ("put it on a beach", "background"), ("背景换成海边", "background"),
+    ("three cats", "count"), ("变成两只", "count"),
+    ("close-up", "camera"), ("从上往下看", "camera"), ("wide shot", "camera"),
+])
+def test_parse_instruction_kinds(text: str, kind: str) -> None:
+    edit = parse_instruction(text)
+    assert edit is not None and edit.kind == kind
+    assert edit.kind in KINDS
+
+
+@pytest.mark.parametrize("text", [
+    "a cat on a sofa", "一只猫在沙发上", "two cats on a bed", "draw a castle", "hello",
+    "thanks!", "a watercolor painting of a fox", "show me my pictures", "画一只猫", "undo",
+    "", "   ", "\x00\x01",
+])
+def test_parse_instruction_says_none_for_new_prompts_and_chat(text: str) -> None:
+    assert parse_instruction(text) is None
+
+
+def test_compound_and_contradictory_instructions(settings) -> None:
+    edits = parse_instructions("make the bowl blue and add a banana")
+    assert [e.kind for e in edits] == ["color", "add"]
+    assert [e.kind for e in parse_instructions("make it black and white")] == ["style"]
+    result = rewrite("a cat on a sofa", "add a hat and remove the hat", settings=settings)
+    assert "hat" not in result.prompt and "cat on a sofa" in result.prompt
+    assert "both" in result.note
+
+
+def test_bad_input_gets_a_clear_message_or_a_sensible_prompt(settings) -> None:
+    for prompt, instruction in [("", "make it blue"), ("   \n\t", "make it blue"),
+                                ("a red car", ""), ("a red car", " \x00 \u200b ")]:
+        with pytest.raises(InvalidInput, match="empty"):
+            rewrite(prompt, instruction, settings=settings)
+    start = time.perf_counter()
+    huge = rewrite("a red car", "make it blue " + "please " * 3000, settings=settings)
+    assert time.perf_counter() - start < 5
+    assert "car" in huge.prompt and len(huge.prompt) < 200
+    noise = rewrite("a red car", "x" * 20_000, settings=settings)
+    assert noise.prompt == "a red car" and "unchanged" in noise.note
+    ctrl = rewrite("a red\x07 car\u202e", "make it\x00 blue\x1b[31m", settings=settings)
+    assert ctrl.prompt == "a blue car"
+    mixed = rewrite("a cat 在沙发上", "make it night 夜晚", settings=settings)
+    assert "cat" in mixed.prompt and "沙发" in mixed.prompt
+
+
+def test_rules_are_deterministic(settings) -> None:
+    a = rewrite("一只猫在沙发上", "背景换成海边，变成夜晚", settings=settings)
+    b = rewrite("一只猫在沙发上", "背景换成海边，变成夜晚", settings=settings)
+    assert a.prompt == b.prompt == "一只猫在海边，夜晚"
+
+
+# ---------------------------------------------------------------- the LM backend (tiny)
+
+
+def test_template_is_instructpe_style() -> None:
+    text = REWRITE_TEMPLATE.format(prompt="a red car", instruction="make it blue")
+    assert text.endswith("Input: a red car\nRequest: make it blue\nOutput:")
+    assert text.startswith("Instruction: Rewrite the drawing prompt")
+
+
+def test_decode_new_tokens_skips_the_prompt(settings) -> None:
+    import torch
+
+    tokenizer, _ = models.load_causal_lm(settings, models.TINY)
+    prompt_ids = tokenizer.encode("Input: a red car\nOutput:", return_tensors="pt")
+    new_ids = tokenizer.encode(" a blue car", return_tensors="pt")
+    both = torch.cat([prompt_ids, new_ids], dim=1)
+    assert decode_new_tokens(tokenizer, both, prompt_ids.shape[1]) == ["a blue car"]
+
+
+def test_lm_backend_runs_the_template_on_the_tiny_model_and_falls_back(settings, monkeypatch):
+    _, model = models.load_causal_lm(settings, models.TINY)
+    tokenizer, _ = models.load_causal_lm(settings, models.TINY)
+    seen: list[dict] = []
+    original = model.generate
+
+    def spy(input_ids, **kwargs):
+        out = original(input_ids, **kwargs)
+        seen.append({"prompt": tokenizer.decode(input_ids[0]), "kwargs": kwargs,
+                     "new": tokenizer.decode(out[0, input_ids.shape[1]:],
+                                             skip_special_tokens=True)})
+        return out
+
+    monkeypatch.setattr(model, "generate", spy)
+    result = rewrite("a red car", "make it blue", settings=settings, backend="lm", seed=3)
+    assert len(seen) == 2  # the first try and one retry with different sampling
+    assert seen[0]["prompt"] == REWRITE_TEMPLATE.format(prompt="a red car",
+                                                        instruction="make it blue")
+    assert seen[0]["kwargs"]["do_sample"] and seen[0]["kwargs"]["top_k"] == 50
+    assert seen[0]["kwargs"] != seen[1]["kwargs"]
+    # the random model's words are gibberish: the content check rejects them twice
+    assert result.fell_back and result.backend == "rules"
+    assert result.prompt == "a blue car"
+    assert "language model" in result.note and "rule-based" in result.note
+
+
+def test_lm_backend_unavailable_model_falls_back(settings, monkeypatch) -> None:
+    profile = models.replace_profile(models.PROFILES["tiny"], rewrite_backend="lm",
+                                     rewrite_lm="no-such-org/no-such-rewrite-model")
+    monkeypatch.setitem(models.PROFILES, "tiny", profile)
+    result = rewrite("a red car", "make it blue", settings=settings)
+    assert result.fell_back and result.prompt == "a blue car"
+    assert "not available" in result.note
+
+
+# ------------------------------------------------------------------ the chat LLM backend
+
+
+class _Recorder:
+    """A chat model stand-in that records what it was asked."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.calls: list[list] = []
+
+    def invoke(self, messages):
+        self.calls.append(list(messages))
+        return AIMessage(self.answers.pop(0))
+
+
+def test_llm_backend_accepts_a_faithful_rewrite(settings) -> None:
+    llm = _Recorder(['New prompt: "a shiny blue car"'])
+    result = rewrite("a red car", "make it blue", settings=settings, backend="llm", llm=llm)
+    assert result.backend == "llm" and not result.fell_back
+    assert result.prompt == "a shiny blue car"
+    human = llm.calls[0][-1].content
+    assert "a red car" in human and "make it blue" in human
+
+
+def test_llm_backend_retries_once_then_keeps_the_good_answer(settings) -> None:
+    llm = _Recorder(["a red and blue car", "a blue car"])
+    result = rewrite("a red car", "make it blue", settings=settings, backend="llm", llm=llm)
+    assert result.backend == "llm" and result.prompt == "a blue car"
+    assert "retry" in result.note
+    assert "red" in llm.calls[1][-1].content  # the retry says what went wrong
+
+
+def test_garbage_from_the_llm_falls_back_to_rules(settings) -> None:
+    llm = FakeListChatModel(responses=["Sure! Here is a lovely picture idea.", "banana"])
+    result = rewrite("a cat on a sofa", "make it night", settings=settings, backend="llm",
+                     llm=llm)
+    assert result.fell_back and result.backend == "rules"
+    assert result.prompt == "a cat on a sofa, at night"
+    assert "chat model" in result.note and "rule-based" in result.note
+
+
+def test_llm_errors_and_missing_llm_fall_back(settings) -> None:
+    class Broken:
+        def invoke(self, messages):
+            raise ConnectionError("endpoint down")
+
+    broken = rewrite("a red car", "make it blue", settings=settings, backend="llm",
+                     llm=Broken())
+    assert broken.fell_back and broken.prompt == "a blue car"
+    assert "ConnectionError" in broken.note
+    missing = rewrite("a red car", "make it blue", settings=settings, backend="llm")
+    assert missing.fell_back and "no chat model" in missing.note
