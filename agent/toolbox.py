@@ -1,0 +1,478 @@
+"""The agent's tools: LangChain tools over ``tools/`` and ``storage/`` for one turn.
+
+Each tool works on the conversation of a :class:`TurnContext`, commits every image it
+makes as soon as it exists, and returns JSON: ``{"ok": true, "message": ...}`` plus data,
+or ``{"ok": false, "error": ...}`` with a message fit for the user. Image work goes
+through the one job queue, so turns of many users wait their turn for the accelerator.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool, StructuredTool
+from PIL import Image as PILImage
+
+from agent.types import Progress
+from errors import ImagechatError, InvalidInput, NotAvailable
+from settings import Settings
+from storage import Conversation, Storage, repo
+from storage.models import Image
+from tools import beautify as beautify_tool
+from tools import edit
+from tools import generate as generate_tool
+from tools import rewrite as rewrite_tool
+from tools.jobs import JobEvent, get_queue
+from tools.prompting import prepare_prompt
+
+MAX_SEED = 2**31 - 1
+MAX_VARIATIONS = 4
+
+
+@dataclass
+class TurnContext:
+    """Everything a tool needs during one turn; tools never see other users' rows."""
+
+    settings: Settings
+    storage: Storage
+    conversation_id: int
+    on_progress: Callable[[Progress], None] | None = None
+    llm: BaseChatModel | None = None  # the agent's chat LLM, when one is configured
+    produced: list[int] = field(default_factory=list)  # image ids made this turn
+    notes: list[str] = field(default_factory=list)  # things the user should know
+    calls: list[str] = field(default_factory=list)  # tool names, in order
+    errors: list[str] = field(default_factory=list)  # what tools refused, for the user
+
+    # --- storage helpers -------------------------------------------------------------
+    def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session
+        return repo.get_conversation(s, self.conversation_id)
+
+    def image(self, s, number: int | None) -> Image:  # noqa: ANN001
+        """Image ``#number`` (the current one if None) of this conversation, or a clear error."""
+        conv = self.conversation(s)
+        if number is None:
+            if conv.current_image is None:
+                raise InvalidInput("There is no image yet. Describe what you'd like to see.")
+            return conv.current_image
+        image = repo.get_image(s, conv, int(number))
+        if image is None:
+            existing = [i.number for i in repo.list_images(s, conv)]
+            have = (f"you have #{existing[0]}–#{existing[-1]}" if len(existing) > 1 else
+                    f"you have #{existing[0]}" if existing else "there are no images yet")
+            raise InvalidInput(f"There is no image #{number} in this conversation ({have}).")
+        return image
+
+    def pixels(self, image: Image) -> PILImage.Image:
+        return self.storage.images.open(image.file)
+
+    def params(self, s, **overrides: Any) -> dict[str, Any]:  # noqa: ANN001
+        """Generation parameters: the user's settings, then explicit overrides."""
+        conv = self.conversation(s)
+        chosen = {k: conv.settings.get(k) for k in ("width", "height", "steps", "guidance")}
+        chosen.update({k: v for k, v in overrides.items() if v is not None})
+        return chosen
+
+    # --- running image work ----------------------------------------------------------
+    def run_job(self, label: str, work: Callable[..., Any]) -> Any:
+        """Run ``work(progress=..., cancel=...)`` on the accelerator queue and wait."""
+
+        def report(event: JobEvent) -> None:
+            if self.on_progress is None:
+                return
+            self.on_progress(Progress(stage=event.stage, position=event.position,
+                                      step=event.step, total=event.total, label=label))
+
+        job = get_queue(self.settings).submit(
+            lambda ctx: work(progress=ctx.progress, cancel=ctx.cancelled),
+            label=label,
+            on_progress=report,
+        )
+        return job.result()
+
+    def save(self, result: Any, *, kind: str, tool: str, parent: Image | None,
+             prompt: str | None, extra: dict[str, Any] | None = None) -> Image:
+        """Store one ImageResult as the conversation's next image (and make it current)."""
+        recipe = result.recipe
+        file = self.storage.images.put_image(result.image)
+        with self.storage.db.session() as s:
+            conv = self.conversation(s)
+            parent_row = s.get(Image, parent.id) if parent is not None else None
+            row = repo.add_image(
+                s, conv, file=file, kind=kind, width=recipe.width, height=recipe.height,
+                parent=parent_row, prompt=prompt, negative_prompt=recipe.negative_prompt or None,
+                seed=recipe.seed, model=recipe.model, steps=recipe.steps,
+                guidance=recipe.guidance, tool=tool,
+                extra={**(recipe.extra or {}), **(extra or {}),
+                       "model_prompt": recipe.prompt,
+                       **({"strength": recipe.strength} if recipe.strength else {})},
+            )
+        self.produced.append(row.id)
+        return row
+
+    def prepare_prompt(self, prompt: str) -> tuple[str, dict[str, Any]]:
+        return prepare_prompt(prompt, settings=self.settings, llm=self.llm)
+
+
+def _ok(message: str, **data: Any) -> str:
+    return json.dumps({"ok": True, "message": message, **data}, ensure_ascii=False)
+
+
+def _fail(message: str) -> str:
+    return json.dumps({"ok": False, "error": message}, ensure_ascii=False)
+
+
+def _describe(row: Image) -> str:
+    prompt = (row.prompt or "").strip()
+    short = prompt if len(prompt) <= 80 else prompt[:77] + "…"
+    how = {"generate": "", "refine": "refined", "beautify": "beautified", "variations": "variation",
+           "img2img": "from a starting image", "instruct": "edited", "restyle": "restyled",
+           "upload": "your upload"}.get(row.tool or "", row.tool or "")
+    parent = f" of #{row.parent.number}" if row.parent_id and row.parent else ""
+    bits = [b for b in (how + parent if how else "", f"seed {row.seed}"
+                        if row.seed is not None else "") if b]
+    return f"#{row.number}: {short}" + (f" ({', '.join(bits)})" if bits else "")
+
+
+def _guard(ctx: TurnContext, name: str, fn: Callable[..., str]) -> Callable[..., str]:
+    """Record the call and turn user-caused errors into a JSON failure, not an exception."""
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> str:
+        ctx.calls.append(name)
+        try:
+            return fn(**kwargs)
+        except ImagechatError as e:
+            ctx.errors.append(str(e))
+            return _fail(str(e))
+
+    return wrapper
+
+
+def build_tools(ctx: TurnContext) -> list[BaseTool]:
+    """The tools of one turn, bound to its conversation."""
+
+    def random_seed() -> int:
+        return random.randint(0, MAX_SEED)
+
+    def made(rows: list[Image], verb: str) -> str:
+        with ctx.storage.db.session() as s:
+            rows = [s.get(Image, r.id) for r in rows]
+            lines = [_describe(r) for r in rows]
+            return _ok(f"{verb} " + "; ".join(lines),
+                       images=[{"number": r.number, "prompt": r.prompt, "seed": r.seed}
+                               for r in rows])
+
+    # ------------------------------------------------------------------ generation
+    def generate_image(prompt: str, negative_prompt: str | None = None, seed: int | None = None,
+                       parent: int | None = None, n: int = 1, tool: str = "generate") -> str:
+        """Make new image(s) from a text prompt (Chinese or English). Pass `parent` (an image
+        number) and its seed when this is a changed version of an earlier image."""
+        prompt = (prompt or "").strip()
+        if not prompt:
+            raise InvalidInput("Tell me what to draw: the prompt is empty.")
+        with ctx.storage.db.session() as s:
+            conv = ctx.conversation(s)
+            parent_row = ctx.image(s, parent) if parent is not None else None
+            params = ctx.params(s)
+            if seed is None:
+                seed = conv.settings.get("seed")
+            if negative_prompt is None:
+                negative_prompt = conv.settings.get("negative_prompt", "")
+        seed = random_seed() if seed is None else int(seed)
+        model_prompt, info = ctx.prepare_prompt(prompt)
+        results = ctx.run_job(
+            "generating",
+            lambda progress, cancel: generate_tool.generate(
+                model_prompt, negative_prompt or "", seed, n=max(1, min(int(n), 4)),
+                settings=ctx.settings, progress=progress, cancel=cancel, **params),
+        )
+        kind = "generated" if parent_row is None else "edited"
+        rows = [ctx.save(r, kind=kind, tool=tool, parent=parent_row, prompt=prompt, extra=info)
+                for r in results]
+        return made(rows, "Here is" if len(rows) == 1 else "Here are")
+
+    def rewrite_prompt(instruction: str, image: int | None = None) -> str:
+        """Rewrite the prompt of an image (default: the current one) so it follows the user's
+        change instruction and keeps everything else. Returns the new prompt; then call
+        generate_image with it, the same seed and parent=that image."""
+        with ctx.storage.db.session() as s:
+            row = ctx.image(s, image)
+            number, prompt, seed = row.number, row.prompt, row.seed
+            negative = row.negative_prompt
+        if not prompt:
+            raise InvalidInput(f"#{number} has no prompt to rewrite (it is a picture you gave "
+                               "me); I can edit the picture itself instead.")
+        result = rewrite_tool.rewrite(prompt, instruction, settings=ctx.settings, llm=ctx.llm)
+        if result.fell_back and result.note:
+            ctx.notes.append(result.note)
+        return _ok(f"New prompt for #{number}: {result.prompt}", prompt=result.prompt,
+                   image=number, seed=seed, negative_prompt=negative,
+                   backend=result.backend, integrity=round(result.integrity, 2))
+
+    def beautify_prompt(image: int | None = None, prompt: str | None = None) -> str:
+        """Turn a short prompt (of an image, default the current one, or given) into a
+        detailed, beautiful one. Returns ranked candidates; the first is best."""
+        number = seed = None
+        if not prompt:
+            with ctx.storage.db.session() as s:
+                row = ctx.image(s, image)
+                number, prompt, seed = row.number, row.prompt, row.seed
+            if not prompt:
+                raise InvalidInput(f"#{number} has no prompt to beautify; describe it to me.")
+        candidates = beautify_tool.beautify(prompt, n=5, settings=ctx.settings)
+        if not candidates:
+            raise InvalidInput("I could not find a better prompt for that.")
+        best = candidates[0].prompt
+        return _ok(f"Beautified prompt: {best}", prompt=best, image=number, seed=seed,
+                   candidates=[c.prompt for c in candidates])
+
+    def variations(image: int | None = None, count: int = 1, seed: int | None = None) -> str:
+        """Redo an image's recipe (default: the current image) with new seeds (or `seed`)."""
+        count = max(1, min(int(count or 1), MAX_VARIATIONS))
+        with ctx.storage.db.session() as s:
+            row = ctx.image(s, image)
+            recipe = {"number": row.number, "prompt": row.prompt, "neg": row.negative_prompt,
+                      "tool": row.tool, "kind": row.kind, "extra": dict(row.extra or {}),
+                      "steps": row.steps, "guidance": row.guidance,
+                      "width": row.width, "height": row.height}
+            source = (s.get(Image, row.extra["source_image_id"])
+                      if (row.extra or {}).get("source_image_id") else None)
+        if recipe["kind"] in ("uploaded", "retrieved"):
+            raise InvalidInput(f"#{recipe['number']} is a picture you gave me; ask for a change "
+                               "instead (e.g. 'make it watercolor').")
+        seeds = [int(seed)] if seed is not None else [random_seed() for _ in range(count)]
+        rows = []
+        for sd in seeds:
+            if source is not None and recipe["tool"] in ("img2img", "instruct", "restyle"):
+                rows.append(_edit(source, recipe["extra"].get("instruction") or recipe["prompt"],
+                                  recipe["tool"], sd, parent_number=recipe["number"],
+                                  strength=recipe["extra"].get("strength"),
+                                  style_id=recipe["extra"].get("style_image_id")))
+                continue
+            model_prompt, info = ctx.prepare_prompt(recipe["prompt"] or "")
+            results = ctx.run_job(
+                "making a variation",
+                lambda progress, cancel, sd=sd, model_prompt=model_prompt: generate_tool.generate(
+                    model_prompt, recipe["neg"] or "", sd, steps=recipe["steps"],
+                    guidance=recipe["guidance"], width=recipe["width"], height=recipe["height"],
+                    settings=ctx.settings, progress=progress, cancel=cancel),
+            )
+            with ctx.storage.db.session() as s:
+                parent_row = ctx.image(s, recipe["number"])
+            rows += [ctx.save(r, kind="generated", tool="variations", parent=parent_row,
+                              prompt=recipe["prompt"], extra=info) for r in results]
+        return made(rows, "Here is" if len(rows) == 1 else "Here are")
+
+    # ----------------------------------------------------------------------- editing
+    def _edit(source: Image, text: str | None, mode: str, seed: int | None, *,
+              parent_number: int | None = None, strength: float | None = None,
+              style_id: int | None = None) -> Image:
+        """Run one image-to-image edit of ``source`` and store it (parent: parent_number or
+        the source)."""
+        seed = random_seed() if seed is None else int(seed)
+        picture = ctx.pixels(source)
+        with ctx.storage.db.session() as s:
+            parent_row = ctx.image(s, parent_number) if parent_number else s.get(Image, source.id)
+            params = ctx.params(s)
+            negative = ctx.conversation(s).settings.get("negative_prompt", "")
+            style_row = s.get(Image, style_id) if style_id else None
+        extra: dict[str, Any] = {"source_image_id": source.id}
+        text = (text or "").strip()
+        if mode == "instruct":
+            instruction, _ = ctx.prepare_prompt(text)
+            extra["instruction"] = text
+            result = ctx.run_job("editing", lambda progress, cancel: edit.instruct(
+                picture, instruction, seed=seed, steps=params.get("steps"),
+                guidance=params.get("guidance"), parent=source.id, settings=ctx.settings,
+                progress=progress, cancel=cancel))
+            prompt = _edited_prompt(source.prompt, text)
+        elif mode == "restyle":
+            style = ctx.pixels(style_row)
+            extra["style_image_id"] = style_row.id
+            model_prompt, info = ctx.prepare_prompt(text or source.prompt or "")
+            extra.update(info)
+            prompt = text or source.prompt or style_row.prompt
+            try:
+                result = ctx.run_job("restyling", lambda progress, cancel: edit.restyle(
+                    picture, style, prompt=model_prompt, seed=seed, parent=source.id,
+                    settings=ctx.settings, progress=progress, cancel=cancel))
+            except NotAvailable as e:
+                # no IP-Adapter in this profile: start from the picture and borrow the
+                # style reference's own prompt, and say so
+                ctx.notes.append(f"({e} I drew #{source.number} again from its pixels with "
+                                 f"#{style_row.number}'s description instead.)")
+                prompt = ", ".join(p for p in (text or source.prompt, style_row.prompt) if p)
+                model_prompt, info = ctx.prepare_prompt(prompt or "same picture")
+                mode = "img2img"
+                result = ctx.run_job("drawing from your picture",
+                                     lambda progress, cancel: edit.img2img(
+                    picture, model_prompt, 0.6, seed=seed, parent=source.id,
+                    settings=ctx.settings, progress=progress, cancel=cancel))
+        else:  # img2img: start from the picture, follow the prompt
+            prompt = text or source.prompt or ""
+            model_prompt, info = ctx.prepare_prompt(prompt)
+            extra.update(info)
+            strength = float(strength) if strength else 0.6
+            result = ctx.run_job("drawing from your picture", lambda progress, cancel: edit.img2img(
+                picture, model_prompt, strength, negative_prompt=negative, seed=seed,
+                steps=params.get("steps"), guidance=params.get("guidance"), parent=source.id,
+                settings=ctx.settings, progress=progress, cancel=cancel))
+        return ctx.save(result, kind="edited", tool=mode, parent=parent_row, prompt=prompt,
+                        extra=extra)
+
+    def edit_image(instruction: str, image: int | None = None, seed: int | None = None) -> str:
+        """Change a picture directly following an instruction ("make it watercolor", "add
+        fireworks"), InstructPix2Pix-style. Best for photos the user uploaded."""
+        with ctx.storage.db.session() as s:
+            source = ctx.image(s, image)
+        return made([_edit(source, instruction, "instruct", seed)], "Here is")
+
+    def img2img(prompt: str = "", image: int | None = None, strength: float = 0.6,
+                seed: int | None = None) -> str:
+        """Draw a new picture that starts from an existing image (垫图): keeps its layout and
+        colours, follows `prompt`. strength 0.1 (close to the original) .. 0.95 (free)."""
+        if not 0.05 <= float(strength) <= 1.0:
+            raise InvalidInput("strength must be between 0.05 and 1.0")
+        with ctx.storage.db.session() as s:
+            source = ctx.image(s, image)
+        return made([_edit(source, prompt, "img2img", seed, strength=strength)], "Here is")
+
+    def restyle(image: int, style: int, prompt: str = "", seed: int | None = None) -> str:
+        """Draw image #`image` in the style of image #`style` (two references)."""
+        with ctx.storage.db.session() as s:
+            source, style_row = ctx.image(s, image), ctx.image(s, style)
+        return made([_edit(source, prompt, "restyle", seed, style_id=style_row.id)], "Here is")
+
+    # ---------------------------------------------------------------------- retrieval
+    def search_images(query: str | None = None, like: int | None = None, k: int = 4) -> str:
+        """Search the user's indexed picture library by text (Chinese or English) or for
+        pictures like image #`like`. Results can be used as starting images."""
+        from tools.retrieve import get_library  # faiss and CLIP load only when searching
+
+        k = max(1, min(int(k or 4), 12))
+        library = get_library(ctx.settings)
+        if like is not None:
+            with ctx.storage.db.session() as s:
+                picture = ctx.pixels(ctx.image(s, like))
+            hits = library.search_image(picture, k=k)
+            what = f"pictures like #{like}"
+        elif query and query.strip():
+            hits = library.search_text(query.strip(), k=k)
+            what = f"'{query.strip()}'"
+        else:
+            raise InvalidInput("Tell me what to search for, e.g. 'find pictures of a beach'.")
+        if not hits:
+            return _ok(f"No pictures found for {what}.", results=[])
+        results = [{"path": str(h.path), "score": round(float(h.score), 4)} for h in hits]
+        listing = "\n".join(f"{i}. {Path(r['path']).name} (score {r['score']:.2f})"
+                            for i, r in enumerate(results, 1))
+        return _ok(f"Found {len(results)} for {what}:\n{listing}\nSay 'use result N' to start "
+                   "from one of them.", results=results)
+
+    def use_search_result(result: int, prompt: str = "", strength: float = 0.6) -> str:
+        """Use result number `result` of the last search as the starting image (垫图), drawn
+        again following `prompt` (or kept as a reference when the prompt is empty)."""
+        from agent.state import last_search_paths
+
+        with ctx.storage.db.session() as s:
+            paths = last_search_paths(s, ctx.conversation(s))
+        if not paths:
+            raise InvalidInput("There is no search to take a result from; search first.")
+        if not 1 <= int(result) <= len(paths):
+            raise InvalidInput(f"The last search has results 1–{len(paths)}, not {result}.")
+        path = Path(paths[int(result) - 1])
+        try:
+            picture = edit_input(path)
+        except FileNotFoundError:
+            raise InvalidInput(f"{path} is no longer on disk; search again.") from None
+        file = ctx.storage.images.put_image(picture)
+        with ctx.storage.db.session() as s:
+            conv = ctx.conversation(s)
+            row = repo.add_image(s, conv, file=file, kind="retrieved", width=picture.width,
+                                 height=picture.height, tool="search",
+                                 extra={"source_path": str(path)})
+            repo.add_reference(s, conv, row, "retrieved", caption=str(path))
+        ctx.produced.append(row.id)
+        if not prompt.strip():
+            return made([row], "Saved as a reference:")
+        return made([row, _edit(row, prompt, "img2img", None, strength=strength)],
+                    "Here is")
+
+    # ------------------------------------------------------------------------ session
+    def undo() -> str:
+        """Go back to the image before the current one."""
+        with ctx.storage.db.session() as s:
+            conv = ctx.conversation(s)
+            current = conv.current_image
+            if current is None:
+                raise InvalidInput("There is nothing to undo yet.")
+            target = current.parent or repo.get_image(s, conv, current.number - 1)
+            if target is None:
+                raise InvalidInput(f"#{current.number} is the first image; nothing before it.")
+            repo.set_current_image(s, conv, target)
+            return _ok(f"Back to {_describe(target)}. Your next change starts from it.",
+                       current=target.number)
+
+    def go_to_image(number: int) -> str:
+        """Make image #`number` the current one, so the next change starts from it."""
+        with ctx.storage.db.session() as s:
+            target = ctx.image(s, number)
+            repo.set_current_image(s, ctx.conversation(s), target)
+            return _ok(f"Now on {_describe(target)}.", current=target.number)
+
+    def history() -> str:
+        """List the images of this conversation with their prompts and lineage."""
+        with ctx.storage.db.session() as s:
+            conv = ctx.conversation(s)
+            images = repo.list_images(s, conv)
+            if not images:
+                return _ok("No images yet in this conversation.")
+            current = conv.current_image_id
+            lines = [("→ " if i.id == current else "  ") + _describe(i) for i in images]
+            return _ok("Images in this conversation:\n" + "\n".join(lines))
+
+    def set_settings(width: int | None = None, height: int | None = None,
+                     steps: int | None = None, guidance: float | None = None,
+                     seed: int | None = None, negative_prompt: str | None = None) -> str:
+        """Change this conversation's generation settings (size, steps, guidance, fixed seed,
+        negative prompt). Use -1 for seed to go back to random seeds."""
+        from tools.validate import check_generation
+
+        changes: dict[str, Any] = {"width": width, "height": height, "steps": steps,
+                                   "guidance": guidance, "negative_prompt": negative_prompt}
+        changes = {k: v for k, v in changes.items() if v is not None}
+        check_generation(**{k: v for k, v in changes.items() if k != "negative_prompt"})
+        with ctx.storage.db.session() as s:
+            conv = ctx.conversation(s)
+            if seed is not None:
+                changes["seed"] = None if int(seed) < 0 else int(seed)
+            merged = repo.update_settings(s, conv, **changes)
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(merged.items())) or "defaults"
+        return _ok(f"Settings: {shown}.", settings=merged)
+
+    funcs: list[Callable[..., str]] = [
+        generate_image, rewrite_prompt, beautify_prompt, variations, edit_image, img2img,
+        restyle, search_images, use_search_result, undo, go_to_image, history, set_settings,
+    ]
+    return [StructuredTool.from_function(_guard(ctx, f.__name__, f), name=f.__name__,
+                                         description=(f.__doc__ or "").strip(),
+                                         args_schema=None, infer_schema=True)
+            for f in funcs]
+
+
+def edit_input(path: Path) -> PILImage.Image:
+    """Open a library picture as RGB (validation shared with uploads)."""
+    from tools.validate import load_image
+
+    return load_image(path)
+
+
+def _edited_prompt(prompt: str | None, instruction: str) -> str:
+    return f"{prompt}, {instruction}" if prompt else instruction

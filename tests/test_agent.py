@@ -1,0 +1,287 @@
+"""Scripted conversations through the real agent (rules planner, tiny profile).
+
+Each asserts what a user would notice: the tools called, the prompts and seeds used, the
+image lineage, and the rows that were stored.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+from agent.engine import Agent
+from agent.types import Attachment, Reply, Turn
+from settings import Settings
+from storage import repo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def agent(settings: Settings) -> Agent:
+    return Agent(settings)
+
+
+def say(agent: Agent, text: str, user: str = "cli:alice", pictures: list[bytes] = ()) -> Reply:
+    return agent.handle_turn(Turn(user=user, text=text,
+                                  attachments=[Attachment(p, f"p{i}.png")
+                                               for i, p in enumerate(pictures)]))
+
+
+def png(color: tuple[int, int, int], size: int = 64) -> bytes:
+    buf = io.BytesIO()
+    PILImage.new("RGB", (size, size), color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def last_calls(agent: Agent, user: str = "cli:alice") -> list[str]:
+    """Tool names called during the user's last turn, from the stored messages."""
+    with agent.storage.db.session() as s:
+        conv = repo.current_conversation(s, repo.get_user(s, user))
+        msgs = repo.recent_messages(s, conv, 50)
+        start = max(i for i, m in enumerate(msgs) if m.role == "user")
+        return [c["name"] for m in msgs[start:] for c in (m.tool_calls or [])]
+
+
+def image(agent: Agent, number: int, user: str = "cli:alice"):  # noqa: ANN201
+    with agent.storage.db.session() as s:
+        conv = repo.current_conversation(s, repo.get_user(s, user))
+        return repo.get_image(s, conv, number)
+
+
+def current(agent: Agent, user: str = "cli:alice") -> int | None:
+    with agent.storage.db.session() as s:
+        conv = repo.current_conversation(s, repo.get_user(s, user))
+        return conv.current_image.number if conv.current_image else None
+
+
+# ------------------------------------------------------------------- conversations
+
+
+def test_red_car_blue_undo_spoiler(agent: Agent) -> None:
+    r1 = say(agent, "a red car")
+    assert last_calls(agent) == ["generate_image"]
+    assert [i.number for i in r1.images] == [1] and r1.images[0].parent is None
+    seed = r1.images[0].seed
+
+    r2 = say(agent, "make it blue")
+    assert last_calls(agent) == ["rewrite_prompt", "generate_image"]
+    two = r2.images[0]
+    assert (two.number, two.parent, two.seed) == (2, 1, seed)
+    assert "blue" in two.prompt and "car" in two.prompt and "red" not in two.prompt
+    assert Path(two.path).is_file()
+
+    say(agent, "undo")
+    assert last_calls(agent) == ["undo"] and current(agent) == 1
+
+    r4 = say(agent, "add a spoiler")
+    three = r4.images[0]
+    assert (three.number, three.parent, three.seed) == (3, 1, seed)
+    assert "spoiler" in three.prompt and "red" in three.prompt and "car" in three.prompt
+    row = image(agent, 3)
+    assert (row.kind, row.tool, row.model) == ("edited", "refine", "tiny")
+
+
+def test_chinese_background_then_watercolor(agent: Agent) -> None:
+    one = say(agent, "一只猫坐在沙发上").images[0]
+    two = say(agent, "把背景换成海边").images[0]
+    assert last_calls(agent) == ["rewrite_prompt", "generate_image"]
+    assert (two.parent, two.seed) == (1, one.seed)
+    assert "猫" in two.prompt and "海边" in two.prompt
+    three = say(agent, "画成水彩风格").images[0]
+    assert three.parent == 2 and "水彩" in three.prompt and "猫" in three.prompt
+    # the model read English: the stored recipe keeps both
+    row = image(agent, 3)
+    assert row.prompt == three.prompt and row.extra["model_prompt"] != three.prompt
+
+
+def test_night_keeps_cat_and_sofa(agent: Agent) -> None:
+    say(agent, "a cat on a sofa")
+    two = say(agent, "make it night").images[0]
+    assert all(w in two.prompt for w in ("night", "cat", "sofa"))
+
+
+def test_photo_with_caption_is_edited(agent: Agent) -> None:
+    reply = say(agent, "make it watercolor", pictures=[png((200, 30, 30))])
+    assert last_calls(agent) == ["edit_image"]
+    assert [(i.number, i.parent, i.tool) for i in reply.images] == [(2, 1, "instruct")]
+    upload = image(agent, 1)
+    assert upload.kind == "uploaded" and upload.prompt is None
+    with agent.storage.db.session() as s:
+        conv = repo.current_conversation(s, repo.get_user(s, "cli:alice"))
+        refs = repo.list_references(s, conv)
+        assert [(r.image.number, r.source, r.caption) for r in refs] == [
+            (1, "upload", "make it watercolor")]
+
+
+def test_photo_without_caption_then_starting_image(agent: Agent) -> None:
+    reply = say(agent, "", pictures=[png((10, 120, 200))])
+    assert reply.images == [] and "#1" in reply.text and last_calls(agent) == []
+    two = say(agent, "a castle, use it as the starting image").images[0]
+    assert last_calls(agent) == ["img2img"]
+    assert (two.number, two.parent, two.tool) == (2, 1, "img2img")
+    assert "castle" in two.prompt
+
+
+def test_two_references_restyle(agent: Agent) -> None:
+    say(agent, "", pictures=[png((250, 250, 0)), png((0, 0, 250))])
+    reply = say(agent, "draw #1 in the style of #2")
+    assert last_calls(agent) == ["restyle"]
+    made = reply.images[0]
+    assert made.number == 3 and made.parent == 1
+    row = image(agent, 3)
+    assert row.extra["style_image_id"] == image(agent, 2).id
+    assert "style" in reply.text.lower()  # tiny has no IP-Adapter and says what it did
+
+
+def test_variations_and_seed(agent: Agent) -> None:
+    one = say(agent, "a lighthouse").images[0]
+    two = say(agent, "variations").images[0]
+    assert last_calls(agent) == ["variations"]
+    assert (two.parent, two.prompt) == (1, one.prompt) and two.seed != one.seed
+    three = say(agent, "same but seed 7").images[0]
+    assert (three.number, three.parent, three.seed) == (3, 2, 7)
+    a = PILImage.open(three.path)
+    four = say(agent, "variations of #1 seed 7").images[0]
+    assert four.seed == 7 and four.parent == 1
+    assert PILImage.open(four.path).tobytes() == a.tobytes()  # same recipe
+
+
+def test_back_to_one_then_refine(agent: Agent) -> None:
+    say(agent, "a dog in a park")
+    say(agent, "make it night")
+    say(agent, "add a hat")
+    say(agent, "back to #1")
+    assert last_calls(agent) == ["go_to_image"] and current(agent) == 1
+    four = say(agent, "make it snowy").images[0]
+    assert (four.number, four.parent) == (4, 1)
+    assert "dog" in four.prompt and "snow" in four.prompt
+    assert "night" not in four.prompt and "hat" not in four.prompt
+
+
+def test_beautify_keeps_subject_and_seed(agent: Agent) -> None:
+    one = say(agent, "a castle").images[0]
+    two = say(agent, "more detailed").images[0]
+    assert last_calls(agent) == ["beautify_prompt", "generate_image"]
+    assert (two.parent, two.seed) == (1, one.seed)
+    assert "castle" in two.prompt and len(two.prompt) > len(one.prompt)
+
+
+def test_chinese_colour_undo_and_another(agent: Agent) -> None:
+    one = say(agent, "一辆红色的汽车").images[0]
+    two = say(agent, "把车改成蓝色").images[0]
+    assert "蓝" in two.prompt and "红" not in two.prompt and "车" in two.prompt
+    assert two.seed == one.seed
+    say(agent, "撤销")
+    assert current(agent) == 1
+    three = say(agent, "再来一张").images[0]
+    assert (three.parent, three.prompt) == (1, one.prompt) and three.seed != one.seed
+
+
+def test_settings_change_the_next_image(agent: Agent) -> None:
+    reply = say(agent, "/settings size 96")
+    assert "96" in reply.text
+    made = say(agent, "a tree").images[0]
+    assert (made.width, made.height) == (96, 96)
+    assert PILImage.open(made.path).size == (96, 96)
+    bad = say(agent, "/settings steps 0")
+    assert bad.error and "steps" in bad.text.lower()
+    assert say(agent, "/settings").text.count("96") >= 2
+
+
+def test_history_and_new_conversation(agent: Agent) -> None:
+    say(agent, "a red apple")
+    say(agent, "make it green")
+    hist = say(agent, "/history").text
+    assert "#1" in hist and "#2" in hist and "green" in hist
+    new = say(agent, "/new")
+    assert "new conversation" in new.text.lower()
+    assert say(agent, "a boat").images[0].number == 1
+    chats = say(agent, "/chats").text
+    assert "2 image(s)" in chats and "1 image(s)" in chats
+    say(agent, "/open 1")
+    assert say(agent, "make it blue").images[0].number == 3
+
+
+def test_search_and_use_result(agent: Agent, settings: Settings, tmp_path: Path) -> None:
+    from tools.retrieve import Library
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for i, color in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255), (250, 250, 250)]):
+        PILImage.new("RGB", (64, 64), color).save(folder / f"p{i}.png")
+    Library.open(settings).index_folder(folder, progress=False)
+
+    found = say(agent, "find pictures of a beach")
+    assert last_calls(agent) == ["search_images"] and "use result" in found.text
+    made = say(agent, "use result 2 as the starting image: a sunny beach")
+    assert last_calls(agent) == ["use_search_result"]
+    assert [(i.number, i.parent, i.tool) for i in made.images] == [(2, 1, "img2img")]
+    assert image(agent, 1).kind == "retrieved"
+    like = say(agent, "find pictures like #1")
+    assert last_calls(agent) == ["search_images"] and "like #1" in like.text
+    assert "p" in like.text and ".png" in like.text
+
+
+# ------------------------------------------------------------------------ bad input
+
+
+def test_bad_input_keeps_the_session(agent: Agent) -> None:
+    say(agent, "a red car")
+    assert say(agent, "make #9 blue").text.startswith("There is no image #9")
+    long = say(agent, "x" * 50_000)
+    assert long.error and "50,000" in long.text
+    notimg = say(agent, "make it blue", pictures=[b"%PDF-1.4 not an image"])
+    assert notimg.error and "image" in notimg.text.lower()
+    unknown = say(agent, "/frobnicate")
+    assert unknown.error and "/help" in unknown.text
+    # bob cannot reach alice's #1
+    assert say(agent, "make #1 blue", user="cli:bob").text.startswith("There is no image #1")
+    # nothing was lost: alice still has exactly her one image, current
+    assert current(agent) == 1 and image(agent, 2) is None
+    two = say(agent, "make it blue").images[0]
+    assert (two.number, two.parent) == (2, 1)
+
+
+def test_owns_image_is_per_user(agent: Agent) -> None:
+    made = say(agent, "a red car").images[0]
+    assert agent.owns_image("cli:alice", made.image_id)
+    assert not agent.owns_image("cli:bob", made.image_id)
+    assert agent.image_number("cli:alice", made.image_id) == 1
+
+
+def test_restart_mid_conversation_continues(settings: Settings) -> None:
+    first = Agent(settings)
+    one = say(first, "a red car").images[0]
+    say(first, "make it blue")
+    say(first, "undo")
+    first.storage.close()
+    env = {"IMAGECHAT_HOME": str(settings.home), "IMAGECHAT_MODEL_CACHE": settings.model_cache,
+           "IMAGECHAT_DEVICE": "cpu", "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, str(ROOT / "bot.py"), "chat", "--json", "--user",
+                          "alice"], input="add a spoiler\n", capture_output=True, text=True,
+                         env=env, cwd=ROOT, check=True, timeout=300)
+    reply = json.loads(out.stdout.strip().splitlines()[-1])
+    made = reply["images"][0]
+    assert (made["number"], made["parent"], made["seed"]) == (3, 1, one.seed)
+    assert "red" in made["prompt"] and "spoiler" in made["prompt"]
+
+
+def test_cli_json_contract(settings: Settings) -> None:
+    env = {"IMAGECHAT_HOME": str(settings.home), "IMAGECHAT_MODEL_CACHE": settings.model_cache,
+           "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, str(ROOT / "bot.py"), "chat", "--json"],
+                         input="a cat on a sofa\nmake it night\n", capture_output=True,
+                         text=True, env=env, cwd=ROOT, check=True, timeout=300)
+    lines = [json.loads(x) for x in out.stdout.strip().splitlines()]
+    assert len(lines) == 2 and all(len(x["images"]) == 1 for x in lines)
+    keys = {"number", "path", "prompt", "negative_prompt", "seed", "parent", "tool"}
+    assert set(lines[1]["images"][0]) == keys
+    assert lines[1]["images"][0]["parent"] == 1 and "night" in lines[1]["images"][0]["prompt"]
+    assert Path(lines[1]["images"][0]["path"]).is_file()
