@@ -9,6 +9,7 @@ loses nothing already said. Slash commands always run on the deterministic plann
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import defaultdict
@@ -60,7 +61,9 @@ class Agent:
                 raise InvalidInput(f"Please send at most {MAX_ATTACHMENTS} pictures at once.")
         except ImagechatError as e:
             return Reply(text=str(e), error=True)
-        with self._lock_for(turn.user):
+        # reading commands never wait behind the same user's picture in the queue
+        lock = contextlib.nullcontext() if _read_only(text) else self._lock_for(turn.user)
+        with lock:
             try:
                 return self._turn(turn, text, pictures)
             except ImagechatError as e:
@@ -118,7 +121,7 @@ class Agent:
             user = repo.get_or_create_user(s, turn.user, turn.user_name)
             if command in SLASH_ENGINE:
                 return self._engine_command(s, user, command, text)
-            conv = repo.current_conversation(s, user)
+            conv = self._conversation_for(s, user, turn.image_id)
             conv_id = conv.id
         if command and command not in SLASH_PLANNED:
             return Reply(text=f"I don't know {command}. Try /help.", conversation_id=conv_id,
@@ -140,6 +143,17 @@ class Agent:
                           on_progress=turn.on_progress, llm=self._llm)
         final = self._plan_and_run(ctx, state, history, text, deterministic=bool(command))
         return self._reply(ctx, final, uploads)
+
+    @staticmethod
+    def _conversation_for(s: Any, user: Any, image_id: int | None) -> Any:
+        """The current conversation, or the one holding ``image_id`` (made current again)."""
+        if image_id is None:
+            return repo.current_conversation(s, user)
+        image = s.get(Image, image_id)
+        if image is None or image.conversation.user_id != user.id:
+            raise InvalidInput("That picture is not one of yours (or no longer exists).")
+        repo.touch_conversation(s, image.conversation)
+        return image.conversation
 
     def _plan_and_run(self, ctx: TurnContext, state: SessionState, history: list[BaseMessage],
                       text: str, *, deterministic: bool) -> str:
@@ -271,6 +285,18 @@ class Agent:
         count = len(repo.list_images(s, conv))
         return Reply(text=f"Switched to conversation {arg} ({count} image(s)).",
                      conversation_id=conv.id)
+
+
+READ_ONLY_COMMANDS = {"/start", "/help", "/history", "/chats"}
+
+
+def _read_only(text: str) -> bool:
+    """Commands that only read the session (so need not wait for the user's running turn)."""
+    words = text.split()
+    if not words or not words[0].startswith("/"):
+        return False
+    command = words[0].lower().split("@", 1)[0]
+    return command in READ_ONLY_COMMANDS or (command == "/settings" and len(words) == 1)
 
 
 def _history(rows: list[Message]) -> list[BaseMessage]:

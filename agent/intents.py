@@ -79,7 +79,8 @@ _BEAUTIFY = re.compile(r"\b(beautify|more detail(ed)?|add (more )?details?|make 
                        r"(the )?prompt)\b|美化|更(多)?细节|更精美|更好看|润色|丰富一下", re.I)
 _RESTYLE = re.compile(r"\bin the style of\b|\bstyle of\b|的风格|风格(像|参考)|参考.*风格", re.I)
 _STARTING = re.compile(
-    r"\b(as (the )?(starting|start|base|init(ial)?) (image|picture|point)|start(ing)? from|"
+    r"\b((use\s+(it|this|that)?\s*)?as (the |a )?(starting|start|base|init(ial)?) "
+    r"(image|picture|point)|start(ing)? from|"
     r"based on|use .* as (a )?(base|starting point|background))\b|垫图|作为(起始|底图|基础|参考)|"
     r"以.*为(底图|基础)|基于",
     re.I,

@@ -128,16 +128,22 @@ def _fail(message: str) -> str:
     return json.dumps({"ok": False, "error": message}, ensure_ascii=False)
 
 
+_LINEAGE = {"refine": "refined from", "beautify": "beautified from", "variations": "variation of",
+            "img2img": "drawn from", "instruct": "edit of", "restyle": "restyled from"}
+
+
 def _describe(row: Image) -> str:
+    """'#3: a red car with a spoiler (refined from #1, seed 42)'."""
     prompt = (row.prompt or "").strip()
     short = prompt if len(prompt) <= 80 else prompt[:77] + "…"
-    how = {"generate": "", "refine": "refined", "beautify": "beautified", "variations": "variation",
-           "img2img": "from a starting image", "instruct": "edited", "restyle": "restyled",
-           "upload": "your upload"}.get(row.tool or "", row.tool or "")
-    parent = f" of #{row.parent.number}" if row.parent_id and row.parent else ""
-    bits = [b for b in (how + parent if how else "", f"seed {row.seed}"
-                        if row.seed is not None else "") if b]
-    return f"#{row.number}: {short}" + (f" ({', '.join(bits)})" if bits else "")
+    bits = []
+    if row.parent is not None:
+        bits.append(f"{_LINEAGE.get(row.tool or '', 'from')} #{row.parent.number}")
+    if row.kind == "uploaded":
+        bits.append("your picture")
+    if row.seed is not None:
+        bits.append(f"seed {row.seed}")
+    return f"#{row.number}: {short or '(no prompt)'}" + (f" ({', '.join(bits)})" if bits else "")
 
 
 def _guard(ctx: TurnContext, name: str, fn: Callable[..., str]) -> Callable[..., str]:
@@ -306,8 +312,8 @@ def build_tools(ctx: TurnContext) -> list[BaseTool]:
             except NotAvailable as e:
                 # no IP-Adapter in this profile: start from the picture and borrow the
                 # style reference's own prompt, and say so
-                ctx.notes.append(f"({e} I drew #{source.number} again from its pixels with "
-                                 f"#{style_row.number}'s description instead.)")
+                ctx.notes.append(f"({str(e).rstrip('.')}. I drew #{source.number} again from "
+                                 f"its pixels with #{style_row.number}'s description instead.)")
                 prompt = ", ".join(p for p in (text or source.prompt, style_row.prompt) if p)
                 model_prompt, info = ctx.prepare_prompt(prompt or "same picture")
                 mode = "img2img"

@@ -52,6 +52,9 @@ class Turn:
     user_name: str | None = None
     # called from a worker thread with queue position and per-step progress
     on_progress: Callable[[Progress], None] | None = None
+    # the image this turn is about (a button under an older photo): the turn runs in that
+    # image's conversation, which becomes the current one again
+    image_id: int | None = None
 
 
 @dataclass

@@ -126,7 +126,9 @@ def test_photo_without_caption_then_starting_image(agent: Agent) -> None:
     two = say(agent, "a castle, use it as the starting image").images[0]
     assert last_calls(agent) == ["img2img"]
     assert (two.number, two.parent, two.tool) == (2, 1, "img2img")
-    assert "castle" in two.prompt
+    assert two.prompt == "a castle"
+    three = say(agent, "a dragon, use #1 as the starting image").images[0]
+    assert (three.parent, three.prompt) == (1, "a dragon")
 
 
 def test_two_references_restyle(agent: Agent) -> None:
@@ -285,3 +287,38 @@ def test_cli_json_contract(settings: Settings) -> None:
     assert set(lines[1]["images"][0]) == keys
     assert lines[1]["images"][0]["parent"] == 1 and "night" in lines[1]["images"][0]["prompt"]
     assert Path(lines[1]["images"][0]["path"]).is_file()
+
+
+def test_a_button_under_an_old_photo_acts_in_its_own_conversation(agent: Agent) -> None:
+    old = say(agent, "a red car").images[0]
+    say(agent, "/new")
+    say(agent, "a boat")
+    reply = agent.handle_turn(Turn(user="cli:alice", text="variations of #1",
+                                   image_id=old.image_id))
+    made = reply.images[0]
+    assert (made.conversation_id, made.number, made.parent) == (old.conversation_id, 2, 1)
+    assert made.prompt == "a red car"  # not the boat of the newer conversation
+    stolen = agent.handle_turn(Turn(user="cli:bob", text="variations of #1",
+                                    image_id=old.image_id))
+    assert stolen.error and "not one of yours" in stolen.text and not stolen.images
+
+
+def test_help_does_not_wait_for_the_users_own_picture(agent: Agent) -> None:
+    import threading
+
+    from tools.jobs import get_queue
+
+    gate = threading.Event()
+    blocker = get_queue(agent.settings).submit(lambda ctx: gate.wait(30), label="blocker")
+    picture: list[Reply] = []
+    worker = threading.Thread(target=lambda: picture.append(say(agent, "a slow picture")))
+    worker.start()
+    try:
+        helped = say(agent, "/help")  # the picture above is still waiting in the queue
+        assert "make and refine" in helped.text and picture == []
+        assert "No images yet" in say(agent, "/history").text
+    finally:
+        gate.set()
+        blocker.result(30)
+        worker.join(60)
+    assert picture and picture[0].images[0].number == 1
