@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, system_prompt
 from agent.planner import HELP, RulesPlanner
 from agent.state import SessionState, load_state
-from agent.toolbox import TurnContext, build_tools
+from agent.toolbox import TurnContext, build_tools, running
 from agent.types import Action, Progress, Reply, ReplyImage, Turn
 from errors import ImagechatError, InvalidInput
 from settings import Settings
@@ -51,6 +51,7 @@ class Agent:
         self._user_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_lock = threading.Lock()
         self._llm: BaseChatModel | None = build_chat_model(settings)
+        self._tools = build_tools()
 
     # ------------------------------------------------------------------ public API
     def handle_turn(self, turn: Turn) -> Reply:
@@ -172,19 +173,20 @@ class Agent:
 
     def _run_graph(self, ctx: TurnContext, model: BaseChatModel, state: SessionState,
                    messages: list[BaseMessage], *, llm: bool) -> str:
-        graph = create_agent(model, build_tools(ctx),
+        graph = create_agent(model, self._tools,
                              system_prompt=system_prompt(state) if llm else None)
         final = ""
         try:
-            for update in graph.stream({"messages": messages}, stream_mode="updates",
-                                       config={"recursion_limit": RECURSION_LIMIT}):
-                for node in update.values():
-                    for msg in (node or {}).get("messages", []):
-                        if llm and isinstance(msg, AIMessage):
-                            check_tool_calls(msg)
-                        self._persist(ctx, msg)
-                        if isinstance(msg, AIMessage) and not msg.tool_calls:
-                            final = str(msg.content)
+            with running(ctx):
+                for update in graph.stream({"messages": messages}, stream_mode="updates",
+                                           config={"recursion_limit": RECURSION_LIMIT}):
+                    for node in update.values():
+                        for msg in (node or {}).get("messages", []):
+                            if llm and isinstance(msg, AIMessage):
+                                check_tool_calls(msg)
+                            self._persist(ctx, msg)  # committed as it happens
+                            if isinstance(msg, AIMessage) and not msg.tool_calls:
+                                final = str(msg.content)
         except PlannerUnavailable:
             raise
         except Exception as e:

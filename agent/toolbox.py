@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,8 +163,31 @@ def _guard(ctx: TurnContext, name: str, fn: Callable[..., str]) -> Callable[...,
     return wrapper
 
 
-def build_tools(ctx: TurnContext) -> list[BaseTool]:
-    """The tools of one turn, bound to its conversation."""
+_current_turn: ContextVar[TurnContext] = ContextVar("imagechat_turn")
+
+
+@contextmanager
+def running(ctx: TurnContext) -> Iterator[None]:
+    """Make ``ctx`` the turn the tools work on (LangGraph copies the context into the
+    threads that run tools)."""
+    token = _current_turn.set(ctx)
+    try:
+        yield
+    finally:
+        _current_turn.reset(token)
+
+
+class _CurrentTurn:
+    """Stands for the running turn's context: tools are built once per agent (their
+    pydantic schemas cost more than a whole rules-planned turn), turns come and go."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_current_turn.get(), name)
+
+
+def build_tools() -> list[BaseTool]:
+    """The agent's tools; each works on the turn made current by :func:`running`."""
+    ctx: TurnContext = _CurrentTurn()  # type: ignore[assignment]
 
     def random_seed() -> int:
         return random.randint(0, MAX_SEED)

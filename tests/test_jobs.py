@@ -252,3 +252,14 @@ def test_get_queue_is_one_queue_per_device(settings):
     assert q.submit(lambda ctx: "ran on the shared queue").result(WAIT) == (
         "ran on the shared queue"
     )
+
+
+def test_a_job_sees_the_submitters_context_variables(settings) -> None:  # noqa: ANN001
+    import contextvars
+
+    from tools.jobs import get_queue
+
+    request = contextvars.ContextVar("request")
+    request.set("alice's turn")
+    job = get_queue(settings).submit(lambda ctx: request.get("none"), label="ctx")
+    assert job.result(10) == "alice's turn"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import itertools
 import logging
 import queue
@@ -116,6 +117,9 @@ class Job(Generic[T]):
         self.stage = "queued"
         self.position: int | None = None
         self._fn = fn
+        # the job runs in a copy of the submitter's context (contextvars), as
+        # asyncio.to_thread does, so per-request state follows the work into the worker
+        self._context = contextvars.copy_context()
         self._on_progress = on_progress
         self._queue = owner
         self._future: concurrent.futures.Future[T] = concurrent.futures.Future()
@@ -353,7 +357,7 @@ class JobQueue:
 
     def _run(self, job: Job[Any]) -> None:
         try:
-            value = job._fn(JobContext(job, self))
+            value = job._context.run(job._fn, JobContext(job, self))
         except JobCancelled as e:
             self._finish(job, JobEvent("cancelled", label=job.label), exc=e)
         except BaseException as e:  # the worker must outlive any job
