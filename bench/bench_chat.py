@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchutil import pct  # noqa: E402 - after the path set-up
+
 SCRIPT = [
     "a red car", "make it blue", "add a spoiler", "undo", "variations", "/history",
     "一只猫坐在沙发上", "把背景换成海边", "画成水彩风格", "same but seed 7",
@@ -88,10 +90,6 @@ def instrument(clock: Clock) -> None:
     ImageStore.put_image = timed_put
     JobQueue.submit = timed_submit
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -16,18 +16,6 @@ from tools.edit import denoising_steps, img2img, instruct, restyle
 from tools.generate import generate
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models gain nothing from threads, and on a shared 2-core box OpenMP's spinning
-    threads make them 3-10x slower; run this module's model work on one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def picture(w: int = 64, h: int = 64, seed: int = 0) -> Image.Image:
     rng = np.random.default_rng(seed)
     return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))

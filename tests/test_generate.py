@@ -12,18 +12,6 @@ from tools.generate import generate
 from tools.jobs import JobCancelled
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models gain nothing from threads, and on a shared 2-core box OpenMP's spinning
-    threads make them 3-10x slower; run this module's model work on one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def pixels(result) -> np.ndarray:
     return np.asarray(result.image, dtype=np.int16)
 
@@ -67,6 +55,22 @@ def test_n_images_use_consecutive_seeds_each_reproducible_alone(settings):
     [third] = generate("a boat", seed=102, steps=2, settings=settings)
     assert np.array_equal(pixels(results[2]), pixels(third))
     assert not np.array_equal(pixels(results[0]), pixels(results[1]))
+
+
+def test_a_batch_keeps_each_images_seed(settings):
+    """What the GPU does by default for n > 1: one call, one generator per seed."""
+    steps: list[tuple[int, int]] = []
+    batch = generate("a red car", seed=40, n=3, batch=True, settings=settings,
+                     progress=lambda i, total: steps.append((i, total)))
+    assert [r.recipe.seed for r in batch] == [40, 41, 42]
+    assert all(r.recipe.extra["batch"] == 3 for r in batch)
+    assert steps == [(i, 4) for i in range(1, 5)]  # every step advances the whole batch
+    pixels = [np.asarray(r.image, dtype=np.int16) for r in batch]
+    assert not np.array_equal(pixels[0], pixels[1])
+    for seed, got in zip((40, 41, 42), pixels, strict=True):
+        alone = np.asarray(generate("a red car", seed=seed, settings=settings)[0].image,
+                           dtype=np.int16)
+        assert np.abs(got - alone).max() <= 2  # same picture as its single twin
 
 
 def test_progress_sees_every_step_of_every_image(settings):

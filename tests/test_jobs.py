@@ -14,17 +14,6 @@ from tools.jobs import JobCancelled, JobEvent, JobQueue, QueueFull, get_queue
 WAIT = 30  # seconds; generous for a loaded 2-core machine, never reached when all is well
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models gain nothing from threads, and on a shared 2-core box OpenMP's spinning
-    threads make them 3-10x slower; run this module's model work on one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 @pytest.fixture
 def queue():

@@ -16,17 +16,6 @@ from tools.generate import generate
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models gain nothing from threads, and on a shared 2-core box OpenMP's spinning
-    threads make them 3-10x slower; run this module's model work on one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def test_importing_the_image_tools_loads_no_weights_and_no_torch():
     code = (

@@ -91,18 +91,6 @@ def _cut(vectors: np.ndarray) -> np.ndarray:
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The 2 shared cores of the test machine: tiny models run ~50x faster on one thread
-    when other processes are busy (OpenMP threads otherwise wait on each other)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # --- a library of 200 pictures indexed once for the read-only tests -------------------------
 
 
