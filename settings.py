@@ -41,6 +41,7 @@ class Settings:
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
+    rewrite_backend: str = ""  # empty: the profile's (rules); "llm": the planner's LLM rewrites
     lexicon: str = ""  # extra entity lexicon TSV, consulted after the shipped one
     telegram_token: str = ""
     telegram_allowed_users: str = ""

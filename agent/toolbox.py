@@ -240,7 +240,8 @@ def build_tools() -> list[BaseTool]:
         if not prompt:
             raise InvalidInput(f"#{number} has no prompt to rewrite (it is a picture you gave "
                                "me); I can edit the picture itself instead.")
-        result = rewrite_tool.rewrite(prompt, instruction, settings=ctx.settings, llm=ctx.llm)
+        result = rewrite_tool.rewrite(prompt, instruction, settings=ctx.settings, llm=ctx.llm,
+                                      backend=ctx.settings.rewrite_backend or None)
         if result.fell_back and result.note:
             ctx.notes.append(result.note)
         return _ok(f"New prompt for #{number}: {result.prompt}", prompt=result.prompt,

@@ -80,3 +80,34 @@ def test_slash_commands_never_reach_the_llm(settings: Settings) -> None:
         agent = Agent(llm_settings(settings, fake.base_url))
         assert "make and refine" in turn(agent, "/help").text
         assert fake.requests == []
+
+
+def test_llm_rewrites_prompts_when_asked_and_falls_back_when_it_drops_content(
+        settings: Settings) -> None:
+    """rewrite_backend = "llm": the rewrite_prompt tool asks the configured chat LLM, and
+    an answer that loses the prompt's content (twice) gives way to the rules rewrite."""
+    from agent.llm import build_chat_model
+    from agent.toolbox import TurnContext, build_tools, running
+
+    script = [
+        "A cat sleeping on a velvet sofa at night, moonlight through the window",  # good
+        "a dog",  # loses the cat and the sofa
+        "a dog again",  # the retry loses them too
+    ]
+    with FakeOpenAI(script) as fake:
+        s = llm_settings(settings, fake.base_url).with_(rewrite_backend="llm")
+        agent = Agent(s)
+        with agent.storage.db.session() as db:
+            conv_id = repo.current_conversation(db, repo.get_or_create_user(db, "cli:zoe")).id
+        ctx = TurnContext(settings=s, storage=agent.storage, conversation_id=conv_id,
+                          llm=build_chat_model(s))
+        tools = {t.name: t for t in build_tools()}
+        with running(ctx):  # call the tools directly, as the planner would
+            assert json.loads(tools["generate_image"].invoke({"prompt": "a cat on a sofa"}))["ok"]
+            good = json.loads(tools["rewrite_prompt"].invoke({"instruction": "make it night"}))
+            bad = json.loads(tools["rewrite_prompt"].invoke({"instruction": "make it rainy"}))
+    assert good["backend"] == "llm" and "moonlight" in good["prompt"]
+    assert bad["backend"] == "rules" and "cat" in bad["prompt"] and "rain" in bad["prompt"]
+    assert any("content check" in n for n in ctx.notes)
+    asked = [m["content"] for r in fake.requests for m in r["messages"] if m["role"] == "user"]
+    assert any("make it night" in a and "a cat on a sofa" in a for a in asked)
