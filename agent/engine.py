@@ -161,11 +161,14 @@ class Agent:
         if self._llm is not None and not deterministic:
             said = text or f"(sent {len(state.uploads)} picture(s))"
             try:
+                ctx.planner = "llm"
                 return self._run_graph(ctx, self._llm, state, [*history, HumanMessage(said)],
                                        llm=True)
             except PlannerUnavailable as e:
                 if ctx.produced:  # some work was done: keep it, report what happened
-                    return f"(The language model failed part-way: {e}.)"
+                    ctx.notes.append(f"(The language model failed part-way: {e}.)")
+                    return ""
+                ctx.planner = "rules"
                 ctx.notes.append(f"(The language model is unavailable: {e}. I used the "
                                  "built-in planner instead.)")
         return self._run_graph(ctx, RulesPlanner(state=state), state, [HumanMessage(text)],
@@ -229,7 +232,8 @@ class Agent:
                 repo.add_message(s, conv, "assistant", text)
         return Reply(text=text, images=images, actions=actions,
                      conversation_id=ctx.conversation_id,
-                     error=bool(ctx.errors) and not ctx.produced)
+                     error=bool(ctx.errors) and not ctx.produced, notes=list(ctx.notes),
+                     planner=ctx.planner)
 
     def _reply_image(self, row: Image) -> ReplyImage:
         return ReplyImage(

@@ -51,6 +51,7 @@ class TurnContext:
     notes: list[str] = field(default_factory=list)  # things the user should know
     calls: list[str] = field(default_factory=list)  # tool names, in order
     errors: list[str] = field(default_factory=list)  # what tools refused, for the user
+    planner: str = "rules"  # who planned the turn: "rules" or "llm"
 
     # --- storage helpers -------------------------------------------------------------
     def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session

@@ -100,6 +100,11 @@ class Reply:
     actions: list[Action] = field(default_factory=list)
     conversation_id: int | None = None
     error: bool = False  # the turn was refused or failed; text says why
+    # what the user should know beyond the images (fallbacks, substitutions); also in text
+    notes: list[str] = field(default_factory=list)
+    # who wrote ``text``: "rules" (it restates the images' numbers, prompts and seeds, so
+    # a channel that captions the images itself may drop it) or "llm" (its own words)
+    planner: str = "rules"
 
     def as_json(self) -> dict[str, Any]:
         return {"text": self.text, "images": [im.as_json() for im in self.images]}

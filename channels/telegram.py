@@ -569,6 +569,8 @@ class TelegramChannel:
             if text:
                 await self._send_text(bot, chat_id, text, marks.get(None), reply_to)
             return
+        if reply.planner == "rules":  # its text restates what the captions already say
+            text = "\n".join(reply.notes).strip()
         last = reply.images[-1]
         last_caption = caption(last)
         if text:

@@ -236,6 +236,21 @@ async def test_album_is_one_turn_with_every_photo(start_bot):
     assert [a.data for a in turn.attachments] == [png("red"), png("green")]
 
 
+async def test_captions_say_things_once_and_keep_the_agents_notes(start_bot):
+    bot = await start_bot(album_wait=0.3)
+    bot.tg.text(ALICE, "a red car")
+    [first] = await bot.photos(ALICE)
+    assert "Here is" not in first.params["caption"]  # the caption already says it
+    bot.tg.photo(ALICE, png("red"), media_group_id="album-2")
+    bot.tg.photo(ALICE, png("blue"), media_group_id="album-2")
+    await bot.text(ALICE, "saved as #2, #3")
+    bot.tg.text(ALICE, "draw #2 in the style of #3")
+    photos = await bot.photos(ALICE, 2)
+    cap = photos[-1].params["caption"]
+    assert cap.startswith("#4 (from #2)")
+    assert "not available in the tiny profile" in cap  # the agent's note survives
+
+
 async def test_a_text_only_turn_posts_no_status_message(start_bot):
     bot = await start_bot()
     bot.tg.text(ALICE, "/help")
