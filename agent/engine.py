@@ -57,9 +57,9 @@ class Agent:
     def handle_turn(self, turn: Turn) -> Reply:
         try:
             text = self._check_text(turn.text)
-            pictures = [load_image(a.data, name=a.filename) for a in turn.attachments]
-            if len(pictures) > MAX_ATTACHMENTS:
+            if len(turn.attachments) > MAX_ATTACHMENTS:
                 raise InvalidInput(f"Please send at most {MAX_ATTACHMENTS} pictures at once.")
+            pictures = [load_image(a.data, name=a.filename) for a in turn.attachments]
         except ImagechatError as e:
             return Reply(text=str(e), error=True)
         # reading commands never wait behind the same user's picture in the queue
@@ -129,9 +129,10 @@ class Agent:
                          error=True)
         if command == "/settings" and not text[len(command):].strip():
             return self._show_settings(conv_id)
-        if command in ("/start", "/search", "/settings"):
-            text = text[len(command):].strip() if command == "/settings" else text
-            text = "help" if command == "/start" else text
+        if command == "/start":
+            text = "help"
+        elif command == "/settings":  # "/settings size 512" reads as "size 512"
+            text = text[len(command):].strip()
 
         uploads = self._store_uploads(conv_id, pictures, text)
         with self.storage.db.session() as s:

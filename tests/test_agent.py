@@ -241,6 +241,8 @@ def test_bad_input_keeps_the_session(agent: Agent) -> None:
     assert long.error and "50,000" in long.text
     notimg = say(agent, "make it blue", pictures=[b"%PDF-1.4 not an image"])
     assert notimg.error and "image" in notimg.text.lower()
+    many = say(agent, "make them blue", pictures=[png((1, 2, 3))] * 11)
+    assert many.error and "at most 10" in many.text
     unknown = say(agent, "/frobnicate")
     assert unknown.error and "/help" in unknown.text
     # bob cannot reach alice's #1
