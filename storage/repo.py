@@ -191,6 +191,9 @@ def add_image(
         raise ValueError(f"unknown image kind {kind!r}")
     if parent is not None and parent.conversation_id != conv.id:
         raise ValueError("parent image belongs to another conversation")
+    # serialise numbering per conversation: a row lock on PostgreSQL; SQLite's
+    # BEGIN IMMEDIATE already holds the write lock (FOR UPDATE is ignored there)
+    s.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
     number = (
         s.execute(
             select(func.coalesce(func.max(Image.number), 0)).where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +21,25 @@ from storage.models import SCHEMA_VERSION
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The same tests on SQLite and, when IMAGECHAT_TEST_PG_URL names an empty scratch
+    database (e.g. postgresql+psycopg://user:pw@127.0.0.1/imagechat_test), PostgreSQL."""
+    if request.param == "sqlite":
+        return settings
+    url = os.environ.get("IMAGECHAT_TEST_PG_URL")
+    if not url:
+        pytest.skip("set IMAGECHAT_TEST_PG_URL to run the storage tests on PostgreSQL")
+    from sqlalchemy import create_engine
+
+    from storage.models import Base
+
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)  # each test starts from an empty schema
+    engine.dispose()
+    return settings.with_(db_url=url)
+
+
 def _png(color: tuple[int, int, int]) -> PILImage.Image:
     return PILImage.new("RGB", (16, 16), color)
 
@@ -31,8 +51,8 @@ def _add(st: Storage, s, conv, parent=None, prompt="a cat", seed=1):  # noqa: AN
     )
 
 
-def test_lineage_survives_a_new_process(settings: Settings) -> None:
-    st = Storage.open(settings)
+def test_lineage_survives_a_new_process(db_settings: Settings) -> None:
+    st = Storage.open(db_settings)
     with st.db.session() as s:
         user = repo.get_or_create_user(s, "cli:alice")
         conv = repo.current_conversation(s, user)
@@ -47,7 +67,8 @@ import json, sys
 sys.path.insert(0, {str(ROOT)!r})
 from settings import Settings
 from storage import Storage, repo
-st = Storage.open(Settings.load(env={{}}, home={str(settings.home)!r}))
+st = Storage.open(Settings.load(env={{}}, home={str(db_settings.home)!r},
+                               db_url={db_settings.db_url!r}))
 with st.db.session() as s:
     conv = repo.get_conversation(s, {conv_id})
     rows = [(i.number, i.parent.number if i.parent else None, i.prompt, i.seed)
@@ -68,8 +89,8 @@ with st.db.session() as s:
     assert data["exists"] == [True, True, True]
 
 
-def test_back_to_one_then_new_image_is_four_with_parent_one(settings: Settings) -> None:
-    st = Storage.open(settings)
+def test_back_to_one_then_new_image_is_four_with_parent_one(db_settings: Settings) -> None:
+    st = Storage.open(db_settings)
     with st.db.session() as s:
         conv = repo.current_conversation(s, repo.get_or_create_user(s, "cli:bob"))
         one = _add(st, s, conv)
@@ -83,8 +104,8 @@ def test_back_to_one_then_new_image_is_four_with_parent_one(settings: Settings) 
         assert conv.current_image_id == four.id
 
 
-def test_numbers_are_per_conversation_and_not_shared(settings: Settings) -> None:
-    st = Storage.open(settings)
+def test_numbers_are_per_conversation_and_not_shared(db_settings: Settings) -> None:
+    st = Storage.open(db_settings)
     with st.db.session() as s:
         alice = repo.get_or_create_user(s, "cli:alice")
         bob = repo.get_or_create_user(s, "cli:bob")
@@ -99,8 +120,8 @@ def test_numbers_are_per_conversation_and_not_shared(settings: Settings) -> None
                            parent=repo.get_image(s, a, 1))
 
 
-def test_new_conversation_keeps_old_ones(settings: Settings) -> None:
-    st = Storage.open(settings)
+def test_new_conversation_keeps_old_ones(db_settings: Settings) -> None:
+    st = Storage.open(db_settings)
     with st.db.session() as s:
         user = repo.get_or_create_user(s, "cli:carol")
         first = repo.current_conversation(s, user)
@@ -111,8 +132,8 @@ def test_new_conversation_keeps_old_ones(settings: Settings) -> None:
         assert len(repo.list_images(s, first)) == 1
 
 
-def test_two_threads_writing_turns_lose_nothing(settings: Settings) -> None:
-    st = Storage.open(settings)
+def test_two_threads_writing_turns_lose_nothing(db_settings: Settings) -> None:
+    st = Storage.open(db_settings)
     with st.db.session() as s:
         user = repo.get_or_create_user(s, "cli:dave")
         conv_id = repo.current_conversation(s, user).id
@@ -151,8 +172,36 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(settings: Settings) -> None:
     assert st.db.schema_version() == SCHEMA_VERSION
 
 
-def test_messages_keep_tool_calls(settings: Settings) -> None:
-    st = Storage.open(settings)
+def test_eight_writers_numbering_images_at_once(db_settings: Settings) -> None:
+    """Numbers are max+1: SQLite's BEGIN IMMEDIATE and PostgreSQL's row lock keep them
+    unique under contention (without the lock PostgreSQL fails most of these writes)."""
+    st = Storage.open(db_settings)
+    with st.db.session() as s:
+        conv_id = repo.current_conversation(s, repo.get_or_create_user(s, "cli:frank")).id
+    errors: list[Exception] = []
+
+    def writer() -> None:
+        for _ in range(25):
+            try:
+                with st.db.session() as s:
+                    repo.add_image(s, repo.get_conversation(s, conv_id), file="f.png",
+                                   kind="generated", width=8, height=8)
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with st.db.session() as s:
+        numbers = [i.number for i in repo.list_images(s, repo.get_conversation(s, conv_id))]
+    assert numbers == list(range(1, 201))
+
+
+def test_messages_keep_tool_calls(db_settings: Settings) -> None:
+    st = Storage.open(db_settings)
     with st.db.session() as s:
         conv = repo.current_conversation(s, repo.get_or_create_user(s, "cli:eve"))
         repo.add_message(s, conv, "user", "a cat")
