@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", parents=[common], help="chat in this terminal",
                        description="Chat in this terminal. Reads one message per line when "
-                       "stdin is not a terminal.")
+                       "stdin is not a terminal. In the chat, 'help' lists what it understands, "
+                       "'/image PATH [what to do]' sends a picture, /quit leaves.")
     p.add_argument("--user", help="who you are (default: your login name)")
     p.add_argument("--json", action="store_true",
                    help="print each reply as one JSON object on its own line")
