@@ -33,6 +33,7 @@ from tools import generate as generate_tool
 from tools import rewrite as rewrite_tool
 from tools.jobs import JobEvent, get_queue
 from tools.prompting import prepare_prompt
+from tools.validate import load_image
 
 MAX_SEED = 2**31 - 1
 MAX_VARIATIONS = 4
@@ -49,7 +50,6 @@ class TurnContext:
     llm: BaseChatModel | None = None  # the agent's chat LLM, when one is configured
     produced: list[int] = field(default_factory=list)  # image ids made this turn
     notes: list[str] = field(default_factory=list)  # things the user should know
-    calls: list[str] = field(default_factory=list)  # tool names, in order
     errors: list[str] = field(default_factory=list)  # what tools refused, for the user
     planner: str = "rules"  # who planned the turn: "rules" or "llm"
 
@@ -149,12 +149,11 @@ def _describe(row: Image) -> str:
     return f"#{row.number}: {short or '(no prompt)'}" + (f" ({', '.join(bits)})" if bits else "")
 
 
-def _guard(ctx: TurnContext, name: str, fn: Callable[..., str]) -> Callable[..., str]:
+def _guard(ctx: TurnContext, fn: Callable[..., str]) -> Callable[..., str]:
     """Record the call and turn user-caused errors into a JSON failure, not an exception."""
 
     @functools.wraps(fn)
     def wrapper(**kwargs: Any) -> str:
-        ctx.calls.append(name)
         try:
             return fn(**kwargs)
         except ImagechatError as e:
@@ -421,10 +420,7 @@ def build_tools() -> list[BaseTool]:
         if not 1 <= int(result) <= len(paths):
             raise InvalidInput(f"The last search has results 1–{len(paths)}, not {result}.")
         path = Path(paths[int(result) - 1])
-        try:
-            picture = edit_input(path)
-        except FileNotFoundError:
-            raise InvalidInput(f"{path} is no longer on disk; search again.") from None
+        picture = load_image(path, name="that result")  # a clear error if it is gone
         file = ctx.storage.images.put_image(picture)
         with ctx.storage.db.session() as s:
             conv = ctx.conversation(s)
@@ -494,17 +490,10 @@ def build_tools() -> list[BaseTool]:
         generate_image, rewrite_prompt, beautify_prompt, variations, edit_image, img2img,
         restyle, search_images, use_search_result, undo, go_to_image, history, set_settings,
     ]
-    return [StructuredTool.from_function(_guard(ctx, f.__name__, f), name=f.__name__,
+    return [StructuredTool.from_function(_guard(ctx, f), name=f.__name__,
                                          description=(f.__doc__ or "").strip(),
                                          args_schema=None, infer_schema=True)
             for f in funcs]
-
-
-def edit_input(path: Path) -> PILImage.Image:
-    """Open a library picture as RGB (validation shared with uploads)."""
-    from tools.validate import load_image
-
-    return load_image(path)
 
 
 def _edited_prompt(prompt: str | None, instruction: str) -> str:

@@ -229,6 +229,10 @@ def test_search_and_use_result(agent: Agent, settings: Settings, tmp_path: Path)
     like = say(agent, "find pictures like #1")
     assert last_calls(agent) == ["search_images"] and "like #1" in like.text
     assert "p" in like.text and ".png" in like.text
+    for picture in folder.iterdir():  # the library's files go away after the search
+        picture.unlink()
+    gone = say(agent, "use result 1 as the starting image")
+    assert gone.error and "does not exist" in gone.text and not gone.images
 
 
 # ------------------------------------------------------------------------ bad input
