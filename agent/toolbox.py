@@ -75,12 +75,10 @@ class TurnContext:
     def pixels(self, image: Image) -> PILImage.Image:
         return self.storage.images.open(image.file)
 
-    def params(self, s, **overrides: Any) -> dict[str, Any]:  # noqa: ANN001
-        """Generation parameters: the user's settings, then explicit overrides."""
+    def params(self, s) -> dict[str, Any]:  # noqa: ANN001
+        """The user's generation settings (None where the profile's default applies)."""
         conv = self.conversation(s)
-        chosen = {k: conv.settings.get(k) for k in ("width", "height", "steps", "guidance")}
-        chosen.update({k: v for k, v in overrides.items() if v is not None})
-        return chosen
+        return {k: conv.settings.get(k) for k in ("width", "height", "steps", "guidance")}
 
     # --- running image work ----------------------------------------------------------
     def run_job(self, label: str, work: Callable[..., Any]) -> Any:
@@ -192,10 +190,11 @@ def build_tools() -> list[BaseTool]:
     def random_seed() -> int:
         return random.randint(0, MAX_SEED)
 
-    def made(rows: list[Image], verb: str) -> str:
+    def made(rows: list[Image], verb: str | None = None) -> str:
         with ctx.storage.db.session() as s:
             rows = [s.get(Image, r.id) for r in rows]
             lines = [_describe(r) for r in rows]
+            verb = verb or ("Here is" if len(rows) == 1 else "Here are")
             return _ok(f"{verb} " + "; ".join(lines),
                        images=[{"number": r.number, "prompt": r.prompt, "seed": r.seed}
                                for r in rows])
@@ -227,7 +226,7 @@ def build_tools() -> list[BaseTool]:
         kind = "generated" if parent_row is None else "edited"
         rows = [ctx.save(r, kind=kind, tool=tool, parent=parent_row, prompt=prompt, extra=info)
                 for r in results]
-        return made(rows, "Here is" if len(rows) == 1 else "Here are")
+        return made(rows)
 
     def rewrite_prompt(instruction: str, image: int | None = None) -> str:
         """Rewrite the prompt of an image (default: the current one) so it follows the user's
@@ -276,31 +275,30 @@ def build_tools() -> list[BaseTool]:
                       "width": row.width, "height": row.height}
             source = (s.get(Image, row.extra["source_image_id"])
                       if (row.extra or {}).get("source_image_id") else None)
+            parent_row = row
         if recipe["kind"] in ("uploaded", "retrieved"):
             raise InvalidInput(f"#{recipe['number']} is a picture you gave me; ask for a change "
                                "instead (e.g. 'make it watercolor').")
         seeds = [int(seed)] if seed is not None else [random_seed() for _ in range(count)]
+        if source is not None and recipe["tool"] in ("img2img", "instruct", "restyle"):
+            return made([_edit(source, recipe["extra"].get("instruction") or recipe["prompt"],
+                               recipe["tool"], sd, parent_number=recipe["number"],
+                               strength=recipe["extra"].get("strength"),
+                               style_id=recipe["extra"].get("style_image_id"))
+                         for sd in seeds])
+        model_prompt, info = ctx.prepare_prompt(recipe["prompt"] or "")
         rows = []
         for sd in seeds:
-            if source is not None and recipe["tool"] in ("img2img", "instruct", "restyle"):
-                rows.append(_edit(source, recipe["extra"].get("instruction") or recipe["prompt"],
-                                  recipe["tool"], sd, parent_number=recipe["number"],
-                                  strength=recipe["extra"].get("strength"),
-                                  style_id=recipe["extra"].get("style_image_id")))
-                continue
-            model_prompt, info = ctx.prepare_prompt(recipe["prompt"] or "")
             results = ctx.run_job(
                 "making a variation",
-                lambda progress, cancel, sd=sd, model_prompt=model_prompt: generate_tool.generate(
+                lambda progress, cancel, sd=sd: generate_tool.generate(
                     model_prompt, recipe["neg"] or "", sd, steps=recipe["steps"],
                     guidance=recipe["guidance"], width=recipe["width"], height=recipe["height"],
                     settings=ctx.settings, progress=progress, cancel=cancel),
             )
-            with ctx.storage.db.session() as s:
-                parent_row = ctx.image(s, recipe["number"])
             rows += [ctx.save(r, kind="generated", tool="variations", parent=parent_row,
                               prompt=recipe["prompt"], extra=info) for r in results]
-        return made(rows, "Here is" if len(rows) == 1 else "Here are")
+        return made(rows)
 
     # ----------------------------------------------------------------------- editing
     def _edit(source: Image, text: str | None, mode: str, seed: int | None, *,
@@ -364,7 +362,7 @@ def build_tools() -> list[BaseTool]:
         fireworks"), InstructPix2Pix-style. Best for photos the user uploaded."""
         with ctx.storage.db.session() as s:
             source = ctx.image(s, image)
-        return made([_edit(source, instruction, "instruct", seed)], "Here is")
+        return made([_edit(source, instruction, "instruct", seed)])
 
     def img2img(prompt: str = "", image: int | None = None, strength: float = 0.6,
                 seed: int | None = None) -> str:
@@ -374,13 +372,13 @@ def build_tools() -> list[BaseTool]:
             raise InvalidInput("strength must be between 0.05 and 1.0")
         with ctx.storage.db.session() as s:
             source = ctx.image(s, image)
-        return made([_edit(source, prompt, "img2img", seed, strength=strength)], "Here is")
+        return made([_edit(source, prompt, "img2img", seed, strength=strength)])
 
     def restyle(image: int, style: int, prompt: str = "", seed: int | None = None) -> str:
         """Draw image #`image` in the style of image #`style` (two references)."""
         with ctx.storage.db.session() as s:
             source, style_row = ctx.image(s, image), ctx.image(s, style)
-        return made([_edit(source, prompt, "restyle", seed, style_id=style_row.id)], "Here is")
+        return made([_edit(source, prompt, "restyle", seed, style_id=style_row.id)])
 
     # ---------------------------------------------------------------------- retrieval
     def search_images(query: str | None = None, like: int | None = None, k: int = 4) -> str:
@@ -431,8 +429,7 @@ def build_tools() -> list[BaseTool]:
         ctx.produced.append(row.id)
         if not prompt.strip():
             return made([row], "Saved as a reference:")
-        return made([row, _edit(row, prompt, "img2img", None, strength=strength)],
-                    "Here is")
+        return made([row, _edit(row, prompt, "img2img", None, strength=strength)])
 
     # ------------------------------------------------------------------------ session
     def undo() -> str:
