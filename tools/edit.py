@@ -125,9 +125,7 @@ def img2img(
         parent=parent,
         extra={"denoising_steps": int(steps * strength)},
     )
-    if flagged:
-        recipe.extra["nsfw_filtered"] = True
-    return ImageResult(out, recipe)
+    return ImageResult.of(out, flagged, recipe)
 
 
 def instruct(
@@ -188,9 +186,7 @@ def instruct(
         parent=parent,
         extra={"image_guidance": image_guidance},
     )
-    if flagged:
-        recipe.extra["nsfw_filtered"] = True
-    return ImageResult(out, recipe)
+    return ImageResult.of(out, flagged, recipe)
 
 
 def restyle(
@@ -283,6 +279,4 @@ def restyle(
     )
     if not from_text:
         recipe.extra["denoising_steps"] = int(steps * (strength_used or 0))
-    if flagged:
-        recipe.extra["nsfw_filtered"] = True
-    return ImageResult(out, recipe)
+    return ImageResult.of(out, flagged, recipe)

@@ -63,6 +63,13 @@ class ImageResult:
     image: Image
     recipe: Recipe
 
+    @classmethod
+    def of(cls, image: Image, flagged: bool, recipe: Recipe) -> ImageResult:
+        """A pipeline's picture with its recipe, noting when the safety checker blanked it."""
+        if flagged:
+            recipe.extra["nsfw_filtered"] = True
+        return cls(image, recipe)
+
 
 def generate(
     prompt: str,
@@ -120,9 +127,7 @@ def generate(
                         tool="generate")
         if batch and n > 1:
             recipe.extra["batch"] = n
-        if flagged:
-            recipe.extra["nsfw_filtered"] = True
-        results.append(ImageResult(image, recipe))
+        results.append(ImageResult.of(image, flagged, recipe))
     return results
 
 
