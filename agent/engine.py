@@ -38,7 +38,8 @@ MAX_ATTACHMENTS = 10
 HISTORY_MESSAGES = 20
 RECURSION_LIMIT = 12  # model/tool steps in one turn
 
-SLASH_PLANNED = {"/start", "/help", "/undo", "/history", "/search", "/settings"}
+SLASH_PLANNED = {"/start", "/help", "/undo", "/history", "/search", "/settings", "/describe",
+                 "/prompt", "/show", "/info"}
 SLASH_ENGINE = {"/new", "/chats", "/open"}
 
 
@@ -131,8 +132,6 @@ class Agent:
             return self._show_settings(conv_id)
         if command == "/start":
             text = "help"
-        elif command == "/settings":  # "/settings size 512" reads as "size 512"
-            text = text[len(command):].strip()
 
         uploads = self._store_uploads(conv_id, pictures, text)
         with self.storage.db.session() as s:
@@ -159,27 +158,43 @@ class Agent:
 
     def _plan_and_run(self, ctx: TurnContext, state: SessionState, history: list[BaseMessage],
                       text: str, *, deterministic: bool) -> str:
-        if self._llm is not None and not deterministic:
-            said = text or f"(sent {len(state.uploads)} picture(s))"
+        from agent.llm import NO_CALL_NOTE, PARTIAL_NOTE, UNAVAILABLE_NOTE, llm_turn
+
+        rules = [HumanMessage(text)]
+        if self._llm is None or deterministic:
+            return self._run_graph(ctx, RulesPlanner(state=state), state, rules, llm=False)
+        said = text or f"(sent {len(state.uploads)} picture(s))"
+        # one LLM budget for the whole turn, also for the tools' own LLM use (rewrite,
+        # translation) after a fallback, so a dead endpoint costs the turn at most once
+        with llm_turn(state, said) as budget:
+            ctx.planner = "llm"
             try:
-                ctx.planner = "llm"
-                return self._run_graph(ctx, self._llm, state, [*history, HumanMessage(said)],
-                                       llm=True)
-            except PlannerUnavailable as e:
+                final = self._run_graph(ctx, self._llm, state, [*history, HumanMessage(said)],
+                                        llm=True)
+                if ctx.produced or not _needs_image(text, state):
+                    return final
+                log.info("LLM planner made no picture for %r (%s); using the rules planner",
+                         said[:80], "; ".join(budget.log)[:300] or "no usable tool call")
+                note = NO_CALL_NOTE
+            except PlannerUnavailable as e:  # its text is redacted: fine for the log only
+                log.warning("LLM planner unavailable for conversation %s: %s",
+                            ctx.conversation_id, e)
                 if ctx.produced:  # some work was done: keep it, report what happened
-                    ctx.notes.append(f"(The language model failed part-way: {e}.)")
+                    ctx.notes.append(PARTIAL_NOTE)
                     return ""
-                ctx.planner = "rules"
-                ctx.notes.append(f"(The language model is unavailable: {e}. I used the "
-                                 "built-in planner instead.)")
-        return self._run_graph(ctx, RulesPlanner(state=state), state, [HumanMessage(text)],
-                               llm=False)
+                note = UNAVAILABLE_NOTE
+            ctx.planner = "rules"
+            ctx.notes.append(note)
+            return self._run_graph(ctx, RulesPlanner(state=state), state, rules, llm=False)
 
     def _run_graph(self, ctx: TurnContext, model: BaseChatModel, state: SessionState,
                    messages: list[BaseMessage], *, llm: bool) -> str:
-        graph = create_agent(model, self._tools,
-                             system_prompt=system_prompt(state) if llm else None)
+        from agent.llm_calls import clean_reply
+
+        prompt = system_prompt(state, self.settings) if llm else None
+        graph = create_agent(model, self._tools, system_prompt=prompt)
         final = ""
+        said = ""  # the last successful tool's own message, if the model's answer is unusable
         try:
             with running(ctx):
                 for update in graph.stream({"messages": messages}, stream_mode="updates",
@@ -191,12 +206,16 @@ class Agent:
                             self._persist(ctx, msg)  # committed as it happens
                             if isinstance(msg, AIMessage) and not msg.tool_calls:
                                 final = str(msg.content)
+                            elif llm and isinstance(msg, ToolMessage):
+                                said = _tool_message(str(msg.content)) or said
         except PlannerUnavailable:
             raise
         except Exception as e:
             if llm and _is_llm_failure(e):
                 raise PlannerUnavailable(_short(e)) from e
             raise
+        if llm:  # never show a tool call or raw JSON as the answer
+            final = clean_reply(final, [t.name for t in self._tools]) or said
         return final
 
     def _persist(self, ctx: TurnContext, msg: BaseMessage) -> None:
@@ -211,21 +230,39 @@ class Agent:
                                  name=msg.name)
 
     def _store_uploads(self, conv_id: int, pictures: list[Any], caption: str) -> list[Image]:
+        """Store each photo as the next image and a reference, described by the captioner
+        so it has a prompt that later changes can rewrite."""
         rows = []
         for picture in pictures:
             file = self.storage.images.put_image(picture)
+            description = self._describe_upload(picture)
             with self.storage.db.session() as s:
                 conv = repo.get_conversation(s, conv_id)
                 row = repo.add_image(s, conv, file=file, kind="uploaded", width=picture.width,
-                                     height=picture.height, tool="upload")
+                                     height=picture.height, tool="upload", prompt=description,
+                                     extra={"description": description} if description else None)
                 repo.add_reference(s, conv, row, "upload", caption=caption or None)
                 rows.append(row)
         return rows
 
+    def _describe_upload(self, picture: Any) -> str | None:
+        """The captioner's description of a photo, or None when it cannot run (logged)."""
+        from tools.describe import describe
+        from tools.jobs import get_queue
+
+        try:
+            job = get_queue(self.settings).submit(
+                lambda ctx: describe(picture, settings=self.settings).text, label="describing")
+            return job.result() or None
+        except Exception:  # a photo is kept even when it cannot be described
+            log.warning("could not describe an upload", exc_info=True)
+            return None
+
     def _reply(self, ctx: TurnContext, final: str, uploads: list[Image]) -> Reply:
         with self.storage.db.session() as s:
-            rows = [s.get(Image, i) for i in ctx.produced]
-            images = [self._reply_image(r) for r in rows if r.kind != "retrieved"]
+            rows = [s.get(Image, i) for i in [*ctx.shown, *ctx.produced]]
+            images = [self._reply_image(r) for r in rows
+                      if r.kind != "retrieved" or r.id in ctx.shown]
             conv = repo.get_conversation(s, ctx.conversation_id)
             actions = _actions(images[-1]) if images else []
             text = "\n".join(x for x in [*ctx.notes, final] if x) or "Done."
@@ -307,22 +344,35 @@ def _read_only(text: str) -> bool:
 
 
 def _history(rows: list[Message]) -> list[BaseMessage]:
-    """Stored messages as LangChain messages, with unanswered tool calls dropped."""
-    answered = {m.tool_call_id for m in rows if m.role == "tool"}
+    """Stored messages as LangChain messages the way chat APIs accept them: each assistant
+    tool call answered by a tool message right after it (unanswered calls, e.g. left by a
+    crash, are dropped; stray tool answers too), and call ids unique even where the stored
+    ones repeat across turns."""
     out: list[BaseMessage] = []
-    for m in rows:
+    i = 0
+    while i < len(rows):
+        m = rows[i]
+        i += 1
         if m.role == "user":
             out.append(HumanMessage(m.content or "(sent a picture)"))
         elif m.role == "assistant":
-            calls = [c for c in (m.tool_calls or []) if c["id"] in answered]
-            if m.tool_calls and len(calls) != len(m.tool_calls):
-                continue
-            out.append(AIMessage(m.content, tool_calls=[
-                {"id": c["id"], "name": c["name"], "args": c["args"]} for c in calls]))
-        elif m.role == "tool":
-            if any(isinstance(o, AIMessage) and any(c["id"] == m.tool_call_id
-                                                    for c in o.tool_calls) for o in out):
-                out.append(ToolMessage(m.content, tool_call_id=m.tool_call_id, name=m.name))
+            answers: dict[str, Message] = {}
+            while i < len(rows) and rows[i].role == "tool":  # the answers right after it
+                answers.setdefault(rows[i].tool_call_id or "", rows[i])
+                i += 1
+            calls, tools = [], []
+            for c in m.tool_calls or []:
+                answer = answers.pop(c.get("id") or "", None)
+                if answer is None:
+                    continue  # never answered: the API would refuse the whole history
+                call_id = f"h{m.id}_{len(calls)}"  # unique even if stored ids repeat
+                calls.append({"id": call_id, "name": c["name"], "args": c.get("args") or {}})
+                tools.append(ToolMessage(answer.content or "", tool_call_id=call_id,
+                                         name=answer.name))
+            if calls or (m.content or "").strip():
+                out.append(AIMessage(m.content or "", tool_calls=calls))
+                out.extend(tools)
+        # a tool message not right after its call answers nothing we still have: dropped
     while out and not isinstance(out[0], HumanMessage):
         out.pop(0)
     return out
@@ -341,14 +391,49 @@ def _is_llm_failure(e: Exception) -> bool:
     """Errors that mean the LLM endpoint, not our code, failed."""
     names = {cls.__name__ for cls in type(e).__mro__}
     module = type(e).__module__
-    return (module.startswith(("openai", "httpx", "httpcore"))
+    return (module.startswith(("openai", "httpx", "httpcore", "json"))
             or bool(names & {"APIError", "APIConnectionError", "OutputParserException",
-                             "GraphRecursionError", "ConnectionError", "TimeoutError"}))
+                             "GraphRecursionError", "ConnectionError", "TimeoutError",
+                             "JSONDecodeError", "LLMFailure", "ValidationError"}))
 
 
 def _short(e: Exception) -> str:
+    """One line about ``e`` for the log: no endpoint body beyond it, keys redacted."""
+    from agent.llm import redact
+
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:200]
+    return redact(f"{type(e).__name__}: {text}"[:200])
+
+
+def _needs_image(text: str, state: SessionState) -> bool:
+    """Whether the rules would make a picture for ``text`` (so an LLM turn without one
+    did not do what was asked)."""
+    from agent import intents
+
+    try:
+        kind = intents.parse(text, has_image=state.current is not None,
+                             has_search=bool(state.last_search),
+                             has_upload=bool(state.uploads)).kind
+    except Exception:  # noqa: BLE001 - reading the message must never break the turn
+        return False
+    return kind in _IMAGE_KINDS
+
+
+_IMAGE_KINDS = {"generate", "edit", "img2img", "restyle", "variations", "reseed", "beautify",
+                "use_result"}
+
+
+def _tool_message(content: str) -> str:
+    """A successful tool's ``message`` (its own words for the user), else ""."""
+    import json
+
+    try:
+        data = json.loads(content)
+    except (TypeError, ValueError):
+        return ""
+    if isinstance(data, dict) and data.get("ok") and isinstance(data.get("message"), str):
+        return data["message"]
+    return ""
 
 
 __all__ = ["Agent", "HELP"]

@@ -3,6 +3,10 @@
 The rules planner turns an :class:`Intent` into tool calls. Image references are read
 first ("#2", "[ref#1]", "图2", "第2张", "result 3") and removed from the text, so what is
 left is the instruction itself.
+
+Not every message asks for a picture: greetings, thanks, questions about the session
+("what is the prompt of #2", "show #2", "which seed was #3"), questions the bot cannot
+answer and unclear text are read as such, so they get a text answer and no image.
 """
 
 from __future__ import annotations
@@ -12,17 +16,20 @@ from dataclasses import dataclass, field
 
 from tools.rewrite import parse_instruction
 
-_NUM = r"(\d{1,6})"
+_NUM = r"(-?\d{1,30})"
 # image references: #2, # 2, [ref#1], ref 1, image 2, 图2, 第2张, 2号图
 REF_RE = re.compile(
     rf"\[\s*ref\s*#?\s*{_NUM}\s*\]|\bref\s*#?\s*{_NUM}\b|#\s*{_NUM}"
     rf"|\b(?:image|picture|photo|pic|img)\s+(?:number\s+|no\.?\s*)?{_NUM}\b"
-    rf"|图\s*{_NUM}|第\s*{_NUM}\s*[张幅个]|{_NUM}\s*号图",
+    rf"|图\s*{_NUM}|第\s*{_NUM}\s*[张幅个](?!结果)|{_NUM}\s*号图",
     re.IGNORECASE,
 )
 RESULT_RE = re.compile(
-    rf"\b(?:result|hit|match)\s*#?\s*{_NUM}\b|第\s*{_NUM}\s*个结果|结果\s*{_NUM}", re.IGNORECASE
+    r"\b(?:result|hit|match)\s*(?:number\s*|no\.?\s*)?#?\s*(\d{1,6})\b|第\s*([\d一二两三四五六七八九十]{1,3})\s*个?"
+    r"(?:搜索)?结果|结果\s*(\d{1,6})",
+    re.IGNORECASE,
 )
+MAX_IMAGE_NUMBER = 10**9  # larger numbers name no image; they are reported, not drawn
 
 
 @dataclass
@@ -36,12 +43,14 @@ class Intent:
     seed: int | None = None
     count: int | None = None
     settings: dict[str, object] = field(default_factory=dict)
+    field_: str | None = None  # for "info": prompt | seed | recipe
 
 
 KINDS = (
     "help", "undo", "goto", "history", "variations", "reseed", "search", "search_like",
     "use_result", "beautify", "restyle", "img2img", "edit", "settings", "new_chat",
-    "describe", "generate", "empty",
+    "describe", "generate", "empty", "chat", "show", "info", "question", "unclear",
+    "needs_image",
 )
 
 
@@ -51,47 +60,150 @@ def _refs(text: str) -> tuple[list[int], str]:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip(" ,.;:!?，。；：！？、")
+    text = re.sub(r"\s+", " ", text).strip(" ,.;:!?，。；：！？、~～")
     return text.strip()
 
 
-_HELP = re.compile(r"^(/?help|/start|\?|帮助|怎么用|使用说明|what can you do)\W*$", re.I)
-_UNDO = re.compile(r"^(/?undo|undo (that|it|the last( change)?)|go back|revert|撤销|撤回|"
-                   r"回退|返回上一(步|张))\W*$", re.I)
-_GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go)\s+to\b|^回到|^返回|^切换到|^用回", re.I)
-_HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the )?images|历史|历史记录|"
-                      r"看看历史)\W*$", re.I)
-_VARIATIONS = re.compile(r"\b(variations?|variants?|another one|more like (this|it)|again|"
-                         r"different seed|new seed|reroll|re-roll)\b|再来(一|几)?(张|次|个)|"
-                         r"换个种子|换一张|变体", re.I)
-_SEED = re.compile(r"\bseed\s*(?:=|:|to|of)?\s*(\d{1,10})\b|种子\s*(?:=|:|：|为|改成|换成)?\s*"
-                   r"(\d{1,10})", re.I)
+_HELP = re.compile(r"^(/?help|/start|\?|帮助|怎么用|使用说明|what can you do|what do you do|"
+                   r"how does this work|how do i use (this|you)|你能做什么|你会什么|你可以做什么)\W*$",
+                   re.I)
+_UNDO = re.compile(r"^(/?undo|undo (that|it|this|the last( change| edit)?)|go back|"
+                   r"go back one|step back|revert( that| it)?|take (that|it) back|"
+                   r"(no,? )?(go back to|back to) the (previous|last|old|earlier) "
+                   r"(one|image|picture|version)|previous (one|version)|"
+                   r"撤销|撤回|回退|返回上一(步|张|个)|上一张|回到上一张|退回|还原|不要这个改动)\W*$",
+                   re.I)
+_GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^回到|^返回|^切换到|"
+                   r"^用回|^退回到?|^continue (?:from|with)\b|^use\b|^select\b|^pick\b|^选|^用",
+                   re.I)
+_HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the |my |all )?(images|"
+                      r"pictures)|what have we (made|done)( so far)?|历史|历史记录|看看历史|"
+                      r"查看历史|所有图片)\W*$", re.I)
+_VARIATIONS = re.compile(
+    r"\b(variations?|variants?|another( one| version| take| try)?|one more|more like (this|it)|"
+    r"again|redo|re-?do it|try again|different seed|new seed|re-?roll|re-?generate|"
+    r"regenerate)\b|再来(一|几|两|二|三|四|五|1|2|3|4)?(张|次|个|遍|幅)|再画(一|两|三|四)?(张|次|遍|幅)|"
+    r"换个种子|换一张|变体|重新生成|重画|重新画|再生成",
+    re.I)
+_SEED = re.compile(r"\bseed\s*(?:=|:|to|of|number|#)?\s*(-?\d{1,40})\b|种子\s*(?:=|:|：|为|改成|换成|用|是)?"
+                   r"\s*(-?\d{1,40})", re.I)
 _SEARCH = re.compile(
-    r"^(?:please\s+)?(?:/search\b|search(?:\s+for)?\b|find\b|look\s+for\b|show\s+me\b)"
-    r"(?:\s+(?:me|some|all|any|the))?(?:\s+(?:pictures?|images?|photos?|pics?))?"
+    r"^(?:please\s+)?(?:/search\b|search(?:\s+for)?\b|find\b|look\s+for\b|look\s+up\b|"
+    r"show\s+me\b(?=.*\b(?:pictures?|images?|photos?|pics?)\b))"
+    r"(?:\s+(?:me|some|all|any|the|my))?(?:\s+(?:pictures?|images?|photos?|pics?))?"
     r"(?:\s+(?:of|with|showing|about|like))?\s*"
-    r"|^(?:帮我)?(?:搜索?|找|查找|检索)(?:一下|一些|几张|下)?",
+    r"|^(?:/search)|^(?:帮我)?(?:搜索?|找找?|查找|检索)(?:一下|一些|几张|下)?",
     re.I,
 )
 _LIKE = re.compile(r"\b(like|similar to|resembling)\b|相似|类似|像", re.I)
 _BEAUTIFY = re.compile(r"\b(beautify|more detail(ed)?|add (more )?details?|make it (look )?"
-                       r"(better|prettier|nicer|more beautiful|more detailed)|enhance|improve "
-                       r"(the )?prompt)\b|美化|更(多)?细节|更精美|更好看|润色|丰富一下", re.I)
+                       r"(better|prettier|nicer|more beautiful|more detailed|fancier)|enhance( it)?|"
+                       r"improve (the )?prompt|improve it|polish( it)?|embellish)\b|美化|"
+                       r"更(多)?细节|更精美|更好看|润色|丰富一下|优化一下|优化提示词|精细一点|加点细节", re.I)
 _RESTYLE = re.compile(r"\bin the style of\b|\bstyle of\b|的风格|风格(像|参考)|参考.*风格", re.I)
 _STARTING = re.compile(
     r"\b((use\s+(it|this|that)?\s*)?as (the |a )?(starting|start|base|init(ial)?) "
     r"(image|picture|point)|start(ing)? from|"
-    r"based on|use .* as (a )?(base|starting point|background))\b|垫图|作为(起始|底图|基础|参考)|"
-    r"以.*为(底图|基础)|基于",
+    r"based on|use .* as (a )?(base|starting point|background))\b|垫图|作为(起始|底图|基础|参考)(图|图片)?|"
+    r"当(作|做)?(底图|垫图)|以.*为(底图|基础)|基于",
     re.I,
 )
+_SETTING_NAMES = (r"size|width|height|steps|guidance|cfg|seed|negative(?:[ _]prompt)?|"
+                  r"尺寸|大小|步数|种子|反向提示词|负面提示词")
 _SETTINGS = re.compile(
-    r"^/?(?:set\s+)?(size|width|height|steps|guidance|cfg|negative(?: prompt)?|"
-    r"尺寸|步数|反向提示词)"
-    r"\s*(?:=|:|：|to|为)?\s*(.+)$",
+    rf"^(?:/settings\s+|set\s+(?:the\s+)?|设置\s*|把)?({_SETTING_NAMES})(?![a-z])"
+    r"\s*(?:=|:|：|to|为|设为|设置为|改成|改为)?\s*(.*)$",
     re.I,
 )
-_NEW_CHAT = re.compile(r"^(/new|new chat|new conversation|start over|重新开始|新对话)\W*$", re.I)
+_SETTINGS_CMD = re.compile(r"^/settings\s+(\S+)\s*(.*)$", re.I)
+_NEW_CHAT = re.compile(r"^(/new|new chat|new conversation|start over|start again|start fresh|"
+                       r"reset|clear( the)? chat|重新开始|新对话|新的对话|开始新对话|从头开始)\W*$",
+                       re.I)
+
+# ---- conversation that is not a picture request ----------------------------------------
+_GREETING = re.compile(
+    r"^(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
+    r"你好|您好|嗨|哈喽|早上好|晚上好|在吗)(\s+(there|bot|imagechat|again))?\W*$", re.I)
+_THANKS = re.compile(
+    r"^(thanks?( you)?( so much| a lot| very much)?|thx|ty|cheers|great,? thanks|"
+    r"(that'?s |this is |it'?s )?(great|perfect|awesome|nice|cool|lovely|beautiful|amazing|"
+    r"wonderful|good|fine)( job| work)?,?( thanks?( you)?)?|"
+    r"(ok|okay|k|got it|i see|alright|sure|yes|yep|no|nope|nah|wow|lol|haha|hmm+|uh+|ah+)|"
+    r"bye|goodbye|see you|good night|"
+    r"谢谢|多谢|感谢|太好了|很好|不错|好的|好|行|可以|完美|漂亮|好看|哇|嗯+|哦+|再见|拜拜|晚安)"
+    r"[\s!.~。！～]*(\W*(thanks?|谢谢))?\W*$", re.I)
+_SHOW = re.compile(
+    r"^(?:please\s+)?(?:show|send|display|give|view|open|see|let me see)(?:\s+me)?(?:\s+(?:again|back))?"
+    r"(?:\s+(?:the\s+)?(?:picture|image|photo|pic))?\s*(?:again|back|once more)?\W*$|"
+    r"^(?:再)?(?:显示|发|看看|看一下|给我看|展示|打开|重发)(?:一下|一次|给我)?(?:图片?)?\W*$|"
+    r"^(?:再)?(?:发|显示|展示)(?:一下|一次|给我)?(?:图片?)?一次\W*$",
+    re.I)
+_INFO = re.compile(
+    r"\b(prompt|seed|recipe|settings|negative|how (was|did you make|were)|what did you use|"
+    r"parameters|params)\b|提示词|咒语|种子|参数|怎么(画|生成)的|用的什么",
+    re.I)
+_INFO_CMD = re.compile(r"^/(prompt|info|show|recipe)\b\s*(.*)$", re.I)
+_DESCRIBE = re.compile(
+    r"^/describe\b|^(?:please\s+|can you\s+|could you\s+)?(?:describe|caption)\b|"
+    r"\bwhat(?:'s| is| do you see)\s+(?:in|on)\s+(?:this|that|the|my)\s+(?:picture|image|photo|pic)|"
+    r"\bwhat(?:'s| is)\s+(?:this|that)(?:\s+(?:picture|image|photo))?\s*\??$|"
+    r"\bwhat do you see\b|\bwhat does (?:it|this|the (?:picture|image|photo)) show\b|"
+    r"图(?:片|里|中|上)?(?:里|中|上)?(?:面)?(?:有|是)(?:什么|啥)|这是什么|描述一下|描述这张|描述图|"
+    r"看图说话|这张(?:图|照片)(?:里|中)?(?:有|是)(?:什么|啥)",
+    re.I)
+_QUESTION_START = re.compile(
+    r"^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|have|has|"
+    r"should|shall|am)\b|[?？]\s*$|(吗|呢|么|什么|为什么|怎么样|谁|哪里|哪儿|几点|多少)\W*$|^(为什么|谁|哪)",
+    re.I)
+_REQUEST_LEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|alright|now|and|then|also|next|hmm+|well|great|nice|cool|good|perfect)[,!.]?\s+)*"
+    r"(?:(?:please|pls|plz|kindly)\s+|(?:can|could|would|will) you(?: please)?\s+|"
+    r"(?:i'?d like|i would like|i want|i wanna|i need|let'?s|let us|how about|what about|"
+    r"is it possible to|can (?:i|we) (?:have|get)|(?:can|could) we|(?:can|could) i get)"
+    r"(?: (?:you )?to)?\s+)*",
+    re.I)
+_REQUEST_TAIL = re.compile(r"(?:,?\s*(?:please|pls|thanks?|thank you|for me)\s*)+[.!?]*$|\s*[?？]+$",
+                           re.I)
+_DRAW_LEAD = re.compile(
+    r"^(?:(?:draw|paint|sketch|generate|create|make|render|produce|show)\s+(?:me\s+|us\s+)?"
+    r"(?:(?:(?:a|an|one|some)\s+)?(?:new\s+)?(?:picture|image|photo|painting|drawing|"
+    r"illustration|pic|render|artwork)s?\s+(?:of|showing|with)\s+)?"
+    r"|(?:(?:a|an)\s+)?(?:picture|image|photo|painting|drawing|illustration)\s+of\s+)",
+    re.I)
+_ZH_DRAW_LEAD = re.compile(
+    r"^(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:画|生成|创作|做|来|绘制|制作)(?:一下|一张|一幅|一个|张|幅)?"
+    r"(?:图片?|画)?(?:[:：，,]\s*)?")
+_ZH_DRAW_TAIL = re.compile(r"的(?:图片?|画|照片|插画)$")
+_EDIT_CUE = re.compile(
+    r"\b(?:more|less|bigger|smaller|brighter|darker|lighter|larger|taller|shorter|older|younger|"
+    r"happier|sadder|wider|thinner|fatter|longer|it|him|her|them|instead)\b|"
+    r"更|一点|一些|大些|小些|它|他|她|他们|她们|它们|变得?[大小亮暗长短高矮胖瘦老年轻]|改为|换为",
+    re.I)
+_EDIT_LEAD = re.compile(
+    r"^(?:make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
+    r"get rid of|take (?:away|off|out)|convert|transform|move|place|paint|color|colour|"
+    r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
+    r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|画成|"
+    r"再加|加上|不要|去除|使)",
+    re.I)
+
+
+def strip_request(text: str) -> str:
+    """'Could you please make it blue?' -> 'make it blue'; '请帮我把车改成蓝色吧' keeps its verb."""
+    out = _REQUEST_LEAD.sub("", text.strip(), count=1)
+    out = _REQUEST_TAIL.sub("", out)
+    out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可以|帮我|帮忙)(?=[把将让给换改加去删画生])", "", out)
+    out = re.sub(r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)[\s。！？?!]*$", "", out)
+    return out.strip() or text.strip()
+
+
+def draw_subject(text: str) -> str:
+    """The subject of a drawing request: 'draw me a cat on a sofa' -> 'a cat on a sofa'."""
+    out = _DRAW_LEAD.sub("", text, count=1).strip()
+    zh = _ZH_DRAW_LEAD.sub("", out, count=1).strip()
+    if zh != out and len(zh) >= 2:
+        out = _ZH_DRAW_TAIL.sub("", zh).strip()
+    return _clean(out) or _clean(text)
 
 
 def parse(text: str, *, has_image: bool = False, has_search: bool = False,
@@ -99,81 +211,255 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     """Read one message. ``has_image``: the conversation has a current image to refine;
     ``has_search``: a previous search left results; ``has_upload``: this turn has uploads."""
     raw = text.strip()
-    refs, rest = _refs(raw)
-    rest = _clean(rest)
-    low = raw.lower()
-
     if not raw:
-        return Intent("describe" if has_upload else "empty", refs=refs)
-    if _HELP.match(raw):
+        return Intent("describe" if has_upload else "empty")
+    if raw.startswith("/"):
+        command = _command(raw, has_image=has_image)
+        if command is not None:
+            return command
+    body = strip_request(raw)
+    refs, rest = _refs(body)
+    rest = _clean(rest)
+    low = body.lower()
+    any_image = has_image or bool(refs) or has_upload
+
+    if _HELP.match(raw) or _HELP.match(body):
         return Intent("help")
     if _NEW_CHAT.match(raw):
         return Intent("new_chat")
-    if _UNDO.match(raw):
+    if _UNDO.match(body):
         return Intent("undo")
-    if _HISTORY.match(raw):
+    if _HISTORY.match(body):
         return Intent("history")
-    if refs and _GOTO.search(raw) and len(_GOTO.sub("", rest).strip(" 图张")) <= 3:
+    if refs and _GOTO.search(body) and len(_GOTO.sub("", rest).strip(" 图张个号")) <= 3:
         return Intent("goto", refs=refs)
-    if m := _SETTINGS.match(raw):
+    if (_GREETING.match(body) or _THANKS.match(body) or _THANKS.match(raw)) and not has_upload:
+        return Intent("chat", text=raw)
+    if refs and _SHOW.match(rest or " ") is not None:
+        return Intent("show", refs=refs)
+    if _DESCRIBE.search(body) and (any_image or not _EDIT_LEAD.match(body)):
+        return Intent("describe", refs=refs)
+    if (m := _SETTINGS.match(body)) and _looks_like_setting(body, m):
         return Intent("settings", settings=_setting(m.group(1), m.group(2)))
 
-    result = RESULT_RE.search(raw)
+    result = RESULT_RE.search(body)
     if result and has_search:
-        n = int(next(g for g in result.groups() if g))
+        n = _number(next(g for g in result.groups() if g))
         prompt = _clean(RESULT_RE.sub(" ", rest))
         prompt = _clean(_STARTING.sub(" ", prompt))
-        prompt = re.sub(r"^(use|用|把)\s*", "", prompt, flags=re.I).strip()
+        prompt = re.sub(r"^(?:use|用|把|拿)\s*(?:it\s*)?", "", prompt, flags=re.I)
+        prompt = _clean(re.sub(r"^(?:and|then|to)\s+|^(?:来|去)", "", prompt, flags=re.I))
+        prompt = draw_subject(prompt) if prompt else ""
         return Intent("use_result", text=prompt, result=n, refs=refs)
 
-    if _SEARCH.match(raw) and not has_upload:
+    if _SEARCH.match(body) and not has_upload:
         query = _clean(_SEARCH.sub("", rest, count=1))
-        if refs and (_LIKE.search(raw) or not query):
+        if refs and (_LIKE.search(body) or not query):
             return Intent("search_like", refs=refs, text=query)
         if query:
             return Intent("search", text=query)
 
-    seed = _SEED.search(raw)
+    if _is_info_question(raw, rest, refs, has_image):
+        return Intent("info", refs=refs, field_=_info_field(body))
+
+    seed = _SEED.search(body)
     if seed and (has_image or refs):
         return Intent("reseed", refs=refs, seed=int(next(g for g in seed.groups() if g)))
-    if _VARIATIONS.search(raw) and (has_image or refs) and len(rest) <= 40:
-        count = re.search(r"\b([2-8])\b|([两二三四五六七八])张", raw)
-        return Intent("variations", refs=refs, count=_count(count))
-    if _BEAUTIFY.search(raw) and (has_image or refs or has_upload) and len(rest) <= 40:
+    if _VARIATIONS.search(body) and (has_image or refs) and len(rest) <= 40 \
+            and not _EDIT_LEAD.match(_VARIATIONS.sub("", rest).strip()):
+        return Intent("variations", refs=refs, count=_count(body))
+    if _BEAUTIFY.search(body) and any_image and len(rest) <= 40:
         return Intent("beautify", refs=refs)
-    if len(refs) >= 2 and _RESTYLE.search(raw):
+    if len(refs) >= 2 and _RESTYLE.search(body):
         return Intent("restyle", refs=refs, text=rest)
-    if (refs or has_upload or has_image) and _STARTING.search(raw):
-        return Intent("img2img", refs=refs, text=_clean(_STARTING.sub(" ", rest)))
-    if (has_image or refs or has_upload) and parse_instruction(rest or low) is not None:
+    if any_image and _STARTING.search(body):
+        return Intent("img2img", refs=refs, text=draw_subject(_clean(_STARTING.sub(" ", rest))))
+    instruction = rest or low
+    if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
+        return Intent("edit", refs=refs, text=rest)
+    if _looks_like_question(raw) and not _EDIT_LEAD.match(instruction):
+        return Intent("question", text=raw)
+    if any_image and not _is_new_picture(body) and (
+            parse_instruction(instruction) is not None or _EDIT_LEAD.match(instruction)
+            or _EDIT_CUE.search(instruction)):
+        # a change the rewrite may not read word for word is still a change, never a new
+        # picture of the instruction's words; the reply says when nothing changed
         return Intent("edit", refs=refs, text=rest)
     if has_upload:
-        return Intent("img2img", refs=refs, text=rest)
-    return Intent("generate", text=rest, refs=refs)
+        return Intent("img2img", refs=refs, text=draw_subject(rest))
+    if not any_image and _EDIT_LEAD.match(instruction) and not _is_new_picture(body):
+        return Intent("needs_image", text=rest)
+    subject = draw_subject(rest)
+    if _unclear(subject):
+        return Intent("unclear", text=raw)
+    return Intent("generate", text=subject, refs=refs)
+
+
+# ---------------------------------------------------------------------- slash commands
+def _command(raw: str, *, has_image: bool) -> Intent | None:
+    word, _, arg = raw.partition(" ")
+    word = word.lower().split("@", 1)[0]
+    arg = arg.strip()
+    if word in ("/help", "/start"):
+        return Intent("help")
+    if word == "/undo":
+        return Intent("undo")
+    if word == "/history":
+        return Intent("history")
+    if word == "/new":
+        return Intent("new_chat")
+    if word == "/search":
+        if not arg:
+            return Intent("search", text="")
+        refs, rest = _refs(arg)
+        if refs:
+            return Intent("search_like", refs=refs, text=_clean(rest))
+        return Intent("search", text=_clean(arg))
+    if word == "/describe":
+        refs, _ = _refs(arg if arg.startswith("#") or not arg.isdigit() else f"#{arg}")
+        return Intent("describe", refs=refs)
+    if m := _INFO_CMD.match(raw):
+        target = m.group(2).strip()
+        refs, _ = _refs(target if not target.lstrip("-").isdigit() else f"#{target}")
+        kind = "show" if m.group(1).lower() == "show" else "info"
+        return Intent(kind, refs=refs, field_="recipe")
+    if word == "/settings":
+        if not arg:
+            return Intent("settings")
+        name, _, value = arg.partition(" ")
+        if m := re.match(rf"^({_SETTING_NAMES})\s*(?:=|:)?\s*(.*)$", arg, re.I):
+            return Intent("settings", settings=_setting(m.group(1), m.group(2)))
+        return Intent("settings", settings={"invalid": (
+            f"I don't know the setting {name!r}. Settings: size, steps, guidance, seed, "
+            "negative — e.g. /settings size 512, /settings seed 7.")})
+    return None
+
+
+# ---------------------------------------------------------------------- helpers
+def _looks_like_setting(body: str, m: re.Match[str]) -> bool:
+    """'set seed 7', 'size 512', 'steps: 8', 'negative blurry' are settings; 'same but seed 7'
+    (a variation) and 'make it bigger' are not."""
+    name = m.group(1).lower()
+    value = m.group(2).strip()
+    explicit = bool(re.match(r"^(?:/settings|set|设置|把)", body, re.I))
+    if name in ("seed", "种子"):
+        if explicit:
+            return True
+        return bool(re.search(r"\b(from now on|always|fixed|keep|for all|default)\b|以后|固定|一直",
+                              body, re.I))
+    if name.startswith("negative") or name in ("反向提示词", "负面提示词"):
+        return True
+    return explicit or bool(re.match(r"^[\d.]+(\s*[x×*]\s*\d+)?$", value))
+
+
+def _number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    return _CN_COUNT.get(text, 0) or _zh_small(text)
+
+
+def _zh_small(text: str) -> int:
+    digits = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + digits.get(text[1:], 0)
+    if text.endswith("十"):
+        return digits.get(text[0], 0) * 10
+    if "十" in text:
+        a, b = text.split("十", 1)
+        return digits.get(a, 0) * 10 + digits.get(b, 0)
+    return digits.get(text, 0)
+
+
+def _is_info_question(body: str, rest: str, refs: list[int], has_image: bool) -> bool:
+    """'what is the prompt of #2', 'which seed was #3', '#2的提示词是什么', 'prompt #2'."""
+    if not (refs or has_image) or not _INFO.search(body):
+        return False
+    if _looks_like_question(body):
+        return True
+    words = re.sub(r"\b(the|of|for|its|it|this|that|image|picture|full|whole|me|show|"
+                   r"tell|give|what|was|is)\b", " ", rest, flags=re.I)
+    words = re.sub(r"的|是|多少|什么|完整|全部|显示|告诉我|给我|看看|这张|图片?|一下", " ", words)
+    return len(_INFO.sub(" ", words).strip(" ,.?？，。")) <= 2
+
+
+def _info_field(body: str) -> str:
+    if re.search(r"\bseed\b|种子", body, re.I):
+        return "seed"
+    if re.search(r"\bprompt\b|提示词|咒语", body, re.I):
+        return "prompt"
+    return "recipe"
+
+
+def _looks_like_question(body: str) -> bool:
+    body = body.strip()
+    return bool(_QUESTION_START.search(body) or re.search(r"哪个|哪一|哪张|多少|是什么", body)) \
+        and not _DRAW_LEAD.match(body)
+
+
+def _is_new_picture(body: str) -> bool:
+    """'draw a dog', 'a new picture of a boat', '画一只狗' ask for a new picture even when one
+    exists."""
+    return bool(re.match(r"^(?:draw|paint|sketch|generate|create|render|produce)\b|"
+                         r"^(?:make|show)\s+(?:me\s+)?(?:a|an)\s+(?:new\s+)?(?:picture|image|photo|"
+                         r"painting|drawing)\b|^(?:a |an )?new (?:picture|image|one)\b|"
+                         r"^(?:请|帮我|给我)?(?:画|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|一张)", body, re.I))
+
+
+def _unclear(subject: str) -> bool:
+    """Too little to draw: punctuation, a single letter, filler words."""
+    letters = re.sub(r"[\W_\d]+", "", subject)
+    if len(letters) < 2:
+        return True
+    return bool(re.fullmatch(r"(?:what|why|how|huh|eh|so|and|but|it|this|that|"
+                             r"啊|哈|呃|嗯|这|那|什么)+", letters.lower()))
 
 
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|six|"
+                       r"seven|eight)\b", re.I)
+_EN_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 
 
-def _count(m: re.Match[str] | None) -> int | None:
+def _count(text: str) -> int | None:
+    m = _COUNT_RE.search(text)
     if m is None:
         return None
-    return int(m.group(1)) if m.group(1) else _CN_COUNT[m.group(2)]
+    if m.group(1):
+        return int(m.group(1))
+    if m.group(2):
+        return _CN_COUNT[m.group(2)]
+    return _EN_COUNT[m.group(3).lower()]
+
+
+_SETTING_KEYS = {"尺寸": "size", "大小": "size", "步数": "steps", "cfg": "guidance", "种子": "seed"}
 
 
 def _setting(name: str, value: str) -> dict[str, object]:
-    name = name.lower()
-    value = value.strip()
-    if name in ("negative", "negative prompt", "反向提示词"):
-        return {"negative_prompt": value}
-    key = {"尺寸": "size", "步数": "steps", "cfg": "guidance"}.get(name, name)
+    name = name.lower().replace("_", " ")
+    value = value.strip().strip("。.")
+    if name in ("negative", "negative prompt", "反向提示词", "负面提示词"):
+        if not value:
+            return {"invalid": "Say what to keep out of the pictures, e.g. /settings negative "
+                               "blurry, text (or /settings negative none to clear it)."}
+        return {"negative_prompt": "" if value.lower() in ("none", "off", "clear", "无") else value}
+    key = _SETTING_KEYS.get(name, name)
+    if not value:
+        return {"invalid": f"Give {key} a value, e.g. /settings {key} "
+                           + {"size": "512", "steps": "8", "guidance": "7.5",
+                              "seed": "7 (or -1 for random)"}.get(key, "1")}
     if key == "size":
-        m = re.match(r"^(\d+)\s*(?:[x×*]\s*(\d+))?$", value)
+        m = re.match(r"^(\d{1,6})\s*(?:[x×*]\s*(\d{1,6}))?$", value)
         if not m:
-            return {"invalid": f"size must look like 512 or 768x512, not {value!r}"}
+            return {"invalid": f"size must look like 512 or 768x512, not {value[:40]!r}"}
         w = int(m.group(1))
         return {"width": w, "height": int(m.group(2) or w)}
+    if key == "seed" and value.lower() in ("random", "off", "none", "随机"):
+        return {"seed": -1}
     try:
-        return {key: float(value) if key == "guidance" else int(value)}
+        number = float(value) if key == "guidance" else int(value)
     except ValueError:
-        return {"invalid": f"{key} must be a number, not {value!r}"}
+        return {"invalid": f"{key} must be a number, not {value[:40]!r}"}
+    return {key: number}

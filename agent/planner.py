@@ -10,6 +10,8 @@ Multi-step plans pass data along: a refinement is ``rewrite_prompt`` and then
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,21 +19,27 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from agent import intents
 from agent.state import SessionState
+from tools.text import has_cjk
+
+BEAUTIFY_STRENGTH = 0.5  # a beautified photo keeps its layout
 
 HELP = """I make and refine pictures from your words. Try:
-• a cat on a sofa            → a new picture
-• make it night / add a red hat / 把背景换成海边  → change the current picture
-• more detailed / 美化一下     → a richer prompt, same seed
-• variations / same but seed 7 → new seeds
-• undo · back to #2 · history
-• send a photo (with a caption like "make it watercolor") → I edit it
-• draw #1 in the style of #2  → two references
+• a cat on a sofa · 一只猫坐在沙发上  → a new picture
+• make it night · add a red hat · change the dress from red to green · 把背景换成海边
+  → change the current picture (only what you asked changes)
+• more detailed · 美化一下       → a richer prompt, same seed
+• variations · 再来两张 · same but seed 7 → new seeds
+• undo · back to #2 · history · show #2 · prompt of #2 · which seed was #2
+• send a photo (with a caption like "make it watercolor") → I describe it and edit it;
+  later changes keep editing its pixels · describe #1 · 这张图里有什么
+• a castle, use #1 as the starting image · draw #1 in the style of #2
 • find pictures of a beach · find pictures like #2 · use result 3 as the starting image
-• /new starts a new conversation · /settings size 512 · steps 8 · negative: blurry"""
+• /new · /chats · /open 2 · /settings size 512 · /settings seed 7 · /settings negative blurry
+• /prompt 2 shows the whole recipe of #2"""
 
 
 class RulesPlanner(BaseChatModel):
@@ -39,6 +47,8 @@ class RulesPlanner(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     state: SessionState
+    # tool-call ids are unique per turn, so a history read back never has two calls alike
+    nonce: str = Field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @property
     def _llm_type(self) -> str:
@@ -68,7 +78,7 @@ class RulesPlanner(BaseChatModel):
         if plan is None:
             return AIMessage(content=self._final(intent, results))
         name, args = plan
-        call_id = f"call_{len(results) + 1}_{name}"
+        call_id = f"call_{self.nonce}_{len(results) + 1}_{name}"
         return AIMessage(content="", tool_calls=[{"id": call_id, "name": name, "args": args}])
 
     def _target(self, intent: intents.Intent) -> int | None:
@@ -84,28 +94,19 @@ class RulesPlanner(BaseChatModel):
         step = len(results)
         kind = intent.kind
         target = self._target(intent)
+        info = self.state.image(target) if target is not None else None
         if kind == "generate":
             return ("generate_image", {"prompt": intent.text}) if step == 0 else None
         if kind == "edit":
-            info = self.state.image(target) if target is not None else None
-            if info is None or not info.prompt:  # a photo: edit the pixels
-                args: dict[str, Any] = {"instruction": intent.text}
-                if target is not None:
-                    args["image"] = target
-                return ("edit_image", args) if step == 0 else None
-            if step == 0:
-                return "rewrite_prompt", {"instruction": intent.text, "image": target}
-            if step == 1:
-                r = results[0]
-                return "generate_image", {"prompt": r["prompt"], "seed": r["seed"],
-                                          "parent": r["image"], "tool": "refine",
-                                          "negative_prompt": r.get("negative_prompt")}
-            return None
+            return self._plan_edit(intent, target, info, results)
         if kind == "beautify":
             if step == 0:
                 return "beautify_prompt", _drop_none({"image": target})
             if step == 1:
                 r = results[0]
+                if info is not None and info.pixel_born:  # redraw from its own pixels
+                    return "img2img", {"prompt": r["prompt"], "image": r["image"],
+                                       "strength": BEAUTIFY_STRENGTH, "tool": "beautify"}
                 return "generate_image", _drop_none({"prompt": r["prompt"], "seed": r["seed"],
                                                      "parent": r["image"], "tool": "beautify"})
             return None
@@ -117,33 +118,110 @@ class RulesPlanner(BaseChatModel):
             "undo": ("undo", {}),
             "goto": ("go_to_image", {"number": intent.refs[0] if intent.refs else 0}),
             "history": ("history", {}),
-            "settings": ("set_settings", intent.settings),
             "search": ("search_images", {"query": intent.text}),
             "search_like": ("search_images", {"like": intent.refs[0] if intent.refs else None}),
             "use_result": ("use_search_result", {"result": intent.result,
                                                  "prompt": intent.text}),
             "img2img": ("img2img", _drop_none({"prompt": intent.text, "image": target})),
+            "show": ("show_image", _drop_none({"image": target})),
+            "info": ("image_info", _drop_none({"image": target, "field": intent.field_})),
         }
+        if kind == "describe" and target is not None:
+            return "describe_image", {"image": target}
         if kind == "restyle":
             return "restyle", {"image": intent.refs[0], "style": intent.refs[1],
                                "prompt": _strip_style_words(intent.text)}
-        if kind == "settings" and "invalid" in intent.settings:
+        if kind == "settings":
+            if not intent.settings or "invalid" in intent.settings:
+                return None
+            return "set_settings", intent.settings
+        if kind in ("show", "info") and target is None:
             return None
         return single.get(kind)
 
+    def _plan_edit(self, intent: intents.Intent, target: int | None, info: Any,
+                   results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+        """Text-born pictures: rewrite the prompt, redraw with the same seed. Pixel-born ones
+        (photos, search results and edits of them): rewrite the description, edit the pixels."""
+        step = len(results)
+        if info is None or not info.prompt:  # a picture with nothing to rewrite: edit pixels
+            args: dict[str, Any] = {"instruction": intent.text}
+            if target is not None:
+                args["image"] = target
+            return ("edit_image", args) if step == 0 else None
+        if step == 0:
+            return "rewrite_prompt", {"instruction": intent.text, "image": target}
+        if step == 1:
+            r = results[0]
+            if info.pixel_born:
+                return "edit_image", {"instruction": intent.text, "image": r["image"],
+                                      "prompt": r["prompt"]}
+            if r.get("unchanged"):
+                return None
+            return "generate_image", {"prompt": r["prompt"], "seed": r["seed"],
+                                      "parent": r["image"], "tool": "refine",
+                                      "negative_prompt": r.get("negative_prompt")}
+        return None
+
     def _final(self, intent: intents.Intent, results: list[dict[str, Any]]) -> str:
+        zh = has_cjk(intent.text or "")
         if results:  # the last step's message says what the turn produced
             return str(results[-1].get("message", ""))
-        if intent.kind == "help":
+        current = self.state.current
+        kind = intent.kind
+        if kind == "help":
             return HELP
-        if intent.kind == "settings":
+        if kind == "settings":
             return str(intent.settings.get("invalid", "Settings unchanged."))
-        if intent.kind == "describe" and self.state.uploads:
+        if kind == "describe" and self.state.uploads:
             numbers = ", ".join(f"#{n}" for n in self.state.uploads)
             return (f"Got it, saved as {numbers}. Tell me what to do with it: 'make it "
                     "watercolor', 'a castle, use it as the starting image', or 'draw #1 in the "
                     "style of #2'.")
+        if kind == "chat":
+            return _chat_answer(intent.text, current)
+        if kind == "question":
+            return ("这个我回答不了——我只会画图和改图。描述一幅画面，或者告诉我要怎么改当前的图。" if zh else
+                    "I can't answer that — I make and change pictures. Describe a picture, or "
+                    "tell me what to change" + (f" in #{current.number}." if current else "."))
+        if kind == "needs_image":
+            return ("还没有图片可以修改。先描述你想看到的画面，例如：一只猫坐在沙发上。" if zh else
+                    "There's no picture yet to change. Describe what you'd like to see first, "
+                    "for example: a cat on a sofa.")
+        if kind == "unclear":
+            if current is not None:
+                return (f"我不太明白要怎么改 #{current.number}。可以说：把背景换成海边、加一顶红帽子、"
+                        "再来一张。" if zh else
+                        f"I'm not sure what to change in #{current.number}. Try 'make it night', "
+                        "'add a red hat', 'another one', or describe a new picture.")
+        if kind in ("show", "info", "describe"):
+            return "There is no image yet. Describe what you'd like to see."
         return "Tell me what you'd like to see, for example: a cat on a sofa. Say 'help' for more."
+
+
+def _chat_answer(text: str, current: Any) -> str:
+    zh = has_cjk(text)
+    thanks = re.search(r"thank|thx|\bty\b|cheers|谢|感谢", text, re.I)
+    bye = re.search(r"\bbye\b|goodbye|see you|good night|再见|拜拜|晚安", text, re.I)
+    greet = re.search(r"^(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings)"
+                      r"|你好|您好|嗨|哈喽|早上好|晚上好|在吗", text, re.I)
+    if bye:
+        return "再见！下次接着画。" if zh else "Bye! Your pictures stay here for next time."
+    if thanks:
+        return ("不客气！还想改什么尽管说。" if zh else
+                "You're welcome! Tell me if you'd like another change.")
+    if greet:
+        if current is not None:
+            return (f"你好！现在是 #{current.number}。告诉我要怎么改，或者描述一幅新画面。" if zh else
+                    f"Hi! We're on #{current.number}. Tell me what to change, or describe a new "
+                    "picture.")
+        return ("你好！描述一幅画面，我来画，例如：一只猫坐在沙发上。" if zh else
+                "Hi! Describe a picture and I'll draw it, for example: a cat on a sofa. Then "
+                "tell me what to change.")
+    if current is not None:
+        return ("好的。还想改什么？" if zh else
+                f"OK. Tell me what to change in #{current.number}, or describe a new picture.")
+    return "好的。描述一幅画面，我来画。" if zh else "OK. Describe a picture and I'll draw it."
 
 
 def _result(message: ToolMessage) -> dict[str, Any]:
@@ -160,8 +238,6 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _strip_style_words(text: str) -> str:
-    import re
-
     text = re.sub(r"\b(draw|paint|render|make)\b|\bin the style of\b|\bstyle of\b"
                   r"|画成?|的风格|风格", " ", text, flags=re.I)
     return re.sub(r"\s+", " ", text).strip(" ,.，。")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,10 +34,14 @@ from tools import generate as generate_tool
 from tools import rewrite as rewrite_tool
 from tools.jobs import JobEvent, get_queue
 from tools.prompting import prepare_prompt
-from tools.validate import load_image
+from tools.text import clean_text
+from tools.validate import check_generation, load_image
 
 MAX_SEED = 2**31 - 1
 MAX_VARIATIONS = 4
+MAX_IMAGE_NUMBER = 10**9
+MAX_NEGATIVE_CHARS = 500
+PHOTO_VARIATION_STRENGTH = 0.45  # a variation of a photo keeps its layout
 
 
 @dataclass
@@ -49,6 +54,7 @@ class TurnContext:
     on_progress: Callable[[Progress], None] | None = None
     llm: BaseChatModel | None = None  # the agent's chat LLM, when one is configured
     produced: list[int] = field(default_factory=list)  # image ids made this turn
+    shown: list[int] = field(default_factory=list)  # earlier image ids sent again this turn
     notes: list[str] = field(default_factory=list)  # things the user should know
     errors: list[str] = field(default_factory=list)  # what tools refused, for the user
     planner: str = "rules"  # who planned the turn: "rules" or "llm"
@@ -64,6 +70,9 @@ class TurnContext:
             if conv.current_image is None:
                 raise InvalidInput("There is no image yet. Describe what you'd like to see.")
             return conv.current_image
+        if not 1 <= int(number) <= MAX_IMAGE_NUMBER:
+            raise InvalidInput(f"There is no image #{number}: pictures are numbered from #1 "
+                               "(say 'history' to see them).")
         image = repo.get_image(s, conv, int(number))
         if image is None:
             existing = [i.number for i in repo.list_images(s, conv)]
@@ -133,10 +142,11 @@ _LINEAGE = {"refine": "refined from", "beautify": "beautified from", "variations
             "img2img": "drawn from", "instruct": "edit of", "restyle": "restyled from"}
 
 
-def _describe(row: Image) -> str:
-    """'#3: a red car with a spoiler (refined from #1, seed 42)'."""
+def _describe(row: Image, full: bool = False) -> str:
+    """'#3: a red car with a spoiler (refined from #1, seed 42)'; long prompts are cut unless
+    ``full`` (say 'prompt of #3' or /prompt 3 for the whole one)."""
     prompt = (row.prompt or "").strip()
-    short = prompt if len(prompt) <= 80 else prompt[:77] + "…"
+    short = prompt if full or len(prompt) <= 80 else prompt[:77] + "…"
     bits = []
     if row.parent is not None:
         bits.append(f"{_LINEAGE.get(row.tool or '', 'from')} #{row.parent.number}")
@@ -216,6 +226,9 @@ def build_tools() -> list[BaseTool]:
             if negative_prompt is None:
                 negative_prompt = conv.settings.get("negative_prompt", "")
         seed = random_seed() if seed is None else int(seed)
+        if (parent_row is not None and tool == "refine" and seed == parent_row.seed
+                and _same_prompt(prompt, parent_row.prompt)):
+            return _ok(_unchanged_message(parent_row.number, prompt), unchanged=True)
         model_prompt, info = ctx.prepare_prompt(prompt)
         results = ctx.run_job(
             "generating",
@@ -243,6 +256,9 @@ def build_tools() -> list[BaseTool]:
                                       backend=ctx.settings.rewrite_backend or None)
         if result.fell_back and result.note:
             ctx.notes.append(result.note)
+        if _same_prompt(result.prompt, prompt):
+            return _ok(_unchanged_message(number, prompt), prompt=prompt, image=number,
+                       seed=seed, negative_prompt=negative, unchanged=True)
         return _ok(f"New prompt for #{number}: {result.prompt}", prompt=result.prompt,
                    image=number, seed=seed, negative_prompt=negative,
                    backend=result.backend, integrity=round(result.integrity, 2))
@@ -265,8 +281,13 @@ def build_tools() -> list[BaseTool]:
                    candidates=[c.prompt for c in candidates])
 
     def variations(image: int | None = None, count: int = 1, seed: int | None = None) -> str:
-        """Redo an image's recipe (default: the current image) with new seeds (or `seed`)."""
-        count = max(1, min(int(count or 1), MAX_VARIATIONS))
+        """Redo an image's recipe (default: the current image) with new seeds (or `seed`).
+        A photo's variations are drawn from its own pixels."""
+        if not 1 <= int(count or 1) <= MAX_VARIATIONS:
+            raise InvalidInput(f"I can make 1 to {MAX_VARIATIONS} variations at a time.")
+        count = int(count or 1)
+        if seed is not None:
+            check_generation(seed=seed)
         with ctx.storage.db.session() as s:
             row = ctx.image(s, image)
             recipe = {"number": row.number, "prompt": row.prompt, "neg": row.negative_prompt,
@@ -276,15 +297,18 @@ def build_tools() -> list[BaseTool]:
             source = (s.get(Image, row.extra["source_image_id"])
                       if (row.extra or {}).get("source_image_id") else None)
             parent_row = row
-        if recipe["kind"] in ("uploaded", "retrieved"):
-            raise InvalidInput(f"#{recipe['number']} is a picture you gave me; ask for a change "
-                               "instead (e.g. 'make it watercolor').")
         seeds = [int(seed)] if seed is not None else [random_seed() for _ in range(count)]
-        if source is not None and recipe["tool"] in ("img2img", "instruct", "restyle"):
+        mode = recipe["extra"].get("edit_mode") or recipe["tool"]
+        if recipe["kind"] in ("uploaded", "retrieved"):  # a photo: redraw from its pixels
+            return made([_edit(parent_row, recipe["prompt"] or "", "img2img", sd,
+                               strength=PHOTO_VARIATION_STRENGTH, label="variations")
+                         for sd in seeds])
+        if source is not None and mode in ("img2img", "instruct", "restyle"):
             return made([_edit(source, recipe["extra"].get("instruction") or recipe["prompt"],
-                               recipe["tool"], sd, parent_number=recipe["number"],
+                               mode, sd, parent_number=recipe["number"],
                                strength=recipe["extra"].get("strength"),
-                               style_id=recipe["extra"].get("style_image_id"))
+                               style_id=recipe["extra"].get("style_image_id"),
+                               label="variations", prompt=recipe["prompt"])
                          for sd in seeds])
         model_prompt, info = ctx.prepare_prompt(recipe["prompt"] or "")
         rows = []
@@ -303,9 +327,11 @@ def build_tools() -> list[BaseTool]:
     # ----------------------------------------------------------------------- editing
     def _edit(source: Image, text: str | None, mode: str, seed: int | None, *,
               parent_number: int | None = None, strength: float | None = None,
-              style_id: int | None = None) -> Image:
+              style_id: int | None = None, label: str | None = None,
+              prompt: str | None = None) -> Image:
         """Run one image-to-image edit of ``source`` and store it (parent: parent_number or
-        the source)."""
+        the source). ``label`` names the tool in the lineage ("variations", "beautify");
+        ``prompt`` is the picture's new prompt when the caller rewrote it."""
         seed = random_seed() if seed is None else int(seed)
         picture = ctx.pixels(source)
         with ctx.storage.db.session() as s:
@@ -313,7 +339,7 @@ def build_tools() -> list[BaseTool]:
             params = ctx.params(s)
             negative = ctx.conversation(s).settings.get("negative_prompt", "")
             style_row = s.get(Image, style_id) if style_id else None
-        extra: dict[str, Any] = {"source_image_id": source.id}
+        extra: dict[str, Any] = {"source_image_id": source.id, "edit_mode": mode}
         text = (text or "").strip()
         if mode == "instruct":
             instruction, _ = ctx.prepare_prompt(text)
@@ -322,13 +348,13 @@ def build_tools() -> list[BaseTool]:
                 picture, instruction, seed=seed, steps=params.get("steps"),
                 guidance=params.get("guidance"), parent=source.id, settings=ctx.settings,
                 progress=progress, cancel=cancel))
-            prompt = _edited_prompt(source.prompt, text)
+            prompt = prompt or _edited_prompt(source.prompt, text)
         elif mode == "restyle":
             style = ctx.pixels(style_row)
             extra["style_image_id"] = style_row.id
             model_prompt, info = ctx.prepare_prompt(text or source.prompt or "")
             extra.update(info)
-            prompt = text or source.prompt or style_row.prompt
+            prompt = prompt or text or source.prompt or style_row.prompt
             try:
                 result = ctx.run_job("restyling", lambda progress, cancel: edit.restyle(
                     picture, style, prompt=model_prompt, seed=seed, parent=source.id,
@@ -340,39 +366,42 @@ def build_tools() -> list[BaseTool]:
                                  f"its pixels with #{style_row.number}'s description instead.)")
                 prompt = ", ".join(p for p in (text or source.prompt, style_row.prompt) if p)
                 model_prompt, info = ctx.prepare_prompt(prompt or "same picture")
-                mode = "img2img"
+                mode = extra["edit_mode"] = "img2img"
                 result = ctx.run_job("drawing from your picture",
                                      lambda progress, cancel: edit.img2img(
                     picture, model_prompt, 0.6, seed=seed, parent=source.id,
                     settings=ctx.settings, progress=progress, cancel=cancel))
         else:  # img2img: start from the picture, follow the prompt
-            prompt = text or source.prompt or ""
-            model_prompt, info = ctx.prepare_prompt(prompt)
+            prompt = prompt or text or source.prompt or ""
+            model_prompt, info = ctx.prepare_prompt(prompt or "same picture")
             extra.update(info)
             strength = float(strength) if strength else 0.6
             result = ctx.run_job("drawing from your picture", lambda progress, cancel: edit.img2img(
                 picture, model_prompt, strength, negative_prompt=negative, seed=seed,
                 steps=params.get("steps"), guidance=params.get("guidance"), parent=source.id,
                 settings=ctx.settings, progress=progress, cancel=cancel))
-        return ctx.save(result, kind="edited", tool=mode, parent=parent_row, prompt=prompt,
-                        extra=extra)
+        return ctx.save(result, kind="edited", tool=label or mode, parent=parent_row,
+                        prompt=prompt, extra=extra)
 
-    def edit_image(instruction: str, image: int | None = None, seed: int | None = None) -> str:
-        """Change a picture directly following an instruction ("make it watercolor", "add
-        fireworks"), InstructPix2Pix-style. Best for photos the user uploaded."""
+    def edit_image(instruction: str, image: int | None = None, seed: int | None = None,
+                   prompt: str | None = None) -> str:
+        """Change a picture's pixels following an instruction ("make it watercolor", "add
+        fireworks"), InstructPix2Pix-style: for photos and edits of photos. `prompt`: the
+        picture's new description, when rewrite_prompt made one."""
         with ctx.storage.db.session() as s:
             source = ctx.image(s, image)
-        return made([_edit(source, instruction, "instruct", seed)])
+        return made([_edit(source, instruction, "instruct", seed, prompt=prompt or None)])
 
     def img2img(prompt: str = "", image: int | None = None, strength: float = 0.6,
-                seed: int | None = None) -> str:
+                seed: int | None = None, tool: str | None = None) -> str:
         """Draw a new picture that starts from an existing image (垫图): keeps its layout and
         colours, follows `prompt`. strength 0.1 (close to the original) .. 0.95 (free)."""
         if not 0.05 <= float(strength) <= 1.0:
             raise InvalidInput("strength must be between 0.05 and 1.0")
         with ctx.storage.db.session() as s:
             source = ctx.image(s, image)
-        return made([_edit(source, prompt, "img2img", seed, strength=strength)])
+        label = tool if tool in ("beautify", "variations") else None
+        return made([_edit(source, prompt, "img2img", seed, strength=strength, label=label)])
 
     def restyle(image: int, style: int, prompt: str = "", seed: int | None = None) -> str:
         """Draw image #`image` in the style of image #`style` (two references)."""
@@ -380,7 +409,6 @@ def build_tools() -> list[BaseTool]:
             source, style_row = ctx.image(s, image), ctx.image(s, style)
         return made([_edit(source, prompt, "restyle", seed, style_id=style_row.id)])
 
-    # ---------------------------------------------------------------------- retrieval
     def search_images(query: str | None = None, like: int | None = None, k: int = 4) -> str:
         """Search the user's indexed picture library by text (Chinese or English) or for
         pictures like image #`like`. Results can be used as starting images."""
@@ -469,23 +497,77 @@ def build_tools() -> list[BaseTool]:
                      seed: int | None = None, negative_prompt: str | None = None) -> str:
         """Change this conversation's generation settings (size, steps, guidance, fixed seed,
         negative prompt). Use -1 for seed to go back to random seeds."""
-        from tools.validate import check_generation
-
         changes: dict[str, Any] = {"width": width, "height": height, "steps": steps,
-                                   "guidance": guidance, "negative_prompt": negative_prompt}
-        changes = {k: v for k, v in changes.items() if v is not None}
-        check_generation(**{k: v for k, v in changes.items() if k != "negative_prompt"})
+                                   "guidance": guidance}
+        changes = check_generation(**{k: v for k, v in changes.items() if v is not None})
+        if seed is not None:
+            if int(seed) < 0:
+                changes["seed"] = None
+            else:
+                changes["seed"] = check_generation(seed=seed)["seed"]
+        if negative_prompt is not None:
+            negative = clean_text(str(negative_prompt), MAX_NEGATIVE_CHARS)
+            if len(str(negative_prompt)) > MAX_NEGATIVE_CHARS:
+                raise InvalidInput(f"The negative prompt is too long; keep it under "
+                                   f"{MAX_NEGATIVE_CHARS} characters.")
+            changes["negative_prompt"] = negative or None
+        if not changes:
+            raise InvalidInput("Tell me which setting to change, e.g. /settings size 512.")
         with ctx.storage.db.session() as s:
-            conv = ctx.conversation(s)
-            if seed is not None:
-                changes["seed"] = None if int(seed) < 0 else int(seed)
-            merged = repo.update_settings(s, conv, **changes)
+            merged = repo.update_settings(s, ctx.conversation(s), **changes)
         shown = ", ".join(f"{k} {v}" for k, v in sorted(merged.items())) or "defaults"
+        if "seed" in changes and changes["seed"] is None:
+            shown += " (seeds are random again)"
         return _ok(f"Settings: {shown}.", settings=merged)
+
+    # ------------------------------------------------------------------- looking back
+    def show_image(image: int | None = None) -> str:
+        """Send image #`image` (default: the current one) again, with its whole recipe. Makes
+        no new picture."""
+        with ctx.storage.db.session() as s:
+            row = ctx.image(s, image)
+            ctx.shown.append(row.id)
+            return _ok(_recipe_text(row), image=row.number)
+
+    def image_info(image: int | None = None, field: str = "recipe") -> str:
+        """Answer a question about image #`image` (default: the current one): its whole
+        prompt, its seed, or its full recipe (field: prompt | seed | recipe)."""
+        with ctx.storage.db.session() as s:
+            row = ctx.image(s, image)
+            if field == "seed":
+                if row.seed is None:
+                    return _ok(f"#{row.number} has no seed: it is a picture you gave me.")
+                return _ok(f"#{row.number} was made with seed {row.seed}.", seed=row.seed)
+            if field == "prompt":
+                if not row.prompt:
+                    return _ok(f"#{row.number} has no prompt: it is a picture you gave me.")
+                return _ok(f"The prompt of #{row.number}: {row.prompt}", prompt=row.prompt)
+            return _ok(_recipe_text(row))
+
+    def describe_image(image: int | None = None) -> str:
+        """Say what is in image #`image` (default: the current one) and suggest a prompt for
+        it. Makes no new picture."""
+        from tools.describe import describe  # the captioner loads only when asked
+
+        with ctx.storage.db.session() as s:
+            row = ctx.image(s, image)
+            number, file, known = row.number, row.file, (row.extra or {}).get("description")
+        text = known
+        if not text:
+            picture = ctx.storage.images.open(file)
+            text = ctx.run_job("describing", lambda progress, cancel: describe(
+                picture, settings=ctx.settings).text)
+            with ctx.storage.db.session() as s:
+                row = ctx.image(s, number)
+                row.extra = {**(row.extra or {}), "description": text}
+        return _ok(f"#{number} shows: {text}.\nSuggested prompt: {text}\nSay what to change "
+                   "(e.g. 'make it watercolor'), or 'a castle, use #"
+                   f"{number} as the starting image'.", description=text, image=number)
 
     funcs: list[Callable[..., str]] = [
         generate_image, rewrite_prompt, beautify_prompt, variations, edit_image, img2img,
         restyle, search_images, use_search_result, undo, go_to_image, history, set_settings,
+        show_image, image_info, describe_image,
     ]
     return [StructuredTool.from_function(_guard(ctx, f), name=f.__name__,
                                          description=(f.__doc__ or "").strip(),
@@ -495,3 +577,39 @@ def build_tools() -> list[BaseTool]:
 
 def _edited_prompt(prompt: str | None, instruction: str) -> str:
     return f"{prompt}, {instruction}" if prompt else instruction
+
+
+def _same_prompt(a: str | None, b: str | None) -> bool:
+    """Equal but for case, spacing and trailing punctuation."""
+    def norm(t: str | None) -> str:
+        return re.sub(r"[\s,，。.;；]+", " ", (t or "").lower()).strip()
+
+    return norm(a) == norm(b)
+
+
+def _unchanged_message(number: int, prompt: str | None) -> str:
+    return (f"That would not change #{number}: its prompt stays \"{prompt}\", so I made no new "
+            "picture. Tell me what to change, e.g. 'make it night' or 'add a red hat'.")
+
+
+def _recipe_text(row: Image) -> str:
+    """Everything about one image: its whole prompt, seed, size, steps, lineage."""
+    lines = [_describe(row, full=True)]
+    if row.negative_prompt:
+        lines.append(f"negative prompt: {row.negative_prompt}")
+    extra = row.extra or {}
+    if extra.get("model_prompt") and extra["model_prompt"] != row.prompt:
+        lines.append(f"the model read: {extra['model_prompt']}")
+    if extra.get("instruction"):
+        lines.append(f"instruction: {extra['instruction']}")
+    bits = [f"{row.width}×{row.height}"]
+    if row.steps:
+        bits.append(f"{row.steps} steps")
+    if row.guidance is not None:
+        bits.append(f"guidance {row.guidance:g}")
+    if extra.get("strength"):
+        bits.append(f"strength {extra['strength']:g}")
+    if row.model:
+        bits.append(f"model {row.model}")
+    lines.append(" · ".join(bits))
+    return "\n".join(lines)

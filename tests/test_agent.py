@@ -109,10 +109,13 @@ def test_night_keeps_cat_and_sofa(agent: Agent) -> None:
 
 def test_photo_with_caption_is_edited(agent: Agent) -> None:
     reply = say(agent, "make it watercolor", pictures=[png((200, 30, 30))])
-    assert last_calls(agent) == ["edit_image"]
+    # the photo's description is rewritten, and its pixels are edited
+    assert last_calls(agent) == ["rewrite_prompt", "edit_image"]
     assert [(i.number, i.parent, i.tool) for i in reply.images] == [(2, 1, "instruct")]
     upload = image(agent, 1)
-    assert upload.kind == "uploaded" and upload.prompt is None
+    assert upload.kind == "uploaded" and upload.prompt == upload.extra["description"]
+    assert "watercolor" in reply.images[0].prompt and upload.prompt in reply.images[0].prompt
+    assert image(agent, 2).extra["source_image_id"] == upload.id
     with agent.storage.db.session() as s:
         conv = repo.current_conversation(s, repo.get_user(s, "cli:alice"))
         refs = repo.list_references(s, conv)
@@ -122,7 +125,9 @@ def test_photo_with_caption_is_edited(agent: Agent) -> None:
 
 def test_photo_without_caption_then_starting_image(agent: Agent) -> None:
     reply = say(agent, "", pictures=[png((10, 120, 200))])
-    assert reply.images == [] and "#1" in reply.text and last_calls(agent) == []
+    # a photo alone is described, not drawn again
+    assert reply.images == [] and "#1" in reply.text and last_calls(agent) == ["describe_image"]
+    assert image(agent, 1).prompt and image(agent, 1).prompt in reply.text
     two = say(agent, "a castle, use it as the starting image").images[0]
     assert last_calls(agent) == ["img2img"]
     assert (two.number, two.parent, two.tool) == (2, 1, "img2img")

@@ -1,0 +1,256 @@
+"""The conversation a user has, not only the pictures: photos stay photos through every
+change, talk gets talk back, questions about the session are answered, a change that changes
+nothing says so, and commands are read as commands (rules planner, tiny profile)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine import Agent
+from settings import Settings
+from storage import repo
+from tests.test_agent import image, last_calls, png, say
+
+
+@pytest.fixture
+def agent(settings: Settings) -> Agent:
+    return Agent(settings)
+
+
+def count_images(agent: Agent, user: str = "cli:alice") -> int:
+    with agent.storage.db.session() as s:
+        user_row = repo.get_user(s, user)
+        if user_row is None:
+            return 0
+        return len(repo.list_images(s, repo.current_conversation(s, user_row)))
+
+
+# ------------------------------------------------------------- photos keep their pixels
+
+
+@pytest.mark.parametrize("steps", [
+    ("make it watercolor", "add a red hat", "make it night"),
+    ("画成水彩风格", "加一顶红帽子", "变成夜晚"),
+])
+def test_every_change_to_a_photo_edits_its_parents_pixels(agent: Agent, steps) -> None:
+    first = say(agent, steps[0], pictures=[png((200, 30, 30))])
+    assert image(agent, 1).kind == "uploaded" and image(agent, 1).prompt  # described
+    replies = [first, say(agent, steps[1]), say(agent, steps[2])]
+    for number, reply in zip((2, 3, 4), replies, strict=True):
+        assert [i.number for i in reply.images] == [number], reply.text
+        row, parent = image(agent, number), image(agent, number - 1)
+        assert row.parent_id == parent.id and row.extra["source_image_id"] == parent.id
+        assert row.tool == "instruct" and row.extra["edit_mode"] == "instruct"
+        assert (row.width, row.height) == (parent.width, parent.height)
+    # the photo's description carries every change, so captions and history show them
+    final = image(agent, 4).prompt
+    assert image(agent, 1).prompt in final
+    assert all(w in final for w in (("watercolor", "red hat", "night") if steps[0][0] == "m"
+                                    else ("watercolor", "red", "hat", "night")))
+
+
+def test_variations_beautify_of_a_photo_start_from_its_pixels(agent: Agent) -> None:
+    say(agent, "", pictures=[png((20, 200, 30))])
+    var = say(agent, "variations of #1").images[0]
+    row = image(agent, var.number)
+    assert (var.parent, row.tool, row.extra["source_image_id"]) == (1, "variations",
+                                                                   image(agent, 1).id)
+    assert "variation of #1" in say(agent, "history").text
+    nice = say(agent, "美化一下 #1").images[0]
+    row = image(agent, nice.number)
+    assert row.extra["source_image_id"] == image(agent, 1).id and row.tool == "beautify"
+    assert len(nice.prompt) > len(image(agent, 1).prompt)
+
+
+def test_a_variation_of_an_edit_is_labelled_a_variation(agent: Agent) -> None:
+    say(agent, "make it watercolor", pictures=[png((200, 30, 30))])
+    reply = say(agent, "another one")
+    assert "variation of #2" in reply.text and "edit of" not in reply.text
+    assert image(agent, 3).extra["source_image_id"] == image(agent, 1).id
+
+
+# ------------------------------------------------------------------- describing photos
+
+
+@pytest.mark.parametrize("ask", ["describe #1", "what is in this picture?", "这张图里有什么",
+                                 "/describe 1"])
+def test_describe_answers_in_words_and_draws_nothing(agent: Agent, ask: str) -> None:
+    say(agent, "", pictures=[png((10, 120, 200))])
+    description = image(agent, 1).prompt
+    reply = say(agent, ask)
+    assert reply.images == [] and count_images(agent) == 1
+    assert description in reply.text and "prompt" in reply.text.lower()
+
+
+# ------------------------------------------------------------ talk is not a picture
+
+
+@pytest.mark.parametrize("words", [
+    ("hello", "thanks!", "what is the prompt of #2?", "which seed was #1?", "ok"),
+    ("你好", "谢谢", "#2的提示词是什么", "#1 用的是哪个种子？", "好的"),
+])
+def test_talk_and_questions_make_no_picture(agent: Agent, words) -> None:
+    hello = say(agent, words[0])
+    assert hello.images == [] and count_images(agent) == 0 and not hello.error
+    say(agent, "a red car parked on a street" if words[0] == "hello" else "一辆红色的汽车停在街上")
+    two = say(agent, "make it blue" if words[0] == "hello" else "把车改成蓝色").images[0]
+    for text in words[1:]:
+        reply = say(agent, text)
+        assert reply.images == [] and count_images(agent) == 2, text
+    assert two.prompt in say(agent, words[2]).text
+    assert str(image(agent, 1).seed) in say(agent, words[3]).text
+
+
+@pytest.mark.parametrize("text", ["what is the capital of France?", "why is the sky blue",
+                                  "今天天气怎么样？"])
+def test_questions_the_bot_cannot_answer_get_a_sentence(agent: Agent, text: str) -> None:
+    say(agent, "a lighthouse")
+    reply = say(agent, text)
+    assert reply.images == [] and count_images(agent) == 1
+    assert "picture" in reply.text or "画" in reply.text
+
+
+@pytest.mark.parametrize("ask", ["show #1", "send #1 again", "显示#1", "/show 1"])
+def test_show_sends_the_picture_again_with_its_recipe(agent: Agent, ask: str) -> None:
+    one = say(agent, "a castle on a hill at sunset").images[0]
+    say(agent, "make it night")
+    reply = say(agent, ask)
+    assert [i.number for i in reply.images] == [1] and count_images(agent) == 2
+    assert reply.images[0].path == one.path
+    assert one.prompt in reply.text and str(one.seed) in reply.text
+
+
+def test_the_whole_prompt_is_one_command_away(agent: Agent) -> None:
+    long = ("a very detailed painting of an old lighthouse on a rocky cliff above a stormy sea "
+            "with seagulls, dramatic clouds, golden light and a small red boat")
+    say(agent, long)
+    assert long not in say(agent, "history").text  # lists stay short
+    for ask in ("prompt of #1", "/prompt 1", "what is the prompt of #1?"):
+        assert long in say(agent, ask).text
+
+
+@pytest.mark.parametrize("text", ["make it night", "add a red hat", "把背景换成海边"])
+def test_a_change_with_no_picture_asks_for_one(agent: Agent, text: str) -> None:
+    reply = say(agent, text)
+    assert reply.images == [] and count_images(agent) == 0
+    assert "no picture" in reply.text.lower() or "还没有图片" in reply.text
+
+
+# ------------------------------------------------------------------ no-op changes
+
+
+@pytest.mark.parametrize("prompt,change", [
+    ("a dog running on grass", "remove the hat"),
+    ("一只小狗在草地上奔跑", "去掉那只猫"),
+])
+def test_a_change_that_changes_nothing_makes_no_picture(agent: Agent, prompt, change) -> None:
+    say(agent, prompt)
+    reply = say(agent, change)
+    assert reply.images == [] and count_images(agent) == 1
+    assert "no new picture" in reply.text and prompt in reply.text
+
+
+def test_the_same_change_twice_makes_one_picture(agent: Agent) -> None:
+    say(agent, "a busy street in tokyo")
+    assert say(agent, "make it night").images
+    again = say(agent, "make it night")
+    assert again.images == [] and count_images(agent) == 2 and "no new picture" in again.text
+
+
+# ----------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize("set_seed,show_word", [("/settings seed 7", "seed: 7"),
+                                                ("/settings 种子 7", "seed: 7")])
+def test_settings_seed_is_kept_for_new_pictures(agent: Agent, set_seed, show_word) -> None:
+    reply = say(agent, set_seed)
+    assert reply.images == [] and count_images(agent) == 0 and "seed 7" in reply.text
+    assert show_word in say(agent, "/settings").text
+    assert say(agent, "a boat").images[0].seed == 7
+    assert say(agent, "a tree").images[0].seed == 7
+    back = say(agent, "/settings seed -1")
+    assert back.images == [] and "random" in back.text
+    assert "seed: random" in say(agent, "/settings").text
+    assert count_images(agent) == 2
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("/settings negative", "negative"),
+    ("/settings foo 3", "foo"),
+    ("/settings seed 99999999999999999999", "seed"),
+    ("/settings seed abc", "seed"),
+    ("/settings steps", "steps"),
+])
+def test_bad_settings_are_refused_and_draw_nothing(agent: Agent, text: str, expect: str) -> None:
+    say(agent, "a red car")
+    reply = say(agent, text)
+    assert reply.images == [] and count_images(agent) == 1
+    assert expect in reply.text.lower()
+    assert "seed" not in (repo_settings(agent) or {})
+
+
+def repo_settings(agent: Agent) -> dict:
+    with agent.storage.db.session() as s:
+        return dict(repo.current_conversation(s, repo.get_user(s, "cli:alice")).settings or {})
+
+
+# ----------------------------------------------------------------- misread commands
+
+
+@pytest.mark.parametrize("text", ["/search", "go to #-1", "back to #99999999999999999999",
+                                  "回到#0"])
+def test_commands_with_bad_arguments_draw_nothing(agent: Agent, text: str) -> None:
+    say(agent, "a red car")
+    reply = say(agent, text)
+    assert reply.images == [] and count_images(agent) == 1, reply.text
+    assert "#1" in reply.text or "search" in reply.text.lower()
+
+
+@pytest.mark.parametrize("text,count", [("再来两张", 2), ("再来三张", 3), ("two more variations", 2)])
+def test_counted_variations(agent: Agent, text: str, count: int) -> None:
+    one = say(agent, "一只猫坐在沙发上").images[0]
+    reply = say(agent, text)
+    assert len(reply.images) == count
+    assert all(i.prompt == one.prompt and i.parent == 1 for i in reply.images)
+    assert len({i.seed for i in reply.images}) == count
+
+
+@pytest.mark.parametrize("prompt,change,subject", [
+    ("一辆红色的汽车停在街上", "更亮一点", "汽车"),
+    ("一辆红色的汽车停在街上", "把它变大", "汽车"),
+    ("一辆红色的汽车停在街上", "让车变成绿色", "车"),
+    ("一辆红色的汽车停在街上", "改成黑白照片", "汽车"),
+    ("a red car parked on a street", "make it brighter", "car"),
+])
+def test_short_changes_refine_the_picture_not_draw_their_words(agent: Agent, prompt, change,
+                                                                subject) -> None:
+    say(agent, prompt)
+    reply = say(agent, change)
+    assert last_calls(agent)[0] == "rewrite_prompt"
+    new = reply.images[0]
+    assert new.parent == 1 and subject in new.prompt and new.prompt != change
+
+
+def test_chinese_colour_and_black_and_white(agent: Agent) -> None:
+    say(agent, "一辆红色的汽车停在街上")
+    green = say(agent, "让车变成绿色").images[0]
+    assert "绿" in green.prompt and "红" not in green.prompt
+    bw = say(agent, "改成黑白照片").images[0]
+    assert "黑白" in bw.prompt
+
+
+def test_use_a_search_result_as_the_starting_image_in_chinese(agent: Agent, settings, tmp_path
+                                                               ) -> None:
+    from PIL import Image as PILImage
+
+    from tools.retrieve import Library
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for i, color in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)]):
+        PILImage.new("RGB", (64, 64), color).save(folder / f"p{i}.png")
+    Library.open(settings).index_folder(folder, progress=False)
+    say(agent, "找一些海边的图片")
+    made = say(agent, "用第2个结果作为底图，画一座城堡")
+    assert last_calls(agent) == ["use_search_result"]
+    assert made.images[-1].prompt == "一座城堡"
