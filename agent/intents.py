@@ -65,7 +65,8 @@ def _clean(text: str) -> str:
 
 
 _HELP = re.compile(r"^(/?help|/start|\?|帮助|怎么用|使用说明|what can you do|what do you do|"
-                   r"how does this work|how do i use (this|you)|你能做什么|你会什么|你可以做什么)\W*$",
+                   r"how does this work|how do i use (this|you)|你能做什么|你会什么|"
+                   r"你可以做什么)\W*$",
                    re.I)
 _UNDO = re.compile(r"^(/?undo|undo (that|it|this|the last( change| edit)?)|go back|"
                    r"go back one|step back|revert( that| it)?|take (that|it) back|"
@@ -85,7 +86,8 @@ _VARIATIONS = re.compile(
     r"regenerate)\b|再来(一|几|两|二|三|四|五|1|2|3|4)?(张|次|个|遍|幅)|再画(一|两|三|四)?(张|次|遍|幅)|"
     r"换个种子|换一张|变体|重新生成|重画|重新画|再生成",
     re.I)
-_SEED = re.compile(r"\bseed\s*(?:=|:|to|of|number|#)?\s*(-?\d{1,40})\b|种子\s*(?:=|:|：|为|改成|换成|用|是)?"
+_SEED = re.compile(r"\bseed\s*(?:=|:|to|of|number|#)?\s*(-?\d{1,40})\b|种子\s*(?:=|:|：|为|改成|"
+                   r"换成|用|是)?"
                    r"\s*(-?\d{1,40})", re.I)
 _SEARCH = re.compile(
     r"^(?:please\s+)?(?:/search\b|search(?:\s+for)?\b|find\b|look\s+for\b|look\s+up\b|"
@@ -97,14 +99,17 @@ _SEARCH = re.compile(
 )
 _LIKE = re.compile(r"\b(like|similar to|resembling)\b|相似|类似|像", re.I)
 _BEAUTIFY = re.compile(r"\b(beautify|more detail(ed)?|add (more )?details?|make it (look )?"
-                       r"(better|prettier|nicer|more beautiful|more detailed|fancier)|enhance( it)?|"
+                       r"(better|prettier|nicer|more beautiful|more detailed|fancier)|"
+                       r"enhance( it)?|"
                        r"improve (the )?prompt|improve it|polish( it)?|embellish)\b|美化|"
-                       r"更(多)?细节|更精美|更好看|润色|丰富一下|优化一下|优化提示词|精细一点|加点细节", re.I)
+                       r"更(多)?细节|更精美|更好看|润色|丰富一下|优化一下|优化提示词|精细一点|"
+                       r"加点细节", re.I)
 _RESTYLE = re.compile(r"\bin the style of\b|\bstyle of\b|的风格|风格(像|参考)|参考.*风格", re.I)
 _STARTING = re.compile(
     r"\b((use\s+(it|this|that)?\s*)?as (the |a )?(starting|start|base|init(ial)?) "
     r"(image|picture|point)|start(ing)? from|"
-    r"based on|use .* as (a )?(base|starting point|background))\b|垫图|作为(起始|底图|基础|参考)(图|图片)?|"
+    r"based on|use .* as (a )?(base|starting point|background))\b|垫图|作为(起始|底图|基础|"
+    r"参考)(图|图片)?|"
     r"当(作|做)?(底图|垫图)|以.*为(底图|基础)|基于",
     re.I,
 )
@@ -133,7 +138,8 @@ _THANKS = re.compile(
     r"谢谢|多谢|感谢|太好了|很好|不错|好的|好|行|可以|完美|漂亮|好看|哇|嗯+|哦+|再见|拜拜|晚安)"
     r"[\s!.~。！～]*(\W*(thanks?|谢谢))?\W*$", re.I)
 _SHOW = re.compile(
-    r"^(?:please\s+)?(?:show|send|display|give|view|open|see|let me see)(?:\s+me)?(?:\s+(?:again|back))?"
+    r"^(?:please\s+)?(?:show|send|display|give|view|open|see|let me see)(?:\s+me)?(?:\s+(?:again|"
+    r"back))?"
     r"(?:\s+(?:the\s+)?(?:picture|image|photo|pic))?\s*(?:again|back|once more)?\W*$|"
     r"^(?:再)?(?:显示|发|看看|看一下|给我看|展示|打开|重发)(?:一下|一次|给我)?(?:图片?)?\W*$|"
     r"^(?:再)?(?:发|显示|展示)(?:一下|一次|给我)?(?:图片?)?一次\W*$",
@@ -145,7 +151,8 @@ _INFO = re.compile(
 _INFO_CMD = re.compile(r"^/(prompt|info|show|recipe)\b\s*(.*)$", re.I)
 _DESCRIBE = re.compile(
     r"^/describe\b|^(?:please\s+|can you\s+|could you\s+)?(?:describe|caption)\b|"
-    r"\bwhat(?:'s| is| do you see)\s+(?:in|on)\s+(?:this|that|the|my)\s+(?:picture|image|photo|pic)|"
+    r"\bwhat(?:'s| is| do you see)\s+(?:in|on)\s+(?:this|that|the|my)\s+(?:picture|image|photo|"
+    r"pic)|"
     r"\bwhat(?:'s| is)\s+(?:this|that)(?:\s+(?:picture|image|photo))?\s*\??$|"
     r"\bwhat do you see\b|\bwhat does (?:it|this|the (?:picture|image|photo)) show\b|"
     r"图(?:片|里|中|上)?(?:里|中|上)?(?:面)?(?:有|是)(?:什么|啥)|这是什么|描述一下|描述这张|描述图|"
@@ -162,7 +169,8 @@ _REQUEST_LEAD = re.compile(
     r"is it possible to|can (?:i|we) (?:have|get)|(?:can|could) we|(?:can|could) i get)"
     r"(?: (?:you )?to)?\s+)*",
     re.I)
-_REQUEST_TAIL = re.compile(r"(?:,?\s*(?:please|pls|thanks?|thank you|for me)\s*)+[.!?]*$|\s*[?？]+$",
+_REQUEST_TAIL = re.compile(r"(?:,?\s*(?:please|pls|thanks?|thank you|for me)\s*)+[.!?]*$|"
+                           r"\s*[?？]+$",
                            re.I)
 _DRAW_LEAD = re.compile(
     r"^(?:(?:draw|paint|sketch|generate|create|make|render|produce|show)\s+(?:me\s+|us\s+)?"
@@ -183,16 +191,23 @@ _EDIT_LEAD = re.compile(
     r"^(?:make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
     r"get rid of|take (?:away|off|out)|convert|transform|move|place|paint|color|colour|"
     r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
-    r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|画成|"
+    r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|"
+    r"画成|"
     r"再加|加上|不要|去除|使)",
     re.I)
+
+
+def is_new_chat(text: str) -> bool:
+    """'start over', '/new', '重新开始': the engine starts a new conversation."""
+    return bool(_NEW_CHAT.match(text.strip()))
 
 
 def strip_request(text: str) -> str:
     """'Could you please make it blue?' -> 'make it blue'; '请帮我把车改成蓝色吧' keeps its verb."""
     out = _REQUEST_LEAD.sub("", text.strip(), count=1)
     out = _REQUEST_TAIL.sub("", out)
-    out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可以|帮我|帮忙)(?=[把将让给换改加去删画生])", "", out)
+    out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可以|帮我|"
+                 r"帮忙)(?=[把将让给换改加去删画生])", "", out)
     out = re.sub(r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)[\s。！？?!]*$", "", out)
     return out.strip() or text.strip()
 
@@ -266,7 +281,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if seed and (has_image or refs):
         return Intent("reseed", refs=refs, seed=int(next(g for g in seed.groups() if g)))
     if _VARIATIONS.search(body) and (has_image or refs) and len(rest) <= 40 \
-            and not _EDIT_LEAD.match(_VARIATIONS.sub("", rest).strip()):
+            and not _VAR_FILLER.sub("", _VARIATIONS.sub(" ", rest)).strip(" ,.!?，。"):
         return Intent("variations", refs=refs, count=_count(body))
     if _BEAUTIFY.search(body) and any_image and len(rest) <= 40:
         return Intent("beautify", refs=refs)
@@ -375,7 +390,7 @@ def _zh_small(text: str) -> int:
 
 def _is_info_question(body: str, rest: str, refs: list[int], has_image: bool) -> bool:
     """'what is the prompt of #2', 'which seed was #3', '#2的提示词是什么', 'prompt #2'."""
-    if not (refs or has_image) or not _INFO.search(body):
+    if not (refs or has_image) or not _INFO.search(body) or _SEED.search(rest):
         return False
     if _looks_like_question(body):
         return True
@@ -405,7 +420,8 @@ def _is_new_picture(body: str) -> bool:
     return bool(re.match(r"^(?:draw|paint|sketch|generate|create|render|produce)\b|"
                          r"^(?:make|show)\s+(?:me\s+)?(?:a|an)\s+(?:new\s+)?(?:picture|image|photo|"
                          r"painting|drawing)\b|^(?:a |an )?new (?:picture|image|one)\b|"
-                         r"^(?:请|帮我|给我)?(?:画|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|一张)", body, re.I))
+                         r"^(?:请|帮我|给我)?(?:画|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|"
+                         r"一张)", body, re.I))
 
 
 def _unclear(subject: str) -> bool:
@@ -417,8 +433,13 @@ def _unclear(subject: str) -> bool:
                              r"啊|哈|呃|嗯|这|那|什么)+", letters.lower()))
 
 
+_VAR_FILLER = re.compile(
+    r"\b(?:make|give|show|create|generate|draw|do|me|us|some|more|a few|few|of|it|this|that|"
+    r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five)\b|"
+    r"再|来|给我|一下|这张|同样|一样|的|[\d两二三四五]", re.I)
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
-_COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|six|"
+_COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|"
+                       r"six|"
                        r"seven|eight)\b", re.I)
 _EN_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 

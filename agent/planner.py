@@ -181,7 +181,8 @@ class RulesPlanner(BaseChatModel):
         if kind == "chat":
             return _chat_answer(intent.text, current)
         if kind == "question":
-            return ("这个我回答不了——我只会画图和改图。描述一幅画面，或者告诉我要怎么改当前的图。" if zh else
+            return ("这个我回答不了——我只会画图和改图。描述一幅画面，"
+                    "或者告诉我要怎么改当前的图。" if zh else
                     "I can't answer that — I make and change pictures. Describe a picture, or "
                     "tell me what to change" + (f" in #{current.number}." if current else "."))
         if kind == "needs_image":
@@ -190,8 +191,8 @@ class RulesPlanner(BaseChatModel):
                     "for example: a cat on a sofa.")
         if kind == "unclear":
             if current is not None:
-                return (f"我不太明白要怎么改 #{current.number}。可以说：把背景换成海边、加一顶红帽子、"
-                        "再来一张。" if zh else
+                return (f"我不太明白要怎么改 #{current.number}。"
+                        "可以说：把背景换成海边、加一顶红帽子、再来一张。" if zh else
                         f"I'm not sure what to change in #{current.number}. Try 'make it night', "
                         "'add a red hat', 'another one', or describe a new picture.")
         if kind in ("show", "info", "describe"):
@@ -212,7 +213,8 @@ def _chat_answer(text: str, current: Any) -> str:
                 "You're welcome! Tell me if you'd like another change.")
     if greet:
         if current is not None:
-            return (f"你好！现在是 #{current.number}。告诉我要怎么改，或者描述一幅新画面。" if zh else
+            return (f"你好！现在是 #{current.number}。"
+                    "告诉我要怎么改，或者描述一幅新画面。" if zh else
                     f"Hi! We're on #{current.number}. Tell me what to change, or describe a new "
                     "picture.")
         return ("你好！描述一幅画面，我来画，例如：一只猫坐在沙发上。" if zh else

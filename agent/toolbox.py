@@ -34,7 +34,7 @@ from tools import generate as generate_tool
 from tools import rewrite as rewrite_tool
 from tools.jobs import JobEvent, get_queue
 from tools.prompting import prepare_prompt
-from tools.text import clean_text
+from tools.text import clean_text, has_cjk
 from tools.validate import check_generation, load_image
 
 MAX_SEED = 2**31 - 1
@@ -551,8 +551,8 @@ def build_tools() -> list[BaseTool]:
 
         with ctx.storage.db.session() as s:
             row = ctx.image(s, image)
-            number, file, known = row.number, row.file, (row.extra or {}).get("description")
-        text = known
+            number, file, prompt = row.number, row.file, row.prompt
+            text = (row.extra or {}).get("description")
         if not text:
             picture = ctx.storage.images.open(file)
             text = ctx.run_job("describing", lambda progress, cancel: describe(
@@ -560,9 +560,15 @@ def build_tools() -> list[BaseTool]:
             with ctx.storage.db.session() as s:
                 row = ctx.image(s, number)
                 row.extra = {**(row.extra or {}), "description": text}
-        return _ok(f"#{number} shows: {text}.\nSuggested prompt: {text}\nSay what to change "
-                   "(e.g. 'make it watercolor'), or 'a castle, use #"
-                   f"{number} as the starting image'.", description=text, image=number)
+        suggested = prompt or text
+        if has_cjk(suggested):
+            return _ok(f"#{number} 里有：{text}。\n建议的提示词（prompt）：{suggested}\n"
+                       f"告诉我要怎么改（例如：画成水彩风格），或者说：用#{number}作为底图，画一座城堡。",
+                       description=text, prompt=suggested, image=number)
+        return _ok(f"#{number} shows: {text}.\nSuggested prompt: {suggested}\nSay what to "
+                   "change (e.g. 'make it watercolor'), or 'a castle, use #"
+                   f"{number} as the starting image'.", description=text, prompt=suggested,
+                   image=number)
 
     funcs: list[Callable[..., str]] = [
         generate_image, rewrite_prompt, beautify_prompt, variations, edit_image, img2img,

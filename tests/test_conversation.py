@@ -206,7 +206,8 @@ def test_commands_with_bad_arguments_draw_nothing(agent: Agent, text: str) -> No
     assert "#1" in reply.text or "search" in reply.text.lower()
 
 
-@pytest.mark.parametrize("text,count", [("再来两张", 2), ("再来三张", 3), ("two more variations", 2)])
+@pytest.mark.parametrize("text,count", [("再来两张", 2), ("再来三张", 3),
+                                        ("two more variations", 2)])
 def test_counted_variations(agent: Agent, text: str, count: int) -> None:
     one = say(agent, "一只猫坐在沙发上").images[0]
     reply = say(agent, text)

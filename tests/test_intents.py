@@ -1,0 +1,84 @@
+"""How messages are read: which kind of request each phrasing is, in English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent import intents
+
+WITH_IMAGE = [
+    # talk, not pictures
+    ("hello", "chat"), ("hi there", "chat"), ("thanks!", "chat"), ("thank you so much", "chat"),
+    ("perfect, thanks", "chat"), ("ok", "chat"), ("你好", "chat"), ("谢谢！", "chat"),
+    ("好的", "chat"), ("再见", "chat"),
+    ("what is the capital of France?", "question"), ("why is the sky blue", "question"),
+    ("今天天气怎么样？", "question"),
+    # questions about the session
+    ("what is the prompt of #2?", "info"), ("which seed was #3", "info"),
+    ("prompt of #1", "info"), ("what prompt did you use?", "info"),
+    ("#2的提示词是什么", "info"), ("#1 用的是哪个种子？", "info"), ("/prompt 2", "info"),
+    ("show #2", "show"), ("send #2 again", "show"), ("显示#2", "show"), ("/show 2", "show"),
+    ("describe #1", "describe"), ("what's in this picture?", "describe"),
+    ("这张图里有什么", "describe"), ("描述一下#1", "describe"), ("/describe", "describe"),
+    # changes
+    ("make it night", "edit"), ("can you make it blue?", "edit"),
+    ("could you please add a red hat", "edit"), ("is it possible to add a cat?", "edit"),
+    ("remove the glasses from the man's face", "edit"), ("make her sit down", "edit"),
+    ("把背景换成海边", "edit"), ("请帮我把车改成绿色吧", "edit"), ("让她坐下", "edit"),
+    ("更亮一点", "edit"), ("把它变大", "edit"), ("改成黑白照片", "edit"),
+    # new seeds, pointer moves, settings
+    ("variations", "variations"), ("another one", "variations"), ("redo", "variations"),
+    ("再来两张", "variations"), ("再来一张", "variations"), ("same but seed 7", "reseed"),
+    ("seed 7", "reseed"), ("undo", "undo"), ("撤销", "undo"), ("go back", "undo"),
+    ("back to #2", "goto"), ("回到#1", "goto"), ("history", "history"),
+    ("/settings seed 7", "settings"), ("set the seed to 7 from now on", "settings"),
+    ("/settings 种子 7", "settings"), ("/settings size 512", "settings"),
+    ("more detailed", "beautify"), ("美化一下", "beautify"),
+    # new pictures
+    ("draw a dog on a beach", "generate"), ("画一只狗", "generate"),
+    ("a lighthouse on a cliff", "generate"),
+    ("hmm", "chat"), ("?!", "help"),
+]
+
+
+@pytest.mark.parametrize("text,kind", WITH_IMAGE)
+def test_kind_with_a_current_picture(text: str, kind: str) -> None:
+    assert intents.parse(text, has_image=True).kind == kind
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("make it night", "needs_image"), ("add a red hat", "needs_image"),
+    ("把背景换成海边", "needs_image"), ("hello", "chat"), ("a cat on a sofa", "generate"),
+    ("could you draw me a dog on a beach please", "generate"), ("...", "unclear"),
+])
+def test_kind_without_a_picture(text: str, kind: str) -> None:
+    assert intents.parse(text).kind == kind
+
+
+@pytest.mark.parametrize("text,subject", [
+    ("could you draw me a dog on a beach please", "a dog on a beach"),
+    ("draw a picture of a cat", "a cat"), ("make me an image of a red fox", "a red fox"),
+    ("画一只猫坐在窗台上", "一只猫坐在窗台上"), ("帮我画一幅山水画", "山水画"),
+])
+def test_drawing_requests_lose_their_framing(text: str, subject: str) -> None:
+    intent = intents.parse(text)
+    assert (intent.kind, intent.text) == ("generate", subject)
+
+
+def test_settings_values_are_read_or_refused() -> None:
+    assert intents.parse("/settings seed 7").settings == {"seed": 7}
+    assert intents.parse("/settings seed -1").settings == {"seed": -1}
+    assert intents.parse("/settings seed random").settings == {"seed": -1}
+    assert intents.parse("/settings size 768x512").settings == {"width": 768, "height": 512}
+    assert intents.parse("/settings negative none").settings == {"negative_prompt": ""}
+    for bad in ("/settings negative", "/settings foo 3", "/settings steps many"):
+        assert "invalid" in intents.parse(bad).settings, bad
+
+
+def test_counts_and_numbers() -> None:
+    assert intents.parse("再来三张", has_image=True).count == 3
+    assert intents.parse("make 2 more variations", has_image=True).count == 2
+    assert intents.parse("back to #99999999999999999999", has_image=True).refs == [
+        99999999999999999999]
+    use = intents.parse("用第2个结果作为底图，画一座城堡", has_image=True, has_search=True)
+    assert (use.kind, use.result, use.text) == ("use_result", 2, "一座城堡")
