@@ -19,6 +19,7 @@ from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from agent.intents import is_new_chat
 from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, system_prompt
 from agent.planner import HELP, RulesPlanner
 from agent.state import SessionState, load_state
@@ -28,7 +29,8 @@ from errors import ImagechatError, InvalidInput
 from settings import Settings
 from storage import Storage, repo
 from storage.models import Image, Message
-from tools.text import clean_text
+from tools.text import clean_text, has_cjk
+from tools.translate import en_to_zh
 from tools.validate import load_image
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,8 @@ class Agent:
     def _turn(self, turn: Turn, text: str, pictures: list[Any]) -> Reply:
         command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
         command = command.split("@", 1)[0]  # Telegram: /undo@MyBot
+        if not command and not turn.attachments and is_new_chat(text):
+            command = text = "/new"  # "start over", "重新开始"
         with self.storage.db.session() as s:
             user = repo.get_or_create_user(s, turn.user, turn.user_name)
             if command in SLASH_ENGINE:
@@ -236,10 +240,12 @@ class Agent:
         for picture in pictures:
             file = self.storage.images.put_image(picture)
             description = self._describe_upload(picture)
+            # a Chinese caption: the photo's prompt is Chinese too, so changes read alike
+            prompt = en_to_zh(description) if description and has_cjk(caption) else description
             with self.storage.db.session() as s:
                 conv = repo.get_conversation(s, conv_id)
                 row = repo.add_image(s, conv, file=file, kind="uploaded", width=picture.width,
-                                     height=picture.height, tool="upload", prompt=description,
+                                     height=picture.height, tool="upload", prompt=prompt,
                                      extra={"description": description} if description else None)
                 repo.add_reference(s, conv, row, "upload", caption=caption or None)
                 rows.append(row)
