@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from errors import ImagechatError, NotAvailable
 from settings import Settings
+from tools.models import PROFILES
 
 # subcommand -> "module:function"; each function takes (args, settings) and returns an
 # exit code. Modules are imported only when their subcommand runs, so --help is instant.
@@ -42,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", help="data directory (default: $IMAGECHAT_HOME or the "
                         "platform's user data dir)")
-    common.add_argument("--profile", help="model profile: tiny (default, offline), sd-turbo, "
-                        "sd15, sdxl-turbo, pai-zh")
+    common.add_argument("--profile", choices=list(PROFILES), metavar="PROFILE",
+                        help=f"model profile: {', '.join(PROFILES)} (default: tiny, offline)")
     common.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

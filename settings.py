@@ -28,27 +28,40 @@ _ENV_ALIASES = {
 }
 
 
+def _setting(help: str, default: Any = "", factory: Any = None) -> Any:
+    """A setting with its one-line help, the way datasette's ``Setting`` carries its own."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved configuration; build it with :meth:`Settings.load`."""
 
-    home: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("imagechat")))
-    profile: str = "tiny"
-    db_url: str = ""  # empty: SQLite file under home
-    device: str = ""  # empty: cuda > mps > cpu
-    dtype: str = ""  # empty: fp16 on cuda/mps, fp32 on cpu
-    planner: str = "rules"  # rules | openai | transformers
-    llm_base_url: str = ""
-    llm_model: str = ""
-    llm_api_key: str = ""
-    rewrite_backend: str = ""  # empty: the profile's (rules); "llm": the planner's LLM rewrites
-    lexicon: str = ""  # extra entity lexicon TSV, consulted after the shipped one
-    telegram_token: str = ""
-    telegram_allowed_users: str = ""
-    telegram_admin_id: str = ""
-    model_cache: str = ""  # empty: <home>/models (tests share one cache across homes)
-    max_queue: int = 100  # jobs waiting for the accelerator before new ones are refused
-    index_exact_limit: int = 50_000  # above this many images retrieval uses an approximate index
+    home: Path = _setting(
+        "database, images, model cache and indexes", factory=lambda: Path(
+            platformdirs.user_data_dir("imagechat")))
+    profile: str = _setting("which models to use (docs/profiles.md); tiny needs no download",
+                            "tiny")
+    db_url: str = _setting("any SQLAlchemy URL; empty: SQLite file under home")
+    device: str = _setting("cuda, mps or cpu; empty: cuda > mps > cpu")
+    dtype: str = _setting("float16, bfloat16 or float32; empty: fp16 on cuda/mps, fp32 on cpu")
+    planner: str = _setting("rules (offline) or openai (an OpenAI-compatible LLM)", "rules")
+    llm_base_url: str = _setting("the planner LLM's OpenAI-compatible endpoint")
+    llm_model: str = _setting("the model name the endpoint serves")
+    llm_api_key: str = _setting("the endpoint's API key, if it wants one")
+    rewrite_backend: str = _setting(
+        "empty: the profile's (rules); llm: the planner's LLM rewrites; lm: the profile's LM")
+    lexicon: str = _setting("your entity lexicon TSV, consulted after the shipped one")
+    telegram_token: str = _setting("the Telegram bot token from BotFather")
+    telegram_allowed_users: str = _setting("Telegram user ids allowed to chat, or *")
+    telegram_admin_id: str = _setting("the Telegram admin's user id")
+    model_cache: str = _setting("where models are cached; empty: <home>/models")
+    max_queue: int = _setting("jobs waiting for the accelerator before new ones are refused",
+                              100)
+    index_exact_limit: int = _setting(
+        "above this many pictures, search uses an approximate (IVF) index", 50_000)
 
     # --- derived locations -------------------------------------------------------------
     @property
@@ -89,7 +102,7 @@ class Settings:
             values.update(_read_toml(config_path, names))
 
         for name in names:
-            key = _ENV_ALIASES.get(name, f"IMAGECHAT_{name.upper()}")
+            key = env_name(name)
             if env.get(key):
                 values[name] = env[key]
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -101,6 +114,16 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(name, environment variable, help) of every setting."""
+        return [(f.name, env_name(f.name), f.metadata["help"]) for f in dataclasses.fields(cls)]
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a setting."""
+    return _ENV_ALIASES.get(name, f"IMAGECHAT_{name.upper()}")
 
 
 def _read_toml(path: Path, names: dict[str, dataclasses.Field]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from agent import commands
 from agent.intents import is_new_chat
 from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, system_prompt
 from agent.planner import HELP, RulesPlanner
@@ -40,9 +41,8 @@ MAX_ATTACHMENTS = 10
 HISTORY_MESSAGES = 20
 RECURSION_LIMIT = 12  # model/tool steps in one turn
 
-SLASH_PLANNED = {"/start", "/help", "/undo", "/history", "/search", "/settings", "/describe",
-                 "/prompt", "/show", "/info"}
-SLASH_ENGINE = {"/new", "/chats", "/open"}
+SLASH_PLANNED = commands.names("planner")
+SLASH_ENGINE = commands.names("engine")
 
 
 class Agent:
@@ -162,7 +162,7 @@ class Agent:
 
     def _plan_and_run(self, ctx: TurnContext, state: SessionState, history: list[BaseMessage],
                       text: str, *, deterministic: bool) -> str:
-        from agent.llm import NO_CALL_NOTE, PARTIAL_NOTE, UNAVAILABLE_NOTE, llm_turn
+        from agent.llm import NO_CALL_NOTE, PARTIAL_NOTE, UNAVAILABLE_NOTE, llm_turn, turn_message
 
         rules = [HumanMessage(text)]
         if self._llm is None or deterministic:
@@ -170,11 +170,11 @@ class Agent:
         said = text or f"(sent {len(state.uploads)} picture(s))"
         # one LLM budget for the whole turn, also for the tools' own LLM use (rewrite,
         # translation) after a fallback, so a dead endpoint costs the turn at most once
-        with llm_turn(state, said) as budget:
+        with llm_turn(state, said, getattr(self._llm, "turn_budget_s", None)) as budget:
             ctx.planner = "llm"
             try:
-                final = self._run_graph(ctx, self._llm, state, [*history, HumanMessage(said)],
-                                        llm=True)
+                asked = HumanMessage(turn_message(state, said))  # the state last, for caching
+                final = self._run_graph(ctx, self._llm, state, [*history, asked], llm=True)
                 if ctx.produced or not _needs_image(text, state):
                     return final
                 log.info("LLM planner made no picture for %r (%s); using the rules planner",
@@ -337,16 +337,9 @@ class Agent:
                      conversation_id=conv.id)
 
 
-READ_ONLY_COMMANDS = {"/start", "/help", "/history", "/chats"}
-
-
 def _read_only(text: str) -> bool:
     """Commands that only read the session (so need not wait for the user's running turn)."""
-    words = text.split()
-    if not words or not words[0].startswith("/"):
-        return False
-    command = words[0].lower().split("@", 1)[0]
-    return command in READ_ONLY_COMMANDS or (command == "/settings" and len(words) == 1)
+    return commands.is_read_only(text)
 
 
 def _history(rows: list[Message]) -> list[BaseMessage]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from tools.rewrite import parse_instruction
 
@@ -36,7 +37,7 @@ MAX_IMAGE_NUMBER = 10**9  # larger numbers name no image; they are reported, not
 class Intent:
     """``kind`` is one of the names in :data:`KINDS`; the other fields are its slots."""
 
-    kind: str
+    kind: Kind
     text: str = ""  # the instruction / prompt / query with references removed
     refs: list[int] = field(default_factory=list)  # image numbers mentioned, in order
     result: int | None = None  # "result 3" of the last search
@@ -45,13 +46,40 @@ class Intent:
     settings: dict[str, object] = field(default_factory=dict)
     field_: str | None = None  # for "info": prompt | seed | recipe
 
+    def __post_init__(self) -> None:
+        self.kind = Kind(self.kind)  # a misspelt kind fails here, not as a silent no-op
 
-KINDS = (
-    "help", "undo", "goto", "history", "variations", "reseed", "search", "search_like",
-    "use_result", "beautify", "restyle", "img2img", "edit", "settings", "new_chat",
-    "describe", "generate", "empty", "chat", "show", "info", "question", "unclear",
-    "needs_image",
-)
+
+class Kind(StrEnum):
+    """What a message asks for; the rules planner has a plan or a reply for each."""
+
+    HELP = "help"
+    UNDO = "undo"
+    GOTO = "goto"
+    HISTORY = "history"
+    VARIATIONS = "variations"
+    RESEED = "reseed"
+    SEARCH = "search"
+    SEARCH_LIKE = "search_like"
+    USE_RESULT = "use_result"
+    BEAUTIFY = "beautify"
+    RESTYLE = "restyle"
+    IMG2IMG = "img2img"
+    EDIT = "edit"
+    SETTINGS = "settings"
+    NEW_CHAT = "new_chat"  # the engine starts the conversation (see is_new_chat)
+    DESCRIBE = "describe"
+    GENERATE = "generate"
+    EMPTY = "empty"
+    CHAT = "chat"  # greetings, thanks, "ok"
+    SHOW = "show"  # send a picture again
+    INFO = "info"  # a question about a picture: its prompt, seed, recipe
+    QUESTION = "question"  # a question the bot cannot answer
+    UNCLEAR = "unclear"
+    NEEDS_IMAGE = "needs_image"  # a change, but there is no picture yet
+
+
+KINDS = tuple(Kind)
 
 
 def _refs(text: str) -> tuple[list[int], str]:

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
-from agent import intents
+from agent import commands, intents
 from agent.state import SessionState
 from tools.text import has_cjk
 
@@ -38,8 +38,8 @@ HELP = """I make and refine pictures from your words. Try:
   later changes keep editing its pixels · describe #1 · 这张图里有什么
 • a castle, use #1 as the starting image · draw #1 in the style of #2
 • find pictures of a beach · find pictures like #2 · use result 3 as the starting image
-• /new · /chats · /open 2 · /settings size 512 · /settings seed 7 · /settings negative blurry
-• /prompt 2 shows the whole recipe of #2"""
+Commands:
+""" + commands.help_text()
 
 
 class RulesPlanner(BaseChatModel):
@@ -126,6 +126,8 @@ class RulesPlanner(BaseChatModel):
             "show": ("show_image", _drop_none({"image": target})),
             "info": ("image_info", _drop_none({"image": target, "field": intent.field_})),
         }
+        if kind == "describe" and self.state.uploads and not intent.refs:
+            return None  # photos alone: their descriptions are in the final answer
         if kind == "describe" and target is not None:
             return "describe_image", {"image": target}
         if kind == "restyle":
@@ -175,9 +177,11 @@ class RulesPlanner(BaseChatModel):
             return str(intent.settings.get("invalid", "Settings unchanged."))
         if kind == "describe" and self.state.uploads:
             numbers = ", ".join(f"#{n}" for n in self.state.uploads)
-            return (f"Got it, saved as {numbers}. Tell me what to do with it: 'make it "
-                    "watercolor', 'a castle, use it as the starting image', or 'draw #1 in the "
-                    "style of #2'.")
+            seen = [f"#{n} shows: {info.prompt}" for n in self.state.uploads
+                    if (info := self.state.image(n)) is not None and info.prompt]
+            return (f"Got it, saved as {numbers}. " + (". ".join(seen) + ". " if seen else "")
+                    + "Tell me what to do with it: 'make it watercolor', 'a castle, use it as "
+                    "the starting image', or 'draw #1 in the style of #2'.")
         if kind == "chat":
             return _chat_answer(intent.text, current)
         if kind == "question":

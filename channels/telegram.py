@@ -48,6 +48,7 @@ from telegram.ext import (
     filters,
 )
 
+from agent import commands
 from agent.types import Attachment, Reply, ReplyImage, Turn
 from channels.telegram_access import Access, UserRateLimit
 from channels.telegram_render import (
@@ -77,24 +78,11 @@ SEND_RETRIES = 3  # attempts for a send that failed with a network error
 FLOOD_RETRIES = 3  # AIORateLimiter retries after Telegram's "retry after N seconds"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 
-BOT_COMMANDS = [
-    BotCommand("start", "what this bot does"),
-    BotCommand("help", "how to ask for and refine pictures"),
-    BotCommand("new", "start a new conversation"),
-    BotCommand("undo", "go back to the previous picture"),
-    BotCommand("history", "the pictures of this conversation"),
-    BotCommand("settings", "show or change size, steps, seed"),
-    BotCommand("search", "find pictures by text"),
-    BotCommand("chats", "your conversations"),
-    BotCommand("open", "switch to conversation N"),
-]
-ADMIN_COMMANDS = [
-    BotCommand("queue", "image jobs waiting and running"),
-    BotCommand("usage", "users, conversations and images"),
-]
-AGENT_COMMANDS = [c.command for c in BOT_COMMANDS]
-# commands that only read: they skip the per-user queue and use the small pool
-QUICK_COMMANDS = {"/start", "/help", "/history", "/settings", "/search", "/chats"}
+# the command menus, from the one command table
+BOT_COMMANDS = [BotCommand(c.word, c.help) for c in commands.COMMANDS
+                if not c.admin and c.channels in ((), ("telegram",))]
+ADMIN_COMMANDS = [BotCommand(c.word, c.help) for c in commands.COMMANDS if c.admin]
+AGENT_COMMANDS = [c.word for c in commands.for_agent()]
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 EXPIRED = "This button has expired. Please send your request again."
@@ -182,7 +170,8 @@ class TelegramChannel:
     def register(self, app: Application) -> None:
         app.add_handler(TypeHandler(Update, self.gate), group=-1)
         app.add_handler(CommandHandler(AGENT_COMMANDS, self.on_command))
-        app.add_handler(CommandHandler(["queue", "usage"], self.on_admin_command))
+        app.add_handler(CommandHandler([c.word for c in commands.COMMANDS if c.admin],
+                                       self.on_admin_command))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, self.on_media))
         app.add_handler(MessageHandler(filters.Sticker.ALL, self.on_sticker))
@@ -292,7 +281,7 @@ class TelegramChannel:
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A slash command: the agent runs it (and answers unknown ones itself)."""
         text = self._clean_text(update.message, context.bot)
-        quick = text.split(maxsplit=1)[0].casefold() in QUICK_COMMANDS
+        quick = commands.is_read_only(text)
         await self._turn(update, context, text=text, quick=quick)
 
     async def on_admin_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -367,7 +356,7 @@ class TelegramChannel:
         await query.answer()
         command = button.command_for(number or 0)
         chat_id = query.message.chat.id if query.message is not None else user.id
-        quick = command.split(maxsplit=1)[0].casefold() in QUICK_COMMANDS
+        quick = commands.is_read_only(command)
         await self._turn(update, context, text=command, chat_id=chat_id, quick=quick,
                          image_id=button.target if button.kind != "p" else None)
 

@@ -45,8 +45,9 @@ def test_every_change_to_a_photo_edits_its_parents_pixels(agent: Agent, steps) -
     # the photo's description carries every change, so captions and history show them
     final = image(agent, 4).prompt
     assert image(agent, 1).prompt in final
+    # a Chinese caption makes the photo's prompt Chinese, and the changes follow it
     assert all(w in final for w in (("watercolor", "red hat", "night") if steps[0][0] == "m"
-                                    else ("watercolor", "red", "hat", "night")))
+                                    else ("水彩", "红", "帽", "夜")))
 
 
 def test_variations_beautify_of_a_photo_start_from_its_pixels(agent: Agent) -> None:

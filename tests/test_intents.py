@@ -82,3 +82,26 @@ def test_counts_and_numbers() -> None:
         99999999999999999999]
     use = intents.parse("用第2个结果作为底图，画一座城堡", has_image=True, has_search=True)
     assert (use.kind, use.result, use.text) == ("use_result", 2, "一座城堡")
+
+
+def test_every_kind_has_a_plan_or_a_reply() -> None:
+    """A kind the planner neither plans nor answers would leave the user with the generic
+    'tell me what you'd like to see' line."""
+    from agent.planner import RulesPlanner
+    from agent.state import ImageInfo, SessionState
+
+    one = ImageInfo(1, "generated", "a red car", 7, None, "generate")
+    state = SessionState(conversation_id=1, current=one, images=(one,),
+                         last_search=("/x.png",))
+    planner = RulesPlanner(state=state)
+    generic = planner._final(intents.Intent("empty"), [])
+    slots = {"refs": [1, 1], "text": "a red car", "result": 1, "seed": 7, "count": 2,
+             "settings": {"seed": 7}, "field_": "prompt"}
+    for kind in intents.Kind:
+        if kind in (intents.Kind.EMPTY, intents.Kind.NEW_CHAT):  # engine's, or truly empty
+            continue
+        intent = intents.Intent(kind, **slots)
+        plan = planner._plan(intent, [])
+        assert plan is not None or planner._final(intent, []) != generic, kind
+    with pytest.raises(ValueError):
+        intents.Intent("draw")
