@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from errors import ImagechatError, NotAvailable
 from settings import Settings
-from tools.models import PROFILES
+from tools.profiles import PROFILES
 
 # subcommand -> "module:function"; each function takes (args, settings) and returns an
 # exit code. Modules are imported only when their subcommand runs, so --help is instant.

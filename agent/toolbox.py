@@ -41,6 +41,8 @@ MAX_SEED = 2**31 - 1
 MAX_VARIATIONS = 4
 MAX_IMAGE_NUMBER = 10**9
 MAX_NEGATIVE_CHARS = 500
+MAX_SEARCH_RESULTS = 12
+DEFAULT_STRENGTH = 0.6  # img2img: keeps the layout, follows the prompt
 PHOTO_VARIATION_STRENGTH = 0.45  # a variation of a photo keeps its layout
 
 
@@ -157,20 +159,6 @@ def _describe(row: Image, full: bool = False) -> str:
     return f"#{row.number}: {short or '(no prompt)'}" + (f" ({', '.join(bits)})" if bits else "")
 
 
-def _guard(ctx: TurnContext, fn: Callable[..., str]) -> Callable[..., str]:
-    """Record the call and turn user-caused errors into a JSON failure, not an exception."""
-
-    @functools.wraps(fn)
-    def wrapper(**kwargs: Any) -> str:
-        try:
-            return fn(**kwargs)
-        except ImagechatError as e:
-            ctx.errors.append(str(e))
-            return _fail(str(e))
-
-    return wrapper
-
-
 _current_turn: ContextVar[TurnContext] = ContextVar("imagechat_turn")
 
 
@@ -185,23 +173,57 @@ def running(ctx: TurnContext) -> Iterator[None]:
         _current_turn.reset(token)
 
 
-class _CurrentTurn:
-    """Stands for the running turn's context: tools are built once per agent (their
-    pydantic schemas cost more than a whole rules-planned turn), turns come and go."""
+@dataclass
+class _Edit:
+    """One edit being prepared: the source picture and what the edit will store."""
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_current_turn.get(), name)
+    source: Image
+    text: str
+    seed: int
+    picture: PILImage.Image
+    prompt: str | None
+    parent: Image | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    negative: str = ""
+    style: Image | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def build_tools() -> list[BaseTool]:
-    """The agent's tools; each works on the turn made current by :func:`running`."""
-    ctx: TurnContext = _CurrentTurn()  # type: ignore[assignment]
+class ImageTools:
+    """The agent's tools, in the way of llm's ``Toolbox``: each public method is a tool, its
+    signature the schema and its docstring the manual. One instance serves every turn (the
+    schemas cost more than a whole rules-planned turn): ``ctx`` is the turn made current
+    by :func:`running`."""
 
-    def random_seed() -> int:
+    @property
+    def ctx(self) -> TurnContext:
+        return _current_turn.get()
+
+    def tools(self) -> list[BaseTool]:
+        """A LangChain tool for each public method, in :data:`TOOL_NAMES` order."""
+        return [StructuredTool.from_function(self._guarded(getattr(self, name)), name=name,
+                                             description=(getattr(self, name).__doc__ or "")
+                                             .strip(), args_schema=None, infer_schema=True)
+                for name in TOOL_NAMES]
+
+    def _guarded(self, fn: Callable[..., str]) -> Callable[..., str]:
+        """Turn user-caused errors into a JSON failure the planner reads, not an exception."""
+
+        @functools.wraps(fn)
+        def wrapper(**kwargs: Any) -> str:
+            try:
+                return fn(**kwargs)
+            except ImagechatError as e:
+                self.ctx.errors.append(str(e))
+                return _fail(str(e))
+
+        return wrapper
+
+    def _random_seed(self) -> int:
         return random.randint(0, MAX_SEED)
 
-    def made(rows: list[Image], verb: str | None = None) -> str:
-        with ctx.storage.db.session() as s:
+    def _made(self, rows: list[Image], verb: str | None = None) -> str:
+        with self.ctx.storage.db.session() as s:
             rows = [s.get(Image, r.id) for r in rows]
             lines = [_describe(r) for r in rows]
             verb = verb or ("Here is" if len(rows) == 1 else "Here are")
@@ -210,52 +232,55 @@ def build_tools() -> list[BaseTool]:
                                for r in rows])
 
     # ------------------------------------------------------------------ generation
-    def generate_image(prompt: str, negative_prompt: str | None = None, seed: int | None = None,
+    def generate_image(self, prompt: str, negative_prompt: str | None = None,
+                       seed: int | None = None,
                        parent: int | None = None, n: int = 1, tool: str = "generate") -> str:
         """Make new image(s) from a text prompt (Chinese or English). Pass `parent` (an image
         number) and its seed when this is a changed version of an earlier image."""
         prompt = (prompt or "").strip()
         if not prompt:
             raise InvalidInput("Tell me what to draw: the prompt is empty.")
-        with ctx.storage.db.session() as s:
-            conv = ctx.conversation(s)
-            parent_row = ctx.image(s, parent) if parent is not None else None
-            params = ctx.params(s)
+        with self.ctx.storage.db.session() as s:
+            conv = self.ctx.conversation(s)
+            parent_row = self.ctx.image(s, parent) if parent is not None else None
+            params = self.ctx.params(s)
             if seed is None:
                 seed = conv.settings.get("seed")
             if negative_prompt is None:
                 negative_prompt = conv.settings.get("negative_prompt", "")
-        seed = random_seed() if seed is None else int(seed)
+        n = check_generation(n=n)["n"]  # refused with a message, never clamped silently
+        seed = self._random_seed() if seed is None else check_generation(seed=seed)["seed"]
         if (parent_row is not None and tool == "refine" and seed == parent_row.seed
                 and _same_prompt(prompt, parent_row.prompt)):
             return _ok(_unchanged_message(parent_row.number, prompt), unchanged=True)
-        model_prompt, info = ctx.prepare_prompt(prompt)
-        results = ctx.run_job(
+        model_prompt, info = self.ctx.prepare_prompt(prompt)
+        results = self.ctx.run_job(
             "generating",
             lambda progress, cancel: generate_tool.generate(
-                model_prompt, negative_prompt or "", seed, n=max(1, min(int(n), 4)),
-                settings=ctx.settings, progress=progress, cancel=cancel, **params),
+                model_prompt, negative_prompt or "", seed, n=n,
+                settings=self.ctx.settings, progress=progress, cancel=cancel, **params),
         )
         kind = "generated" if parent_row is None else "edited"
-        rows = [ctx.save(r, kind=kind, tool=tool, parent=parent_row, prompt=prompt, extra=info)
+        rows = [self.ctx.save(r, kind=kind, tool=tool, parent=parent_row, prompt=prompt, extra=info)
                 for r in results]
-        return made(rows)
+        return self._made(rows)
 
-    def rewrite_prompt(instruction: str, image: int | None = None) -> str:
+    def rewrite_prompt(self, instruction: str, image: int | None = None) -> str:
         """Rewrite the prompt of an image (default: the current one) so it follows the user's
         change instruction and keeps everything else. Returns the new prompt; then call
         generate_image with it, the same seed and parent=that image."""
-        with ctx.storage.db.session() as s:
-            row = ctx.image(s, image)
+        with self.ctx.storage.db.session() as s:
+            row = self.ctx.image(s, image)
             number, prompt, seed = row.number, row.prompt, row.seed
             negative = row.negative_prompt
         if not prompt:
             raise InvalidInput(f"#{number} has no prompt to rewrite (it is a picture you gave "
                                "me); I can edit the picture itself instead.")
-        result = rewrite_tool.rewrite(prompt, instruction, settings=ctx.settings, llm=ctx.llm,
-                                      backend=ctx.settings.rewrite_backend or None)
+        result = rewrite_tool.rewrite(prompt, instruction, settings=self.ctx.settings,
+                                      llm=self.ctx.llm,
+                                      backend=self.ctx.settings.rewrite_backend or None)
         if result.fell_back and result.note:
-            ctx.notes.append(result.note)
+            self.ctx.notes.append(result.note)
         if _same_prompt(result.prompt, prompt):
             return _ok(_unchanged_message(number, prompt), prompt=prompt, image=number,
                        seed=seed, negative_prompt=negative, unchanged=True)
@@ -263,24 +288,24 @@ def build_tools() -> list[BaseTool]:
                    image=number, seed=seed, negative_prompt=negative,
                    backend=result.backend, integrity=round(result.integrity, 2))
 
-    def beautify_prompt(image: int | None = None, prompt: str | None = None) -> str:
+    def beautify_prompt(self, image: int | None = None, prompt: str | None = None) -> str:
         """Turn a short prompt (of an image, default the current one, or given) into a
         detailed, beautiful one. Returns ranked candidates; the first is best."""
         number = seed = None
         if not prompt:
-            with ctx.storage.db.session() as s:
-                row = ctx.image(s, image)
+            with self.ctx.storage.db.session() as s:
+                row = self.ctx.image(s, image)
                 number, prompt, seed = row.number, row.prompt, row.seed
             if not prompt:
                 raise InvalidInput(f"#{number} has no prompt to beautify; describe it to me.")
-        candidates = beautify_tool.beautify(prompt, n=5, settings=ctx.settings)
+        candidates = beautify_tool.beautify(prompt, n=5, settings=self.ctx.settings)
         if not candidates:
             raise InvalidInput("I could not find a better prompt for that.")
         best = candidates[0].prompt
         return _ok(f"Beautified prompt: {best}", prompt=best, image=number, seed=seed,
                    candidates=[c.prompt for c in candidates])
 
-    def variations(image: int | None = None, count: int = 1, seed: int | None = None) -> str:
+    def variations(self, image: int | None = None, count: int = 1, seed: int | None = None) -> str:
         """Redo an image's recipe (default: the current image) with new seeds (or `seed`).
         A photo's variations are drawn from its own pixels."""
         if not 1 <= int(count or 1) <= MAX_VARIATIONS:
@@ -288,8 +313,8 @@ def build_tools() -> list[BaseTool]:
         count = int(count or 1)
         if seed is not None:
             check_generation(seed=seed)
-        with ctx.storage.db.session() as s:
-            row = ctx.image(s, image)
+        with self.ctx.storage.db.session() as s:
+            row = self.ctx.image(s, image)
             recipe = {"number": row.number, "prompt": row.prompt, "neg": row.negative_prompt,
                       "tool": row.tool, "kind": row.kind, "extra": dict(row.extra or {}),
                       "steps": row.steps, "guidance": row.guidance,
@@ -297,128 +322,144 @@ def build_tools() -> list[BaseTool]:
             source = (s.get(Image, row.extra["source_image_id"])
                       if (row.extra or {}).get("source_image_id") else None)
             parent_row = row
-        seeds = [int(seed)] if seed is not None else [random_seed() for _ in range(count)]
+        seeds = [int(seed)] if seed is not None else [self._random_seed() for _ in range(count)]
         mode = recipe["extra"].get("edit_mode") or recipe["tool"]
         if recipe["kind"] in ("uploaded", "retrieved"):  # a photo: redraw from its pixels
-            return made([_edit(parent_row, recipe["prompt"] or "", "img2img", sd,
+            return self._made([self._edit(parent_row, recipe["prompt"] or "", "img2img", sd,
                                strength=PHOTO_VARIATION_STRENGTH, label="variations")
                          for sd in seeds])
         if source is not None and mode in ("img2img", "instruct", "restyle"):
-            return made([_edit(source, recipe["extra"].get("instruction") or recipe["prompt"],
+            text = recipe["extra"].get("instruction") or recipe["prompt"]
+            return self._made([self._edit(source, text,
                                mode, sd, parent_number=recipe["number"],
                                strength=recipe["extra"].get("strength"),
                                style_id=recipe["extra"].get("style_image_id"),
                                label="variations", prompt=recipe["prompt"])
                          for sd in seeds])
-        model_prompt, info = ctx.prepare_prompt(recipe["prompt"] or "")
+        model_prompt, info = self.ctx.prepare_prompt(recipe["prompt"] or "")
         rows = []
         for sd in seeds:
-            results = ctx.run_job(
+            results = self.ctx.run_job(
                 "making a variation",
                 lambda progress, cancel, sd=sd: generate_tool.generate(
                     model_prompt, recipe["neg"] or "", sd, steps=recipe["steps"],
                     guidance=recipe["guidance"], width=recipe["width"], height=recipe["height"],
-                    settings=ctx.settings, progress=progress, cancel=cancel),
+                    settings=self.ctx.settings, progress=progress, cancel=cancel),
             )
-            rows += [ctx.save(r, kind="generated", tool="variations", parent=parent_row,
+            rows += [self.ctx.save(r, kind="generated", tool="variations", parent=parent_row,
                               prompt=recipe["prompt"], extra=info) for r in results]
-        return made(rows)
+        return self._made(rows)
 
     # ----------------------------------------------------------------------- editing
-    def _edit(source: Image, text: str | None, mode: str, seed: int | None, *,
+    def _edit(self, source: Image, text: str | None, mode: str, seed: int | None, *,
               parent_number: int | None = None, strength: float | None = None,
               style_id: int | None = None, label: str | None = None,
               prompt: str | None = None) -> Image:
-        """Run one image-to-image edit of ``source`` and store it (parent: parent_number or
-        the source). ``label`` names the tool in the lineage ("variations", "beautify");
-        ``prompt`` is the picture's new prompt when the caller rewrote it."""
-        seed = random_seed() if seed is None else int(seed)
-        picture = ctx.pixels(source)
-        with ctx.storage.db.session() as s:
-            parent_row = ctx.image(s, parent_number) if parent_number else s.get(Image, source.id)
-            params = ctx.params(s)
-            negative = ctx.conversation(s).settings.get("negative_prompt", "")
-            style_row = s.get(Image, style_id) if style_id else None
-        extra: dict[str, Any] = {"source_image_id": source.id, "edit_mode": mode}
-        text = (text or "").strip()
-        if mode == "instruct":
-            instruction, _ = ctx.prepare_prompt(text)
-            extra["instruction"] = text
-            result = ctx.run_job("editing", lambda progress, cancel: edit.instruct(
-                picture, instruction, seed=seed, steps=params.get("steps"),
-                guidance=params.get("guidance"), parent=source.id, settings=ctx.settings,
-                progress=progress, cancel=cancel))
-            prompt = prompt or _edited_prompt(source.prompt, text)
-        elif mode == "restyle":
-            style = ctx.pixels(style_row)
-            extra["style_image_id"] = style_row.id
-            model_prompt, info = ctx.prepare_prompt(text or source.prompt or "")
-            extra.update(info)
-            prompt = prompt or text or source.prompt or style_row.prompt
-            try:
-                result = ctx.run_job("restyling", lambda progress, cancel: edit.restyle(
-                    picture, style, prompt=model_prompt, seed=seed, parent=source.id,
-                    settings=ctx.settings, progress=progress, cancel=cancel))
-            except NotAvailable as e:
-                # no IP-Adapter in this profile: start from the picture and borrow the
-                # style reference's own prompt, and say so
-                ctx.notes.append(f"({str(e).rstrip('.')}. I drew #{source.number} again from "
-                                 f"its pixels with #{style_row.number}'s description instead.)")
-                prompt = ", ".join(p for p in (text or source.prompt, style_row.prompt) if p)
-                model_prompt, info = ctx.prepare_prompt(prompt or "same picture")
-                mode = extra["edit_mode"] = "img2img"
-                result = ctx.run_job("drawing from your picture",
-                                     lambda progress, cancel: edit.img2img(
-                    picture, model_prompt, 0.6, seed=seed, parent=source.id,
-                    settings=ctx.settings, progress=progress, cancel=cancel))
-        else:  # img2img: start from the picture, follow the prompt
-            prompt = prompt or text or source.prompt or ""
-            model_prompt, info = ctx.prepare_prompt(prompt or "same picture")
-            extra.update(info)
-            strength = float(strength) if strength else 0.6
-            result = ctx.run_job("drawing from your picture", lambda progress, cancel: edit.img2img(
-                picture, model_prompt, strength, negative_prompt=negative, seed=seed,
-                steps=params.get("steps"), guidance=params.get("guidance"), parent=source.id,
-                settings=ctx.settings, progress=progress, cancel=cancel))
-        return ctx.save(result, kind="edited", tool=label or mode, parent=parent_row,
-                        prompt=prompt, extra=extra)
+        """Run one image-to-image edit of ``source`` in ``mode`` (instruct, restyle, img2img)
+        and store it (parent: ``parent_number`` or the source). ``label`` names the tool in
+        the lineage ("variations", "beautify"); ``prompt`` is the picture's new prompt when
+        the caller rewrote it."""
+        job = _Edit(source=source, text=(text or "").strip(),
+                    seed=self._random_seed() if seed is None else int(seed),
+                    picture=self.ctx.pixels(source), prompt=prompt)
+        with self.ctx.storage.db.session() as s:
+            job.parent = (self.ctx.image(s, parent_number) if parent_number
+                          else s.get(Image, source.id))
+            job.params = self.ctx.params(s)
+            job.negative = self.ctx.conversation(s).settings.get("negative_prompt", "")
+            job.style = s.get(Image, style_id) if style_id else None
+        job.extra = {"source_image_id": source.id, "edit_mode": mode}
+        modes = {"instruct": self._instruct, "restyle": self._restyle, "img2img": self._img2img}
+        result = modes[mode](job, strength)
+        return self.ctx.save(result, kind="edited", tool=label or job.extra["edit_mode"],
+                             parent=job.parent, prompt=job.prompt, extra=job.extra)
 
-    def edit_image(instruction: str, image: int | None = None, seed: int | None = None,
+    def _instruct(self, job: _Edit, strength: float | None = None) -> Any:
+        """InstructPix2Pix: the instruction changes the pixels."""
+        ctx = self.ctx
+        instruction, _ = ctx.prepare_prompt(job.text)
+        job.extra["instruction"] = job.text
+        job.prompt = job.prompt or _edited_prompt(job.source.prompt, job.text)
+        return ctx.run_job("editing", lambda progress, cancel: edit.instruct(
+            job.picture, instruction, seed=job.seed, steps=job.params.get("steps"),
+            guidance=job.params.get("guidance"), parent=job.source.id, settings=ctx.settings,
+            progress=progress, cancel=cancel))
+
+    def _restyle(self, job: _Edit, strength: float | None = None) -> Any:
+        """IP-Adapter: the style picture steers the drawing of the source."""
+        ctx, style_row = self.ctx, job.style
+        job.extra["style_image_id"] = style_row.id
+        model_prompt, info = ctx.prepare_prompt(job.text or job.source.prompt or "")
+        job.extra.update(info)
+        job.prompt = job.prompt or job.text or job.source.prompt or style_row.prompt
+        try:
+            return ctx.run_job("restyling", lambda progress, cancel: edit.restyle(
+                job.picture, ctx.pixels(style_row), prompt=model_prompt, seed=job.seed,
+                parent=job.source.id, settings=ctx.settings, progress=progress, cancel=cancel))
+        except NotAvailable as e:
+            # no IP-Adapter in this profile: start from the picture and borrow the style
+            # reference's own prompt, and say so
+            ctx.notes.append(f"({str(e).rstrip('.')}. I drew #{job.source.number} again from "
+                             f"its pixels with #{style_row.number}'s description instead.)")
+            job.prompt = ", ".join(p for p in (job.text or job.source.prompt, style_row.prompt)
+                                   if p)
+            job.extra["edit_mode"] = "img2img"
+            return self._img2img(job, 0.6, keep_prompt=True)
+
+    def _img2img(self, job: _Edit, strength: float | None = None, *,
+                 keep_prompt: bool = False) -> Any:
+        """Start from the picture's pixels and follow the prompt (垫图)."""
+        ctx = self.ctx
+        if not keep_prompt:
+            job.prompt = job.prompt or job.text or job.source.prompt or ""
+        model_prompt, info = ctx.prepare_prompt(job.prompt or "same picture")
+        job.extra.update(info)
+        strength = float(strength) if strength else DEFAULT_STRENGTH
+        return ctx.run_job("drawing from your picture", lambda progress, cancel: edit.img2img(
+            job.picture, model_prompt, strength, negative_prompt=job.negative, seed=job.seed,
+            steps=job.params.get("steps"), guidance=job.params.get("guidance"),
+            parent=job.source.id, settings=ctx.settings, progress=progress, cancel=cancel))
+
+    def edit_image(self, instruction: str, image: int | None = None, seed: int | None = None,
                    prompt: str | None = None) -> str:
         """Change a picture's pixels following an instruction ("make it watercolor", "add
         fireworks"), InstructPix2Pix-style: for photos and edits of photos. `prompt`: the
         picture's new description, when rewrite_prompt made one."""
-        with ctx.storage.db.session() as s:
-            source = ctx.image(s, image)
-        return made([_edit(source, instruction, "instruct", seed, prompt=prompt or None)])
+        with self.ctx.storage.db.session() as s:
+            source = self.ctx.image(s, image)
+        return self._made([self._edit(source, instruction, "instruct", seed,
+                                      prompt=prompt or None)])
 
-    def img2img(prompt: str = "", image: int | None = None, strength: float = 0.6,
+    def img2img(self, prompt: str = "", image: int | None = None, strength: float = 0.6,
                 seed: int | None = None, tool: str | None = None) -> str:
         """Draw a new picture that starts from an existing image (垫图): keeps its layout and
         colours, follows `prompt`. strength 0.1 (close to the original) .. 0.95 (free)."""
         if not 0.05 <= float(strength) <= 1.0:
             raise InvalidInput("strength must be between 0.05 and 1.0")
-        with ctx.storage.db.session() as s:
-            source = ctx.image(s, image)
+        with self.ctx.storage.db.session() as s:
+            source = self.ctx.image(s, image)
         label = tool if tool in ("beautify", "variations") else None
-        return made([_edit(source, prompt, "img2img", seed, strength=strength, label=label)])
+        return self._made([self._edit(source, prompt, "img2img", seed, strength=strength,
+                                      label=label)])
 
-    def restyle(image: int, style: int, prompt: str = "", seed: int | None = None) -> str:
+    def restyle(self, image: int, style: int, prompt: str = "", seed: int | None = None) -> str:
         """Draw image #`image` in the style of image #`style` (two references)."""
-        with ctx.storage.db.session() as s:
-            source, style_row = ctx.image(s, image), ctx.image(s, style)
-        return made([_edit(source, prompt, "restyle", seed, style_id=style_row.id)])
+        with self.ctx.storage.db.session() as s:
+            source, style_row = self.ctx.image(s, image), self.ctx.image(s, style)
+        return self._made([self._edit(source, prompt, "restyle", seed, style_id=style_row.id)])
 
-    def search_images(query: str | None = None, like: int | None = None, k: int = 4) -> str:
+    def search_images(self, query: str | None = None, like: int | None = None, k: int = 4) -> str:
         """Search the user's indexed picture library by text (Chinese or English) or for
         pictures like image #`like`. Results can be used as starting images."""
         from tools.retrieve import get_library  # faiss and CLIP load only when searching
 
-        k = max(1, min(int(k or 4), 12))
-        library = get_library(ctx.settings)
+        if not 1 <= int(k or 4) <= MAX_SEARCH_RESULTS:
+            raise InvalidInput(f"I can show 1 to {MAX_SEARCH_RESULTS} search results at a time.")
+        k = int(k or 4)
+        library = get_library(self.ctx.settings)
         if like is not None:
-            with ctx.storage.db.session() as s:
-                picture = ctx.pixels(ctx.image(s, like))
+            with self.ctx.storage.db.session() as s:
+                picture = self.ctx.pixels(self.ctx.image(s, like))
             hits = library.search_image(picture, k=k)
             what = f"pictures like #{like}"
         elif query and query.strip():
@@ -434,36 +475,36 @@ def build_tools() -> list[BaseTool]:
         return _ok(f"Found {len(results)} for {what}:\n{listing}\nSay 'use result N' to start "
                    "from one of them.", results=results)
 
-    def use_search_result(result: int, prompt: str = "", strength: float = 0.6) -> str:
+    def use_search_result(self, result: int, prompt: str = "", strength: float = 0.6) -> str:
         """Use result number `result` of the last search as the starting image (垫图), drawn
         again following `prompt` (or kept as a reference when the prompt is empty)."""
         from agent.state import last_search_paths
 
-        with ctx.storage.db.session() as s:
-            paths = last_search_paths(s, ctx.conversation(s))
+        with self.ctx.storage.db.session() as s:
+            paths = last_search_paths(s, self.ctx.conversation(s))
         if not paths:
             raise InvalidInput("There is no search to take a result from; search first.")
         if not 1 <= int(result) <= len(paths):
             raise InvalidInput(f"The last search has results 1–{len(paths)}, not {result}.")
         path = Path(paths[int(result) - 1])
         picture = load_image(path, name="that result")  # a clear error if it is gone
-        file = ctx.storage.images.put_image(picture)
-        with ctx.storage.db.session() as s:
-            conv = ctx.conversation(s)
+        file = self.ctx.storage.images.put_image(picture)
+        with self.ctx.storage.db.session() as s:
+            conv = self.ctx.conversation(s)
             row = repo.add_image(s, conv, file=file, kind="retrieved", width=picture.width,
                                  height=picture.height, tool="search",
                                  extra={"source_path": str(path)})
             repo.add_reference(s, conv, row, "retrieved", caption=str(path))
-        ctx.produced.append(row.id)
+        self.ctx.produced.append(row.id)
         if not prompt.strip():
-            return made([row], "Saved as a reference:")
-        return made([row, _edit(row, prompt, "img2img", None, strength=strength)])
+            return self._made([row], "Saved as a reference:")
+        return self._made([row, self._edit(row, prompt, "img2img", None, strength=strength)])
 
     # ------------------------------------------------------------------------ session
-    def undo() -> str:
+    def undo(self) -> str:
         """Go back to the image before the current one."""
-        with ctx.storage.db.session() as s:
-            conv = ctx.conversation(s)
+        with self.ctx.storage.db.session() as s:
+            conv = self.ctx.conversation(s)
             current = conv.current_image
             if current is None:
                 raise InvalidInput("There is nothing to undo yet.")
@@ -474,17 +515,17 @@ def build_tools() -> list[BaseTool]:
             return _ok(f"Back to {_describe(target)}. Your next change starts from it.",
                        current=target.number)
 
-    def go_to_image(number: int) -> str:
+    def go_to_image(self, number: int) -> str:
         """Make image #`number` the current one, so the next change starts from it."""
-        with ctx.storage.db.session() as s:
-            target = ctx.image(s, number)
-            repo.set_current_image(s, ctx.conversation(s), target)
+        with self.ctx.storage.db.session() as s:
+            target = self.ctx.image(s, number)
+            repo.set_current_image(s, self.ctx.conversation(s), target)
             return _ok(f"Now on {_describe(target)}.", current=target.number)
 
-    def history() -> str:
+    def history(self) -> str:
         """List the images of this conversation with their prompts and lineage."""
-        with ctx.storage.db.session() as s:
-            conv = ctx.conversation(s)
+        with self.ctx.storage.db.session() as s:
+            conv = self.ctx.conversation(s)
             images = repo.list_images(s, conv)
             if not images:
                 return _ok("No images yet in this conversation.")
@@ -492,7 +533,7 @@ def build_tools() -> list[BaseTool]:
             lines = [("→ " if i.id == current else "  ") + _describe(i) for i in images]
             return _ok("Images in this conversation:\n" + "\n".join(lines))
 
-    def set_settings(width: int | None = None, height: int | None = None,
+    def set_settings(self, width: int | None = None, height: int | None = None,
                      steps: int | None = None, guidance: float | None = None,
                      seed: int | None = None, negative_prompt: str | None = None) -> str:
         """Change this conversation's generation settings (size, steps, guidance, fixed seed,
@@ -513,27 +554,27 @@ def build_tools() -> list[BaseTool]:
             changes["negative_prompt"] = negative or None
         if not changes:
             raise InvalidInput("Tell me which setting to change, e.g. /settings size 512.")
-        with ctx.storage.db.session() as s:
-            merged = repo.update_settings(s, ctx.conversation(s), **changes)
+        with self.ctx.storage.db.session() as s:
+            merged = repo.update_settings(s, self.ctx.conversation(s), **changes)
         shown = ", ".join(f"{k} {v}" for k, v in sorted(merged.items())) or "defaults"
         if "seed" in changes and changes["seed"] is None:
             shown += " (seeds are random again)"
         return _ok(f"Settings: {shown}.", settings=merged)
 
     # ------------------------------------------------------------------- looking back
-    def show_image(image: int | None = None) -> str:
+    def show_image(self, image: int | None = None) -> str:
         """Send image #`image` (default: the current one) again, with its whole recipe. Makes
         no new picture."""
-        with ctx.storage.db.session() as s:
-            row = ctx.image(s, image)
-            ctx.shown.append(row.id)
+        with self.ctx.storage.db.session() as s:
+            row = self.ctx.image(s, image)
+            self.ctx.shown.append(row.id)
             return _ok(_recipe_text(row), image=row.number)
 
-    def image_info(image: int | None = None, field: str = "recipe") -> str:
+    def image_info(self, image: int | None = None, field: str = "recipe") -> str:
         """Answer a question about image #`image` (default: the current one): its whole
         prompt, its seed, or its full recipe (field: prompt | seed | recipe)."""
-        with ctx.storage.db.session() as s:
-            row = ctx.image(s, image)
+        with self.ctx.storage.db.session() as s:
+            row = self.ctx.image(s, image)
             if field == "seed":
                 if row.seed is None:
                     return _ok(f"#{row.number} has no seed: it is a picture you gave me.")
@@ -544,21 +585,21 @@ def build_tools() -> list[BaseTool]:
                 return _ok(f"The prompt of #{row.number}: {row.prompt}", prompt=row.prompt)
             return _ok(_recipe_text(row))
 
-    def describe_image(image: int | None = None) -> str:
+    def describe_image(self, image: int | None = None) -> str:
         """Say what is in image #`image` (default: the current one) and suggest a prompt for
         it. Makes no new picture."""
         from tools.describe import describe  # the captioner loads only when asked
 
-        with ctx.storage.db.session() as s:
-            row = ctx.image(s, image)
+        with self.ctx.storage.db.session() as s:
+            row = self.ctx.image(s, image)
             number, file, prompt = row.number, row.file, row.prompt
             text = (row.extra or {}).get("description")
         if not text:
-            picture = ctx.storage.images.open(file)
-            text = ctx.run_job("describing", lambda progress, cancel: describe(
-                picture, settings=ctx.settings).text)
-            with ctx.storage.db.session() as s:
-                row = ctx.image(s, number)
+            picture = self.ctx.storage.images.open(file)
+            text = self.ctx.run_job("describing", lambda progress, cancel: describe(
+                picture, settings=self.ctx.settings).text)
+            with self.ctx.storage.db.session() as s:
+                row = self.ctx.image(s, number)
                 row.extra = {**(row.extra or {}), "description": text}
         suggested = prompt or text
         if has_cjk(suggested):
@@ -570,15 +611,18 @@ def build_tools() -> list[BaseTool]:
                    f"{number} as the starting image'.", description=text, prompt=suggested,
                    image=number)
 
-    funcs: list[Callable[..., str]] = [
-        generate_image, rewrite_prompt, beautify_prompt, variations, edit_image, img2img,
-        restyle, search_images, use_search_result, undo, go_to_image, history, set_settings,
-        show_image, image_info, describe_image,
-    ]
-    return [StructuredTool.from_function(_guard(ctx, f), name=f.__name__,
-                                         description=(f.__doc__ or "").strip(),
-                                         args_schema=None, infer_schema=True)
-            for f in funcs]
+
+
+TOOL_NAMES = (
+    "generate_image", "rewrite_prompt", "beautify_prompt", "variations", "edit_image", "img2img",
+    "restyle", "search_images", "use_search_result", "undo", "go_to_image", "history",
+    "set_settings", "show_image", "image_info", "describe_image",
+)
+
+
+def build_tools() -> list[BaseTool]:
+    """The agent's tools; each works on the turn made current by :func:`running`."""
+    return ImageTools().tools()
 
 
 def _edited_prompt(prompt: str | None, instruction: str) -> str:

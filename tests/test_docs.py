@@ -11,7 +11,7 @@ import pytest
 from agent import commands
 from agent.planner import HELP
 from settings import Settings
-from tools.models import PROFILES
+from tools.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "README.md").read_text() + "".join(

@@ -13,7 +13,6 @@ nothing; callers get models through the ``load_*`` functions below.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from errors import ConfigError
+from tools.profiles import (  # noqa: F401  (re-exported: profiles live there)
+    BLIP_BASE,
+    PROFILES,
+    TINY,
+    Profile,
+    get_profile,
+    profile_for,
+    replace_profile,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -28,122 +36,6 @@ if TYPE_CHECKING:
     from settings import Settings
 
 T = TypeVar("T")
-
-TINY = "tiny"  # model id meaning "the tiny random model of this kind, built locally"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Every model a profile uses. A model id of ``"tiny"`` means the local tiny build."""
-
-    name: str
-    description: str
-    # --- images (tools/generate.py, tools/edit.py)
-    txt2img: str  # diffusers repo id or local dir
-    pipeline: str = "sd"  # "sd" (StableDiffusionPipeline family) | "sdxl"
-    instruct: str | None = None  # InstructPix2Pix repo id
-    ip_adapter: tuple[str, str, str] | None = None  # (repo, subfolder, weight_name)
-    steps: int = 25
-    guidance: float = 7.5
-    size: int = 512
-    native_chinese: bool = False  # the text encoder understands Chinese prompts
-    # --- prompts (tools/rewrite.py, tools/beautify.py, translation)
-    rewrite_backend: str = "rules"  # rules | lm | llm
-    rewrite_lm: str | None = None  # causal LM for the DiffChat-style rewrite
-    beautify_backend: str = "rules"  # rules | lm
-    beautify_lm: str | None = None  # BeautifulPrompt model
-    translator: str | None = None  # zh->en translation model (transformers)
-    # --- retrieval (tools/retrieve.py)
-    clip: str = "ViT-B-16"  # Chinese-CLIP model name, or "tiny"
-
-
-PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in [
-        Profile(
-            name="tiny",
-            description="tiny random-weight models built locally; offline, seconds on CPU, "
-            "images are noise",
-            txt2img=TINY,
-            instruct=TINY,
-            steps=4,
-            guidance=5.0,
-            size=64,
-            rewrite_lm=TINY,
-            beautify_lm=TINY,
-            clip=TINY,
-        ),
-        Profile(
-            name="sd-turbo",
-            description="stabilityai/sd-turbo (SD 2.1, 1-4 steps, 512px) + InstructPix2Pix",
-            txt2img="stabilityai/sd-turbo",
-            instruct="timbrooks/instruct-pix2pix",
-            steps=2,
-            guidance=0.0,
-            size=512,
-            beautify_backend="lm",
-            beautify_lm="alibaba-pai/pai-bloom-1b1-text2prompt-sd-v2",
-            translator="Helsinki-NLP/opus-mt-zh-en",
-            clip="ViT-B-16",
-        ),
-        Profile(
-            name="sd15",
-            description="Stable Diffusion 1.5 + InstructPix2Pix + IP-Adapter (reference style)",
-            txt2img="stable-diffusion-v1-5/stable-diffusion-v1-5",
-            instruct="timbrooks/instruct-pix2pix",
-            ip_adapter=("h94/IP-Adapter", "models", "ip-adapter_sd15.safetensors"),
-            steps=25,
-            guidance=7.5,
-            size=512,
-            beautify_backend="lm",
-            beautify_lm="alibaba-pai/pai-bloom-1b1-text2prompt-sd",
-            translator="Helsinki-NLP/opus-mt-zh-en",
-            clip="ViT-B-16",
-        ),
-        Profile(
-            name="sdxl-turbo",
-            description="stabilityai/sdxl-turbo (1-4 steps, 512px) + IP-Adapter SDXL",
-            txt2img="stabilityai/sdxl-turbo",
-            pipeline="sdxl",
-            instruct="timbrooks/instruct-pix2pix",
-            ip_adapter=("h94/IP-Adapter", "sdxl_models", "ip-adapter_sdxl.safetensors"),
-            steps=2,
-            guidance=0.0,
-            size=512,
-            beautify_backend="lm",
-            beautify_lm="alibaba-pai/pai-bloom-1b1-text2prompt-sd-v2",
-            translator="Helsinki-NLP/opus-mt-zh-en",
-            clip="ViT-L-14",
-        ),
-        Profile(
-            name="pai-zh",
-            description="alibaba-pai PAI-Diffusion Chinese model: Chinese prompts natively",
-            txt2img="alibaba-pai/pai-diffusion-artist-large-zh",
-            instruct="timbrooks/instruct-pix2pix",
-            steps=25,
-            guidance=7.5,
-            size=512,
-            native_chinese=True,
-            beautify_backend="lm",
-            beautify_lm="alibaba-pai/pai-bloom-1b1-text2prompt-sd",
-            translator="Helsinki-NLP/opus-mt-zh-en",
-            clip="ViT-B-16",
-        ),
-    ]
-}
-
-
-def get_profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown profile {name!r}; choose one of: {', '.join(PROFILES)}"
-        ) from None
-
-
-def profile_for(settings: Settings) -> Profile:
-    return get_profile(settings.profile)
 
 
 # ------------------------------------------------------------------- device and dtype
@@ -250,9 +142,6 @@ def tiny_dir(settings: Settings, kind: str, build: Callable[[Path], None]) -> Pa
         raise
     return target
 
-
-def replace_profile(profile: Profile, **changes: Any) -> Profile:
-    return dataclasses.replace(profile, **changes)
 
 
 # =====================================================================================
@@ -710,3 +599,64 @@ def _load_clip(clip: str, settings: Settings, device: torch.device,
         device=device,
         dtype=dtype,
     )
+
+# --- describing photos: BLIP captioner (tools/describe.py) ------------------------------
+
+TINY_CAPTION_KIND = "blip-caption"  # tiny_dir kind of the tiny BLIP (tools/tiny/caption.py)
+
+
+@dataclass(frozen=True)
+class LoadedCaptioner:
+    """A BLIP captioner ready for inference: ``BlipForConditionalGeneration`` (eval mode, on
+    ``device`` in ``dtype``) and its ``BlipProcessor``. ``tiny`` marks the random tiny build."""
+
+    model: Any
+    processor: Any
+    model_id: str
+    device: Any  # torch.device
+    dtype: Any  # torch.dtype
+    tiny: bool
+
+
+def load_captioner(settings: Settings) -> LoadedCaptioner:
+    """The profile's BLIP captioner, loaded once per (model, device, dtype, cache) and shared.
+
+    ``tiny`` is a random-weight BLIP built into the tiny model cache on first use; any other
+    id is a Hugging Face repo id or a local folder in Hugging Face layout. With the hub
+    offline only the local cache is consulted. Raises :class:`errors.NotAvailable` (naming
+    the model and why) when it cannot be loaded or the profile has no captioner.
+    """
+    from errors import NotAvailable
+
+    profile = profile_for(settings)
+    model_id = profile.captioner
+    if not model_id:
+        raise NotAvailable(f"describing photos is not available in the {profile.name} profile")
+    device, dtype = _device_dtype(settings)
+    where = str(settings.models_dir) if model_id == TINY else ""
+
+    def factory() -> LoadedCaptioner:
+        from transformers import BlipForConditionalGeneration, BlipProcessor
+
+        kwargs: dict[str, Any] = {}
+        if model_id == TINY:
+            from tools.tiny import caption as tiny_caption
+
+            source: str = str(tiny_dir(settings, TINY_CAPTION_KIND, tiny_caption.build))
+        else:
+            source = model_id
+            if hub_offline():
+                kwargs["local_files_only"] = True
+        try:
+            # the model first: its errors say best why (not cached, offline, no such repo)
+            model = BlipForConditionalGeneration.from_pretrained(source, dtype=dtype, **kwargs)
+            processor = BlipProcessor.from_pretrained(source, **kwargs)
+        except Exception as e:
+            if not _is_load_failure(e):
+                raise
+            raise _model_load_error(model_id, e) from e
+        model = model.to(device).eval()
+        return LoadedCaptioner(model=model, processor=processor, model_id=model_id,
+                               device=device, dtype=dtype, tiny=model_id == TINY)
+
+    return shared(("captioner", model_id, where, str(device), str(dtype)), factory)
