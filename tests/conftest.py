@@ -30,3 +30,18 @@ def settings(tmp_path: Path, model_cache: Path) -> Settings:
     return Settings.load(
         env={}, home=tmp_path / "home", profile="tiny", device="cpu", model_cache=str(model_cache)
     )
+
+
+@pytest.fixture
+def ip_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
+    """The tiny profile plus a tiny IP-Adapter (built locally like the other tiny models)."""
+    from tools import models
+    from tools.tiny.diffusion import IP_SUBFOLDER, IP_WEIGHT_NAME
+
+    profile = models.replace_profile(
+        models.PROFILES["tiny"],
+        name="tiny-ip",
+        ip_adapter=(models.TINY, IP_SUBFOLDER, IP_WEIGHT_NAME),
+    )
+    monkeypatch.setitem(models.PROFILES, "tiny-ip", profile)
+    return settings.with_(profile="tiny-ip")

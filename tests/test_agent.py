@@ -6,7 +6,6 @@ image lineage, and the rows that were stored.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from agent.engine import Agent
 from agent.types import Attachment, Reply, Turn
 from settings import Settings
 from storage import repo
+from tests.pictures import png
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,10 +34,6 @@ def say(agent: Agent, text: str, user: str = "cli:alice", pictures: list[bytes] 
                                                for i, p in enumerate(pictures)]))
 
 
-def png(color: tuple[int, int, int], size: int = 64) -> bytes:
-    buf = io.BytesIO()
-    PILImage.new("RGB", (size, size), color).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def last_calls(agent: Agent, user: str = "cli:alice") -> list[str]:

@@ -9,7 +9,8 @@ import pytest
 from agent.engine import Agent
 from settings import Settings
 from storage import repo
-from tests.test_agent import image, last_calls, png, say
+from tests.pictures import png
+from tests.test_agent import image, last_calls, say
 
 
 @pytest.fixture

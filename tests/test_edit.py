@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 
@@ -11,24 +10,11 @@ import pytest
 from PIL import Image
 
 from errors import InvalidInput, NotAvailable
+from tests.pictures import noise as picture
+from tests.pictures import pixels, png_bytes
 from tools import models, validate
 from tools.edit import denoising_steps, img2img, instruct, restyle
 from tools.generate import generate
-
-
-def picture(w: int = 64, h: int = 64, seed: int = 0) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
-
-
-def png_bytes(im: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def pixels(result) -> np.ndarray:
-    return np.asarray(result.image, dtype=np.int16)
 
 
 def png_claiming_size(w: int, h: int) -> bytes:
@@ -174,19 +160,6 @@ def test_restyle_is_not_available_in_the_tiny_profile(settings):
     with pytest.raises(NotAvailable, match="reference style is not available in the tiny"):
         restyle("a cat", picture(), settings=settings)
 
-
-@pytest.fixture
-def ip_settings(monkeypatch, settings):
-    """The tiny profile plus a tiny IP-Adapter (built locally like the other tiny models)."""
-    from tools.tiny.diffusion import IP_SUBFOLDER, IP_WEIGHT_NAME
-
-    profile = models.replace_profile(
-        models.PROFILES["tiny"],
-        name="tiny-ip",
-        ip_adapter=(models.TINY, IP_SUBFOLDER, IP_WEIGHT_NAME),
-    )
-    monkeypatch.setitem(models.PROFILES, "tiny-ip", profile)
-    return settings.with_(profile="tiny-ip")
 
 
 def test_restyle_follows_the_reference_and_leaves_plain_generation_alone(ip_settings):

@@ -7,13 +7,10 @@ import pytest
 
 from errors import InvalidInput
 from settings import Settings
+from tests.pictures import pixels
 from tools import models
 from tools.generate import generate
 from tools.jobs import JobCancelled
-
-
-def pixels(result) -> np.ndarray:
-    return np.asarray(result.image, dtype=np.int16)
 
 
 def test_same_seed_same_pixels_other_seed_other_pixels(settings):

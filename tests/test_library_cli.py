@@ -8,28 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 import bot
 from storage.library import LibraryCatalog
+from tests.pictures import shapes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_pictures(folder: Path, n: int) -> list[Path]:
-    """``n`` distinct 64 px noise pictures with a coloured tint."""
-    rng = np.random.default_rng(7)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(n):
-        tint = rng.integers(0, 256, 3)
-        pixels = np.clip(tint + rng.integers(-60, 61, (64, 64, 3)), 0, 255).astype(np.uint8)
-        path = folder / f"pic_{i:02d}.{'webp' if i % 4 == 0 else 'png'}"
-        Image.fromarray(pixels).save(path)
-        paths.append(path)
-    return paths
 
 
 @pytest.fixture
@@ -66,7 +53,7 @@ def in_process(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
 def test_index_then_search_by_image_prints_json_with_the_picture_first(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    pictures = make_pictures(tmp_path / "pics", 24)
+    pictures = shapes(tmp_path / "pics", 24, seed=7, webp_every=4)
     (tmp_path / "pics" / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
 
     indexed = bot_py(env, "index", str(tmp_path / "pics"), "--batch-size", "8")
@@ -103,12 +90,12 @@ def test_search_errors_are_one_clear_line_and_a_failing_exit(
     assert "no pictures" in run("index", str(tmp_path))
     assert "does not exist" in run("index", str(tmp_path / "missing"))
 
-    make_pictures(tmp_path / "pics", 6)
+    shapes(tmp_path / "pics", 6, seed=7, webp_every=4)
     assert bot.main(["index", str(tmp_path / "pics")]) == 0
     capsys.readouterr()
 
     assert "say what to look for" in run("search")
-    assert "not both" in run("search", "cat", "--image", str(tmp_path / "pics" / "pic_01.png"))
+    assert "not both" in run("search", "cat", "--image", str(tmp_path / "pics" / "pic_001.png"))
     assert "k must be between 1 and 1000" in run("search", "cat", "-k", "0")
     assert "k must be between 1 and 1000" in run("search", "cat", "-k", "100000")
     broken = tmp_path / "broken.png"

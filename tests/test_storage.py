@@ -11,12 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from PIL import Image as PILImage
 
 from settings import Settings
 from storage import ImageFileMissing, Storage, StorageError, repo
 from storage.db import MIGRATIONS, Database
 from storage.models import SCHEMA_VERSION
+from tests.pictures import solid
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,13 +40,11 @@ def db_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     return settings.with_(db_url=url)
 
 
-def _png(color: tuple[int, int, int]) -> PILImage.Image:
-    return PILImage.new("RGB", (16, 16), color)
 
 
 def _add(st: Storage, s, conv, parent=None, prompt="a cat", seed=1):  # noqa: ANN001
     return repo.add_image(
-        s, conv, file=st.images.put_image(_png((seed % 256, 0, 0))), kind="generated",
+        s, conv, file=st.images.put_image(solid((seed % 256, 0, 0))), kind="generated",
         width=16, height=16, parent=parent, prompt=prompt, seed=seed, tool="generate",
     )
 
@@ -236,7 +234,7 @@ def test_unwritable_data_dir_names_the_path(tmp_path: Path) -> None:
 
 def test_missing_image_file_names_the_path(settings: Settings) -> None:
     st = Storage.open(settings)
-    rel = st.images.put_image(_png((1, 2, 3)))
+    rel = st.images.put_image(solid((1, 2, 3)))
     assert st.images.open(rel).size == (16, 16)
     st.images.path(rel).unlink()
     with pytest.raises(ImageFileMissing) as e:
@@ -246,9 +244,9 @@ def test_missing_image_file_names_the_path(settings: Settings) -> None:
 
 def test_image_files_are_content_addressed(settings: Settings) -> None:
     st = Storage.open(settings)
-    a = st.images.put_image(_png((9, 9, 9)))
-    b = st.images.put_image(_png((9, 9, 9)))
-    c = st.images.put_image(_png((8, 9, 9)))
+    a = st.images.put_image(solid((9, 9, 9)))
+    b = st.images.put_image(solid((9, 9, 9)))
+    c = st.images.put_image(solid((8, 9, 9)))
     assert a == b != c
     assert not list(st.images.root.rglob(".tmp-*"))
 

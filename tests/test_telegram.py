@@ -12,7 +12,6 @@ because on a CPU the real tiny models take about a second per picture;
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
 import signal
@@ -26,7 +25,6 @@ from typing import Any
 import pytest
 from fake_agent import FakeAgent
 from fake_telegram import Call, FakeTelegram
-from PIL import Image
 
 from agent.types import Action, ReplyImage, Turn
 from channels.telegram import (
@@ -43,6 +41,7 @@ from channels.telegram import (
 from channels.telegram_access import Access, UserRateLimit
 from channels.telegram_render import caption, chunks, decode_button, encode_button, keyboards
 from errors import ConfigError, InvalidInput, NotAvailable
+from tests.pictures import png
 
 ALICE, BOB = 1001, 1002
 
@@ -138,10 +137,6 @@ async def start_bot(settings, request):
     await tg.stop()
 
 
-def png(colour: str = "red", size: int = 32) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(buf, "PNG")
-    return buf.getvalue()
 
 
 def buttons(photo: Call) -> dict[str, str]:
