@@ -26,9 +26,18 @@ class StorageError(ImagechatError):
     """The database or the data directory cannot be used; the message names the path."""
 
 
+def m001_initial(s: Session) -> None:
+    """Version 1: users, conversations, messages, images, references (and meta).
+
+    The tables are created as storage/models.py declares them; when a later version changes
+    a table, that version's migration alters it (and this one keeps creating version 1)."""
+    Base.metadata.create_all(s.connection(), checkfirst=True)
+
+
 # version -> function that brings a database from version-1 to version. Add one entry per
-# schema change; ``open_database`` runs the missing ones in order inside one transaction.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {}
+# schema change. Every database, a new one too, is built by running the missing ones in
+# order inside one transaction: there is one path to the schema.
+MIGRATIONS: dict[int, Callable[[Session], None]] = {1: m001_initial}
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -106,13 +115,9 @@ class Database:
                             f"database {self.path or self.url} has no schema version; "
                             "it was not made by imagechat"
                         )
-                    Base.metadata.create_all(conn)
-                    conn.execute(
-                        Meta.__table__.insert().values(
-                            key="schema_version", value=str(SCHEMA_VERSION)
-                        )
-                    )
-                    return
+                    # a new database: version 0, then every migration below
+                    Meta.__table__.create(conn)
+                    conn.execute(Meta.__table__.insert().values(key="schema_version", value="0"))
             with self._sessions() as s:
                 row = s.execute(select(Meta).where(Meta.key == "schema_version")).scalar_one()
                 version = int(row.value)

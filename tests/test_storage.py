@@ -285,3 +285,42 @@ def test_settings_precedence_and_toml(tmp_path: Path) -> None:
     (home / "config.toml").write_text("profile = [unclosed\n")
     with pytest.raises(Exception, match="config.toml"):
         Settings.load(env={"IMAGECHAT_HOME": str(home)})
+
+
+def _schema(url: str) -> dict[str, list[tuple[str, str, bool]]]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        insp = inspect(engine)
+        return {t: sorted((c["name"], str(c["type"]), bool(c["nullable"]))
+                          for c in insp.get_columns(t)) for t in insp.get_table_names()}
+    finally:
+        engine.dispose()
+
+
+def test_one_schema_path_migrations_build_what_the_models_declare(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from storage.models import Base
+
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    Database(fresh).close()  # built by the migrations alone
+    declared = f"sqlite:///{tmp_path / 'declared.db'}"
+    engine = create_engine(declared)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    assert _schema(fresh) == _schema(declared)
+
+    # an old database (here: version 0, before the first migration) migrated forward is
+    # the same as a fresh one, and says so
+    old = tmp_path / "old.db"
+    con = sqlite3.connect(old)
+    con.execute("CREATE TABLE meta (key VARCHAR(64) NOT NULL PRIMARY KEY, value VARCHAR(256) NOT NULL)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '0')")
+    con.commit()
+    con.close()
+    db = Database(f"sqlite:///{old}")
+    assert db.schema_version() == SCHEMA_VERSION
+    db.close()
+    assert _schema(f"sqlite:///{old}") == _schema(fresh)
