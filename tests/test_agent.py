@@ -324,6 +324,8 @@ def test_help_does_not_wait_for_the_users_own_picture(agent: Agent) -> None:
         helped = say(agent, "/help")  # the picture above is still waiting in the queue
         assert "make and refine" in helped.text and picture == []
         assert "No images yet" in say(agent, "/history").text
+        # /search only reads (an empty library here): it answers while the picture waits
+        assert "index" in say(agent, "/search a beach").text.lower() and picture == []
     finally:
         gate.set()
         blocker.result(30)
