@@ -295,11 +295,18 @@ class Agent:
         from tools.models import profile_for
 
         p = profile_for(self.settings)
-        defaults = {"width": p.size, "height": p.size, "steps": p.steps, "guidance": p.guidance}
-        shown = {**defaults, **chosen}
-        lines = [f"{k}: {v}" + ("" if k in chosen else " (default)") for k, v in shown.items()]
-        if "seed" not in chosen:
-            lines.append("seed: random")
+
+        def mark(key: str) -> str:
+            return "" if key in chosen else " (default)"
+
+        w, h = chosen.get("width", p.size), chosen.get("height", p.size)
+        lines = [
+            f"size: {w}×{h}" + ("" if {"width", "height"} & set(chosen) else " (default)"),
+            f"steps: {chosen.get('steps', p.steps)}{mark('steps')}",
+            f"guidance: {chosen.get('guidance', p.guidance):g}{mark('guidance')}",
+            f"seed: {chosen['seed']}" if "seed" in chosen else "seed: random",
+            f"negative prompt: {chosen.get('negative_prompt') or 'none'}",
+        ]
         return Reply(text=f"Profile {p.name}. Settings of this conversation:\n" + "\n".join(lines)
                      + "\nChange with e.g. /settings size 512, /settings steps 8, "
                      "/settings negative blurry, /settings seed 7 (or seed -1 for random).",

@@ -144,11 +144,9 @@ _LINEAGE = {"refine": "refined from", "beautify": "beautified from", "variations
             "img2img": "drawn from", "instruct": "edit of", "restyle": "restyled from"}
 
 
-def _describe(row: Image, full: bool = False) -> str:
-    """'#3: a red car with a spoiler (refined from #1, seed 42)'; long prompts are cut unless
-    ``full`` (say 'prompt of #3' or /prompt 3 for the whole one)."""
-    prompt = (row.prompt or "").strip()
-    short = prompt if full or len(prompt) <= 80 else prompt[:77] + "…"
+def _describe(row: Image) -> str:
+    """'#3: a red car with a spoiler (refined from #1, seed 42)', with the whole prompt."""
+    short = (row.prompt or "").strip()
     bits = []
     if row.parent is not None:
         bits.append(f"{_LINEAGE.get(row.tool or '', 'from')} #{row.parent.number}")
@@ -227,7 +225,9 @@ class ImageTools:
             rows = [s.get(Image, r.id) for r in rows]
             lines = [_describe(r) for r in rows]
             verb = verb or ("Here is" if len(rows) == 1 else "Here are")
-            return _ok(f"{verb} " + "; ".join(lines),
+            text = f"{verb} {lines[0]}" if len(lines) == 1 else (
+                f"{verb.rstrip(':')}:\n" + "\n".join(lines))
+            return _ok(text,
                        images=[{"number": r.number, "prompt": r.prompt, "seed": r.seed}
                                for r in rows])
 
@@ -556,7 +556,7 @@ class ImageTools:
             raise InvalidInput("Tell me which setting to change, e.g. /settings size 512.")
         with self.ctx.storage.db.session() as s:
             merged = repo.update_settings(s, self.ctx.conversation(s), **changes)
-        shown = ", ".join(f"{k} {v}" for k, v in sorted(merged.items())) or "defaults"
+        shown = settings_text(merged) or "the defaults"
         if "seed" in changes and changes["seed"] is None:
             shown += " (seeds are random again)"
         return _ok(f"Settings: {shown}.", settings=merged)
@@ -629,6 +629,21 @@ def _edited_prompt(prompt: str | None, instruction: str) -> str:
     return f"{prompt}, {instruction}" if prompt else instruction
 
 
+def settings_text(chosen: dict[str, Any]) -> str:
+    """A conversation's settings in the words users type: 'size 512×512, steps 8, seed 7,
+    negative prompt: blurry'."""
+    parts = []
+    if "width" in chosen or "height" in chosen:
+        parts.append(f"size {chosen.get('width', '?')}×{chosen.get('height', '?')}")
+    for key in ("steps", "guidance", "seed"):
+        if key in chosen:
+            parts.append(f"{key} {chosen[key]:g}" if key == "guidance" else
+                         f"{key} {chosen[key]}")
+    if chosen.get("negative_prompt"):
+        parts.append(f"negative prompt: {chosen['negative_prompt']}")
+    return ", ".join(parts)
+
+
 def _same_prompt(a: str | None, b: str | None) -> bool:
     """Equal but for case, spacing and trailing punctuation."""
     def norm(t: str | None) -> str:
@@ -644,7 +659,7 @@ def _unchanged_message(number: int, prompt: str | None) -> str:
 
 def _recipe_text(row: Image) -> str:
     """Everything about one image: its whole prompt, seed, size, steps, lineage."""
-    lines = [_describe(row, full=True)]
+    lines = [_describe(row)]
     if row.negative_prompt:
         lines.append(f"negative prompt: {row.negative_prompt}")
     extra = row.extra or {}
