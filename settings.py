@@ -62,6 +62,9 @@ class Settings:
                               100)
     index_exact_limit: int = _setting(
         "above this many pictures, search uses an approximate (IVF) index", 50_000)
+    library_shared: bool = _setting(
+        "let every chat user search the operator's indexed folder (file names stay hidden)",
+        False)
 
     # --- derived locations -------------------------------------------------------------
     @property
@@ -142,6 +145,15 @@ def _read_toml(path: Path, names: dict[str, dataclasses.Field]) -> dict[str, Any
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
     if f.name == "home":
         return Path(value).expanduser()
+    if f.type in ("bool", bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"setting {f.name} must be true or false, got {value!r}")
     if f.type in ("int", int):
         try:
             return int(value)

@@ -77,6 +77,7 @@ class Kind(StrEnum):
     QUESTION = "question"  # a question the bot cannot answer
     UNCLEAR = "unclear"
     NEEDS_IMAGE = "needs_image"  # a change, but there is no picture yet
+    ADD_TO_LIBRARY = "add_to_library"  # keep a picture in the user's searchable library
 
 
 KINDS = tuple(Kind)
@@ -210,6 +211,10 @@ _ZH_DRAW_LEAD = re.compile(
     r"^(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:画|生成|创作|做|来|绘制|制作)(?:一下|一张|一幅|一个|张|幅)?"
     r"(?:图片?|画)?(?:[:：，,]\s*)?")
 _ZH_DRAW_TAIL = re.compile(r"的(?:图片?|画|照片|插画)$")
+_ADD_TO_LIBRARY = re.compile(
+    r"\b(?:add|save|put|keep|store)\b.*\b(?:to|in|into)\s+(?:my|the)\s+(?:library|collection|"
+    r"album|gallery)\b|(?:加入|添加到|加到|保存到|存到|放进|放到)(?:我的)?(?:图库|相册|图片库|收藏)",
+    re.I)
 _EDIT_CUE = re.compile(
     r"\b(?:more|less|bigger|smaller|brighter|darker|lighter|larger|taller|shorter|older|younger|"
     r"happier|sadder|wider|thinner|fatter|longer|it|him|her|them|instead)\b|"
@@ -282,11 +287,13 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("show", refs=refs)
     if _DESCRIBE.search(body) and (any_image or not _EDIT_LEAD.match(body)):
         return Intent("describe", refs=refs)
+    if _ADD_TO_LIBRARY.search(body) and any_image:
+        return Intent("add_to_library", refs=refs)
     if (m := _SETTINGS.match(body)) and _looks_like_setting(body, m):
         return Intent("settings", settings=_setting(m.group(1), m.group(2)))
 
     result = RESULT_RE.search(body)
-    if result and has_search:
+    if result:  # with no search yet, the tool says to search first
         n = _number(next(g for g in result.groups() if g))
         prompt = _clean(RESULT_RE.sub(" ", rest))
         prompt = _clean(_STARTING.sub(" ", prompt))

@@ -125,6 +125,7 @@ class RulesPlanner(BaseChatModel):
             "img2img": ("img2img", _drop_none({"prompt": intent.text, "image": target})),
             "show": ("show_image", _drop_none({"image": target})),
             "info": ("image_info", _drop_none({"image": target, "field": intent.field_})),
+            "add_to_library": ("add_to_library", _drop_none({"image": target})),
         }
         if kind == "describe" and self.state.uploads and not intent.refs:
             return None  # photos alone: their descriptions are in the final answer

@@ -60,7 +60,7 @@ class SessionState:
     current: ImageInfo | None
     images: tuple[ImageInfo, ...]
     settings: dict[str, Any] = field(default_factory=dict)
-    last_search: tuple[str, ...] = ()  # paths of the last search's results, in order
+    last_search: tuple[str, ...] = ()  # "library:id" of the last search's results, in order
     uploads: tuple[int, ...] = ()  # numbers of images uploaded with this turn
 
     def image(self, number: int) -> ImageInfo | None:
@@ -110,17 +110,19 @@ def load_state(s: Session, conv: Conversation, uploads: tuple[int, ...] = ()) ->
         current=current,
         images=infos,
         settings=dict(conv.settings or {}),
-        last_search=tuple(last_search_paths(s, conv)),
+        last_search=tuple(f"{r['library']}:{r['id']}" for r in last_search_results(s, conv)),
         uploads=uploads,
     )
 
 
-def last_search_paths(s: Session, conv: Conversation) -> list[str]:
-    """Result paths of the latest search in this conversation (kept in its tool message)."""
+def last_search_results(s: Session, conv: Conversation) -> list[dict[str, Any]]:
+    """The results of the latest search in this conversation (kept in its tool message):
+    ``{"library", "id", "score", "name"}`` each."""
     for msg in reversed(repo.recent_messages(s, conv, limit=40)):
         if msg.role == "tool" and msg.name == "search_images":
             try:
-                return [hit["path"] for hit in json.loads(msg.content).get("results", [])]
-            except (ValueError, TypeError, KeyError):
+                results = json.loads(msg.content).get("results", [])
+                return [r for r in results if isinstance(r, dict) and "library" in r]
+            except (ValueError, TypeError, AttributeError):
                 return []
     return []

@@ -60,6 +60,7 @@ class TurnContext:
     notes: list[str] = field(default_factory=list)  # things the user should know
     errors: list[str] = field(default_factory=list)  # what tools refused, for the user
     planner: str = "rules"  # who planned the turn: "rules" or "llm"
+    user: str = ""  # the channel-qualified user id ("telegram:42"), for their own library
 
     # --- storage helpers -------------------------------------------------------------
     def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session
@@ -449,56 +450,98 @@ class ImageTools:
         return self._made([self._edit(source, prompt, "restyle", seed, style_id=style_row.id)])
 
     def search_images(self, query: str | None = None, like: int | None = None, k: int = 4) -> str:
-        """Search the user's indexed picture library by text (Chinese or English) or for
-        pictures like image #`like`. Results can be used as starting images."""
-        from tools.retrieve import get_library  # faiss and CLIP load only when searching
-
+        """Search the user's picture library by text (Chinese or English) or for pictures
+        like image #`like`. Results can be used as starting images."""
         if not 1 <= int(k or 4) <= MAX_SEARCH_RESULTS:
             raise InvalidInput(f"I can show 1 to {MAX_SEARCH_RESULTS} search results at a time.")
         k = int(k or 4)
-        library = get_library(self.ctx.settings)
+        libraries = self._libraries()
         if like is not None:
             with self.ctx.storage.db.session() as s:
                 picture = self.ctx.pixels(self.ctx.image(s, like))
-            hits = library.search_image(picture, k=k)
             what = f"pictures like #{like}"
         elif query and query.strip():
-            hits = library.search_text(query.strip(), k=k)
+            picture = None
             what = f"'{query.strip()}'"
         else:
             raise InvalidInput("Tell me what to search for, e.g. 'find pictures of a beach'.")
+        if not libraries:
+            raise InvalidInput(
+                "Your picture library is empty. Send a photo and say 'add this to my library', "
+                "or ask the operator to run: python bot.py index DIR --user YOUR_ID.")
+        hits = []
+        for name, library, show_names in libraries:
+            found = (library.search_image(picture, k=k) if picture is not None
+                     else library.search_text(query.strip(), k=k))
+            hits += [(h, name, show_names) for h in found]
+        hits = sorted(hits, key=lambda x: -x[0].score)[:k]
         if not hits:
             return _ok(f"No pictures found for {what}.", results=[])
-        results = [{"path": str(h.path), "score": round(float(h.score), 4)} for h in hits]
-        listing = "\n".join(f"{i}. {Path(r['path']).name} (score {r['score']:.2f})"
+        results = [{"library": name, "id": int(h.id), "score": round(float(h.score), 4),
+                    "name": Path(h.path).name if show else None} for h, name, show in hits]
+        listing = "\n".join(f"{i}. {r['name'] or 'a picture'} (score {r['score']:.2f})"
                             for i, r in enumerate(results, 1))
         return _ok(f"Found {len(results)} for {what}:\n{listing}\nSay 'use result N' to start "
                    "from one of them.", results=results)
 
+    def _libraries(self) -> list[tuple[str, Any, bool]]:
+        """(name, library, show file names) the turn's user may search: their own, and the
+        operator's when they are the operator or it is shared."""
+        from tools.retrieve import CATALOG_FILE, DEFAULT_NAME, get_library, user_library_name
+
+        ctx = self.ctx
+        operator = is_operator(ctx.settings, ctx.user)
+        names = [(user_library_name(ctx.user), True)]
+        if operator or ctx.settings.library_shared:
+            names.append((DEFAULT_NAME, operator))
+        return [(name, get_library(ctx.settings, name), show) for name, show in names
+                if (ctx.settings.index_dir / name / CATALOG_FILE).exists()]
+
     def use_search_result(self, result: int, prompt: str = "", strength: float = 0.6) -> str:
         """Use result number `result` of the last search as the starting image (垫图), drawn
         again following `prompt` (or kept as a reference when the prompt is empty)."""
-        from agent.state import last_search_paths
+        from agent.state import last_search_results
+        from tools.retrieve import get_library
 
         with self.ctx.storage.db.session() as s:
-            paths = last_search_paths(s, self.ctx.conversation(s))
-        if not paths:
+            results = last_search_results(s, self.ctx.conversation(s))
+        if not results:
             raise InvalidInput("There is no search to take a result from; search first.")
-        if not 1 <= int(result) <= len(paths):
-            raise InvalidInput(f"The last search has results 1–{len(paths)}, not {result}.")
-        path = Path(paths[int(result) - 1])
-        picture = load_image(path, name="that result")  # a clear error if it is gone
+        if not 1 <= int(result) <= len(results):
+            raise InvalidInput(f"The last search has results 1–{len(results)}, not {result}.")
+        hit = results[int(result) - 1]
+        allowed = {name for name, _, _ in self._libraries()}
+        if hit.get("library") not in allowed:
+            raise InvalidInput("That result is no longer available; search again.")
+        path = get_library(self.ctx.settings, hit["library"]).path_of(int(hit["id"]))
+        if path is None:
+            raise InvalidInput("That picture is no longer in the library; search again.")
+        picture = load_image(Path(path), name="that result")  # a clear error if it is gone
         file = self.ctx.storage.images.put_image(picture)
         with self.ctx.storage.db.session() as s:
             conv = self.ctx.conversation(s)
             row = repo.add_image(s, conv, file=file, kind="retrieved", width=picture.width,
                                  height=picture.height, tool="search",
-                                 extra={"source_path": str(path)})
-            repo.add_reference(s, conv, row, "retrieved", caption=str(path))
+                                 extra={"library": hit["library"], "library_id": hit["id"]})
+            repo.add_reference(s, conv, row, "retrieved", caption=hit.get("name"))
         self.ctx.produced.append(row.id)
         if not prompt.strip():
             return self._made([row], "Saved as a reference:")
         return self._made([row, self._edit(row, prompt, "img2img", None, strength=strength)])
+
+    def add_to_library(self, image: int | None = None) -> str:
+        """Add picture #`image` (default: the current one, e.g. a photo just sent) to the
+        user's own searchable library."""
+        from tools.retrieve import add_picture, get_library, user_library_name
+
+        with self.ctx.storage.db.session() as s:
+            row = self.ctx.image(s, image)
+            number, picture = row.number, self.ctx.pixels(row)
+        library = get_library(self.ctx.settings, user_library_name(self.ctx.user))
+        add_picture(library, picture)
+        return _ok(f"Added #{number} to your library ({library.count} picture"
+                   f"{'s' if library.count != 1 else ''}). Find it with 'find pictures of …' "
+                   f"or 'find pictures like #{number}'.", image=number, library_size=library.count)
 
     # ------------------------------------------------------------------------ session
     def undo(self) -> str:
@@ -616,7 +659,7 @@ class ImageTools:
 TOOL_NAMES = (
     "generate_image", "rewrite_prompt", "beautify_prompt", "variations", "edit_image", "img2img",
     "restyle", "search_images", "use_search_result", "undo", "go_to_image", "history",
-    "set_settings", "show_image", "image_info", "describe_image",
+    "set_settings", "show_image", "image_info", "describe_image", "add_to_library",
 )
 
 
@@ -627,6 +670,13 @@ def build_tools() -> list[BaseTool]:
 
 def _edited_prompt(prompt: str | None, instruction: str) -> str:
     return f"{prompt}, {instruction}" if prompt else instruction
+
+
+def is_operator(settings: Settings, user: str) -> bool:
+    """The person who runs this imagechat: the terminal chat's user, or Telegram's admin.
+    Only they search the operator's indexed folder by default, and see its file names."""
+    admin = settings.telegram_admin_id.strip()
+    return user.startswith("cli:") or bool(admin and user == f"telegram:{admin}")
 
 
 def settings_text(chosen: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ SHOW_SKIPPED = 10  # skipped files listed by name; the rest are counted
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
     """Index (or update) the pictures under ``args.folder`` and print what changed."""
-    library = Library(settings)  # a private one, closed when done
+    library = Library(settings, _library_name(args))  # a private one, closed when done
     try:
         report = library.index_folder(
             args.folder,
@@ -32,6 +32,14 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _library_name(args: argparse.Namespace) -> str:
+    """The operator's library, or with --user the library of that chat user."""
+    from tools.retrieve import DEFAULT_NAME, user_library_name
+
+    user = getattr(args, "user", None)
+    return user_library_name(user) if user else DEFAULT_NAME
+
+
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     """Print the pictures best matching ``args.query`` or ``args.image``."""
     query = args.query
@@ -43,7 +51,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
             'say what to look for: python bot.py search "海边的日落" or '
             "python bot.py search --image PATH"
         )
-    library = Library(settings)
+    library = Library(settings, _library_name(args))
     try:
         if image is not None:
             hits = library.search_image(image, k=args.k)

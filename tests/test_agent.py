@@ -290,8 +290,10 @@ def test_cli_json_contract(settings: Settings) -> None:
                          text=True, env=env, cwd=ROOT, check=True, timeout=300)
     lines = [json.loads(x) for x in out.stdout.strip().splitlines()]
     assert len(lines) == 2 and all(len(x["images"]) == 1 for x in lines)
-    keys = {"number", "path", "prompt", "negative_prompt", "seed", "parent", "tool"}
+    keys = {"number", "path", "prompt", "negative_prompt", "seed", "parent", "tool", "width",
+            "height"}
     assert set(lines[1]["images"][0]) == keys
+    assert lines[1]["error"] is False and lines[1]["conversation_id"] == lines[0]["conversation_id"]
     assert lines[1]["images"][0]["parent"] == 1 and "night" in lines[1]["images"][0]["prompt"]
     assert Path(lines[1]["images"][0]["path"]).is_file()
 

@@ -350,6 +350,11 @@ class Library:
             )
         self._check_model()
 
+    def path_of(self, vector_id: int) -> str | None:
+        """The file of result ``vector_id``, or None when it left the library."""
+        with self._lock:
+            return self._catalog.paths([vector_id]).get(vector_id)
+
     def _search(self, queries: np.ndarray, k: int) -> list[Hit]:
         assert self._vectors is not None
         fetch = min(self._vectors.ntotal, k + max(16, k // 4))  # room for vanished files
@@ -654,6 +659,29 @@ class Library:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def user_library_name(user: str) -> str:
+    """The name of ``user``'s own library ("user-" and a hash: no user id in a path)."""
+    return "user-" + hashlib.sha256(user.encode("utf-8")).hexdigest()[:16]
+
+
+def add_picture(library: Library, picture: Image.Image) -> Path:
+    """Keep a copy of ``picture`` in the library's own folder and index it (the user's
+    "add this to my library"); returns the copy's path. Adding the same picture twice
+    keeps one copy."""
+    buf = io.BytesIO()
+    to_rgb(picture).save(buf, format="PNG")
+    data = buf.getvalue()
+    folder = library.folder / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    library.index_folder(folder, progress=False)
+    return path
+
+
 def get_library(settings: Settings, name: str = DEFAULT_NAME) -> Library:
     """The process-wide :class:`Library` of ``settings``' index ``name``, opened once.
 
@@ -682,13 +710,20 @@ def _check_k(k: Any) -> int:
 
 
 def _scan(root: Path, report: IndexReport) -> Iterator[tuple[str, int, int]]:
-    """(path, size, mtime_ns) of every picture file under ``root``, sorted; hidden dirs skipped."""
+    """(path, size, mtime_ns) of every picture file under ``root``, sorted; hidden dirs
+    skipped, and links that lead outside ``root`` too (an index never reaches further than
+    the folder it was given)."""
+    real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if os.path.splitext(name)[1].lower() not in IMAGE_EXTENSIONS:
                 continue
             path = os.path.join(dirpath, name)
+            if os.path.islink(path) and os.path.commonpath(
+                    [real_root, os.path.realpath(path)]) != real_root:
+                report.skipped.append((path, "a link to a file outside the folder"))
+                continue
             try:
                 st = os.stat(path)
             except OSError as e:
