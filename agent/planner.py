@@ -38,6 +38,7 @@ HELP = """I make and refine pictures from your words. Try:
   later changes keep editing its pixels · describe #1 · 这张图里有什么
 • a castle, use #1 as the starting image · draw #1 in the style of #2
 • find pictures of a beach · find pictures like #2 · use result 3 as the starting image
+• add this to my library (with a photo) · 加入我的图库 → searches find it later
 Commands:
 """ + commands.help_text()
 
