@@ -45,17 +45,29 @@ def build_parser() -> argparse.ArgumentParser:
                         "platform's user data dir)")
     common.add_argument("--profile", choices=list(PROFILES), metavar="PROFILE",
                         help=f"model profile: {', '.join(PROFILES)} (default: tiny, offline)")
-    common.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    common.add_argument("--device", help="cuda, cuda:N, mps or cpu (default: the best "
+                        "available); checked at start-up")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("chat", parents=[common], help="chat in this terminal",
-                       description="Chat in this terminal. Reads one message per line when "
-                       "stdin is not a terminal. In the chat, 'help' lists what it understands, "
-                       "'/image PATH [what to do]' sends a picture, /quit leaves.")
+    p = sub.add_parser(
+        "chat", parents=[common], help="chat in this terminal",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Chat in this terminal. Reads one message per line when stdin is not a "
+        "terminal.",
+        epilog="""\
+Every run continues your current conversation (the one you last chatted in, per
+--user), piped and --json runs too: "make it blue" refines your last picture. Pass
+--new to start a fresh conversation first (e.g. for a script).
+In the chat: 'help' lists what it understands, /image PATH [what to do] sends a
+picture, /export N PATH saves a copy of picture #N to PATH, /quit leaves.
+--json prints one object per reply: {"text", "error" (true when the turn was refused
+or failed), "conversation_id", "notes", "images": [{"number", "path", "width", "height",
+"prompt", "negative_prompt", "seed", "parent", "tool"}]}.""")
     p.add_argument("--user", help="who you are (default: your login name)")
     p.add_argument("--json", action="store_true",
                    help="print each reply as one JSON object on its own line")
-    p.add_argument("--new", action="store_true", help="start a new conversation")
+    p.add_argument("--new", action="store_true",
+                   help="start a new conversation instead of continuing your current one")
 
     p = sub.add_parser("telegram", parents=[common], help="run the Telegram bot",
                        description="Run the Telegram bot (token from TELEGRAM_BOT_TOKEN).")
@@ -64,17 +76,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     p.add_argument("--port", type=int, default=8443, help="webhook listen port")
 
-    p = sub.add_parser("batch", parents=[common], help="generate images for a TSV of prompts",
-                       description="Generate images for every row 'idx<TAB>text' of IN; write "
-                       "'idx<TAB>text<TAB>gen_imgbase64' rows to OUT. Resumable.")
+    p = sub.add_parser(
+        "batch", parents=[common], help="generate images for a TSV of prompts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Generate images for every row of IN and append them to OUT. Resumable.",
+        epilog="""\
+IN is UTF-8 text, one row a line:  idx<TAB>text[<TAB>imgbase64]
+  imgbase64 (optional): a base64 PNG/JPEG/WebP to start from (img2img, strength 0.6)
+  instead of drawing from noise. A first line that is a header (idx<TAB>text: an idx
+  that is not a number and a text that says text, prompt or caption) or starts with #
+  is skipped; --header / --no-header decide it yourself. Blank lines are skipped.
+OUT gets one row per image:  idx<TAB>text<TAB>gen_imgbase64<TAB>prompt<TAB>seed<TAB>recipe
+  gen_imgbase64 is a PNG, prompt what the model read, seed the row's seed (derived
+  from --seed and idx, stable across runs; --n images use it and the next ones),
+  recipe a hash of the profile, --beautify, --size, --steps and the start image.
+A rerun skips images OUT holds with the same idx, text, seed and recipe (so it resumes,
+and other options draw afresh, appended); a last line cut off by a crash is removed
+first. Bad rows are reported (IN:LINE) and skipped; the exit status is 1 when no row
+was drawn, 0 otherwise.""")
     p.add_argument("input", metavar="IN", help="input TSV")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output TSV")
-    p.add_argument("--n", type=int, default=1, help="images per row (default 1)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output TSV (appended to; not a folder, not IN)")
+    p.add_argument("--n", type=int, default=1, help="images per row (default 1, at most 16)")
     p.add_argument("--beautify", action="store_true", help="beautify each prompt first")
     p.add_argument("--images", metavar="DIR", help="also write PNG files into DIR")
     p.add_argument("--size", type=int, help="width and height in pixels")
     p.add_argument("--steps", type=int, help="denoising steps")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="base seed; each row's seed is derived from it and idx (default 0)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--header", dest="header", action="store_true", default=None,
+                       help="the first line of IN is a header: skip it")
+    group.add_argument("--no-header", dest="header", action="store_false",
+                       help="the first line of IN is a row, whatever it looks like")
 
     p = sub.add_parser("index", parents=[common], help="index a folder of pictures for search",
                        description="Index a folder of images (recursive; jpg, png, webp). "
@@ -82,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="DIR")
     p.add_argument("--rebuild", action="store_true", help="start the index from scratch")
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--user", metavar="ID", help="index into this chat user's own library "
+                   "(e.g. telegram:42 or cli:alice) instead of the operator's")
 
     p = sub.add_parser("search", parents=[common], help="search indexed pictures by text or image",
                        description="Search the index by text (Chinese or English) or --image.")
@@ -89,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", metavar="PATH", help="find pictures like this one")
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--json", action="store_true", help='print [{"path": ..., "score": ...}]')
+    p.add_argument("--user", metavar="ID", help="search this chat user's own library")
     return parser
 
 
@@ -106,6 +143,33 @@ def resolve(command: str) -> Callable[[argparse.Namespace, Settings], int]:
     return getattr(module, func_name)
 
 
+def check_start(settings: Settings) -> str | None:
+    """What makes ``settings`` unusable (an unknown profile, a device this machine does not
+    have), in one line; None when they are fine. Torch is imported only for cuda/mps."""
+    if settings.profile not in PROFILES:
+        return (f"unknown profile {settings.profile!r}; choose one of "
+                f"{', '.join(PROFILES)}")
+    device = settings.device.strip().lower()
+    kind, _, index = device.partition(":")
+    if not device or device == "cpu":
+        return None
+    if kind not in ("cuda", "mps") or (index and not index.isdigit()):
+        return f"unknown device {settings.device!r}; use cuda, cuda:N, mps or cpu"
+    import torch
+
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            return (f"device {settings.device!r}: this machine has no CUDA GPU that PyTorch can "
+                    "use; use --device cpu (or leave --device out)")
+        if index and int(index) >= torch.cuda.device_count():
+            return (f"device {settings.device!r}: this machine has "
+                    f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
+    elif kind == "mps" and (index not in ("", "0") or not torch.backends.mps.is_available()):
+        return (f"device {settings.device!r}: Apple MPS is not available on this machine; "
+                "use --device cpu (or leave --device out)")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -114,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = Settings.load(home=args.home, profile=args.profile, device=args.device)
+        problem = check_start(settings)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
         return resolve(args.command)(args, settings)
     except ImagechatError as e:
         print(f"error: {e}", file=sys.stderr)

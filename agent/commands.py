@@ -50,6 +50,8 @@ COMMANDS: tuple[Command, ...] = (
             admin=True, channels=("telegram",)),
     Command("/image", "send a picture: /image PATH [what to do with it]", "PATH [caption]",
             handler="channel", channels=("cli",)),
+    Command("/export", "save a picture to a file: /export N PATH", "N PATH", handler="channel",
+            channels=("cli",)),
     Command("/quit", "leave the chat", handler="channel", channels=("cli",),
             aliases=("/exit",)),
 )

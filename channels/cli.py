@@ -1,10 +1,13 @@
 """The terminal chat: ``python bot.py chat``.
 
 Interactive in a terminal (line editing and history, progress while generating); when
-stdin is not a terminal it reads one message per line. ``--json`` prints one JSON object
-per reply, ``{"text": ..., "images": [{"number", "path", "prompt", ...}]}``, the contract
-scripts and tests rely on. Terminal-only commands: ``/image PATH [caption]`` sends a
-picture, ``/quit`` leaves.
+stdin is not a terminal it reads one message per line. Every run, piped or not, continues
+the user's current conversation; ``--new`` starts a fresh one first. ``--json`` prints one
+JSON object per reply (:func:`reply_json`), the contract scripts and tests rely on:
+``{"text", "error", "conversation_id", "notes", "images": [{"number", "path", "width",
+"height", "prompt", "negative_prompt", "seed", "parent", "tool"}]}``. Terminal-only
+commands: ``/image PATH [caption]`` sends a picture, ``/export N PATH`` (or "save #N as
+PATH") writes a copy of picture #N, ``/quit`` leaves.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import shlex
+import shutil
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from agent.types import Attachment, Progress, Reply, Turn
 from settings import Settings
@@ -23,7 +29,16 @@ from settings import Settings
 PROMPT = "you> "
 BANNER = ("imagechat ({profile} profile) · data in {home}\n"
           "Describe a picture, then tell me what to change. 'help' for ideas, "
-          "/image PATH to send a picture, /quit to leave.")
+          "/image PATH to send a picture, /export N PATH to save one, /quit to leave.")
+
+# "save #3 as ~/x.png", "export 3 to out.png", "把#3保存到 ~/x.png", "保存#3为 x.png"
+_SAVE_WORDS = re.compile(
+    r"^(?:(?:save|export)\s+(?:picture\s+|image\s+)?#?(\d+)\s+(?:as|to)\s+"
+    r"|把?\s*(?:第|#)?\s*(\d+)\s*(?:张)?\s*(?:保存|导出)\s*(?:为|到|成)\s*"
+    r"|(?:保存|导出)\s*(?:第|#)?\s*(\d+)\s*(?:张)?\s*(?:为|到|成)\s*)(\S.*)$",
+    re.IGNORECASE)
+# image formats /export writes (by the file's suffix); .png and no suffix copy the file
+_CONVERT = {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,8 +59,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             continue
         if text in ("/quit", "/exit", "quit", "exit"):
             break
+        export = export_request(text)
+        if export is not None:
+            out.reply(export_picture(agent, user, *export))
+            continue
         turn = Turn(user=user, text=text, on_progress=out.progress)
-        if text.startswith("/image"):
+        if text.split(maxsplit=1)[0] == "/image":
             try:
                 turn = _picture_turn(user, text, out.progress)
             except ValueError as e:
@@ -80,7 +99,7 @@ class ChatPrinter:
 
     def reply(self, reply: Reply) -> None:
         if self.json_mode:
-            print(json.dumps(reply.as_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(reply_json(reply), ensure_ascii=False), flush=True)
             return
         prefix = "bot> " if self.interactive else ""
         print(prefix + reply.text.replace("\n", "\n" + " " * len(prefix)))
@@ -89,6 +108,80 @@ class ChatPrinter:
         if reply.actions and self.interactive:
             print(" " * len(prefix) + "next: " + " · ".join(a.command for a in reply.actions))
         sys.stdout.flush()
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """A reply as --json prints it: whether the turn failed, the conversation, and every
+    image's recipe and size."""
+    images = []
+    for im in reply.images:
+        data = im.as_json()
+        data.update(width=im.width, height=im.height)
+        images.append(data)
+    conversation = reply.conversation_id
+    if conversation is None and reply.images:
+        conversation = reply.images[0].conversation_id
+    return {"text": reply.text, "error": reply.error, "conversation_id": conversation,
+            "notes": list(reply.notes), "images": images}
+
+
+def export_request(text: str) -> tuple[str, str] | None:
+    """(N, PATH) when ``text`` asks to save a picture to a file, else None. A malformed
+    ``/export`` gives ("", usage) so the caller answers with the usage line."""
+    if text.split(maxsplit=1)[0] == "/export":
+        try:
+            parts = shlex.split(text)
+        except ValueError as e:
+            return "", f"Could not read that command: {e}"
+        if len(parts) != 3:
+            return "", "Usage: /export N PATH, e.g. /export 3 ~/cat.png"
+        return parts[1].lstrip("#"), parts[2]
+    match = _SAVE_WORDS.match(text)
+    if match is None:
+        return None
+    number = next(g for g in match.groups()[:3] if g)
+    target = match.group(4).strip().strip("'\"")
+    return number, target
+
+
+def export_picture(agent: Any, user: str, number: str, target: str) -> Reply:
+    """Write a copy of picture #number of the user's current conversation to ``target``."""
+    if not number:
+        return Reply(text=target, error=True)
+    if not number.isdigit():
+        return Reply(text=f"'{number}' is not a picture number. Usage: /export N PATH",
+                     error=True)
+    path = Path(target).expanduser()
+    if path.is_dir():
+        path = path / f"picture-{number}.png"
+    suffix = path.suffix.lower()
+    if suffix not in ("", ".png", *_CONVERT):
+        return Reply(text=f"I can save .png, .jpg or .webp files, not {path.name}.", error=True)
+    if not path.parent.is_dir():
+        return Reply(text=f"The folder {path.parent} does not exist; nothing was saved.",
+                     error=True)
+    if path.exists():
+        return Reply(text=f"{path} already exists; I do not overwrite files. Pick another "
+                     "name or delete it first.", error=True)
+    shown = agent.handle_turn(Turn(user=user, text=f"/show {number}"))
+    if shown.error or not shown.images:
+        return Reply(text=shown.text, error=True, conversation_id=shown.conversation_id)
+    image = shown.images[0]
+    try:
+        if suffix in _CONVERT:
+            from PIL import Image
+
+            with Image.open(image.path) as picture:
+                picture.convert("RGB").save(path, format=_CONVERT[suffix])
+        else:
+            with path.open("xb") as sink, Path(image.path).open("rb") as source:
+                shutil.copyfileobj(source, sink)
+    except FileExistsError:
+        return Reply(text=f"{path} already exists; I do not overwrite files.", error=True)
+    except OSError as e:
+        return Reply(text=f"Could not write {path}: {e.strerror or e}", error=True)
+    return Reply(text=f"Saved #{image.number} to {path}.",
+                 conversation_id=image.conversation_id)
 
 
 def _picture_turn(user: str, text: str, progress) -> Turn:  # noqa: ANN001
