@@ -176,7 +176,7 @@ class RulesPlanner(BaseChatModel):
         if kind == "help":
             return HELP
         if kind == "settings":
-            return str(intent.settings.get("invalid", "Settings unchanged."))
+            return _refused(str(intent.settings.get("invalid", "Settings unchanged.")))
         if kind == "describe" and self.state.uploads:
             numbers = ", ".join(f"#{n}" for n in self.state.uploads)
             seen = [f"#{n} shows: {info.prompt}" for n in self.state.uploads
@@ -202,8 +202,18 @@ class RulesPlanner(BaseChatModel):
                         f"I'm not sure what to change in #{current.number}. Try 'make it night', "
                         "'add a red hat', 'another one', or describe a new picture.")
         if kind in ("show", "info", "describe"):
-            return "There is no image yet. Describe what you'd like to see."
+            return _refused("There is no image yet. Describe what you'd like to see.")
         return "Tell me what you'd like to see, for example: a cat on a sofa. Say 'help' for more."
+
+
+def _refused(message: str) -> str:
+    """A refusal: the reply says so (``Reply.error``), for scripts reading ``--json``."""
+    from agent.toolbox import current_turn
+
+    ctx = current_turn()
+    if ctx is not None:
+        ctx.errors.append(message)
+    return message
 
 
 def _chat_answer(text: str, current: Any) -> str:

@@ -161,6 +161,11 @@ def _describe(row: Image) -> str:
 _current_turn: ContextVar[TurnContext] = ContextVar("imagechat_turn")
 
 
+def current_turn() -> TurnContext | None:
+    """The running turn's context, if a turn is running."""
+    return _current_turn.get(None)
+
+
 @contextmanager
 def running(ctx: TurnContext) -> Iterator[None]:
     """Make ``ctx`` the turn the tools work on (LangGraph copies the context into the

@@ -256,3 +256,11 @@ def test_use_a_search_result_as_the_starting_image_in_chinese(agent: Agent, sett
     made = say(agent, "用第2个结果作为底图，画一座城堡")
     assert last_calls(agent) == ["use_search_result"]
     assert made.images[-1].prompt == "一座城堡"
+
+
+@pytest.mark.parametrize("text", ["/settings size 512x512x5", "/settings foo 1",
+                                  "/settings negative"])
+def test_a_refused_setting_is_flagged_as_an_error(agent: Agent, text: str) -> None:
+    reply = say(agent, text)
+    assert reply.error and reply.images == []
+    assert not say(agent, "/settings size 96").error
