@@ -51,6 +51,12 @@ class Settings:
     llm_base_url: str = _setting("the planner LLM's OpenAI-compatible endpoint")
     llm_model: str = _setting("the model name the endpoint serves")
     llm_api_key: str = _setting("the endpoint's API key, if it wants one")
+    llm_timeout_s: float = _setting(
+        "seconds one LLM request may take, connect to last byte; 0: 12 (a CPU-only local "
+        "model wants 60 or more)", 0.0)
+    llm_turn_budget_s: float = _setting(
+        "seconds of LLM time one turn may use before the built-in planner takes over; 0: 12",
+        0.0)
     rewrite_backend: str = _setting(
         "empty: the profile's (rules); llm: the planner's LLM rewrites; lm: the profile's LM")
     lexicon: str = _setting("your entity lexicon TSV, consulted after the shipped one")
@@ -154,6 +160,14 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"setting {f.name} must be true or false, got {value!r}")
+    if f.type in ("float", float):
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"setting {f.name} must be a number, got {value!r}") from e
+        if not 0 <= number <= 3600:
+            raise ConfigError(f"setting {f.name} must be between 0 and 3600 seconds")
+        return number
     if f.type in ("int", int):
         try:
             return int(value)

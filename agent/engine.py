@@ -145,7 +145,7 @@ class Agent:
             state = load_state(s, conv, tuple(i.number for i in uploads))
 
         ctx = TurnContext(settings=self.settings, storage=self.storage, conversation_id=conv_id,
-                          on_progress=turn.on_progress, llm=self._llm)
+                          on_progress=turn.on_progress, llm=self._llm, user=turn.user)
         final = self._plan_and_run(ctx, state, history, text, deterministic=bool(command))
         return self._reply(ctx, final, uploads)
 
@@ -162,7 +162,14 @@ class Agent:
 
     def _plan_and_run(self, ctx: TurnContext, state: SessionState, history: list[BaseMessage],
                       text: str, *, deterministic: bool) -> str:
-        from agent.llm import NO_CALL_NOTE, PARTIAL_NOTE, UNAVAILABLE_NOTE, llm_turn, turn_message
+        from agent.llm import (
+            NO_CALL_NOTE,
+            PARTIAL_NOTE,
+            UNAVAILABLE_NOTE,
+            LLMSkipped,
+            llm_turn,
+            turn_message,
+        )
 
         rules = [HumanMessage(text)]
         if self._llm is None or deterministic:
@@ -181,8 +188,10 @@ class Agent:
                          said[:80], "; ".join(budget.log)[:300] or "no usable tool call")
                 note = NO_CALL_NOTE
             except PlannerUnavailable as e:  # its text is redacted: fine for the log only
-                log.warning("LLM planner unavailable for conversation %s: %s",
-                            ctx.conversation_id, e)
+                # a skip (breaker open) was logged once when the breaker opened
+                log.log(logging.DEBUG if isinstance(e, LLMSkipped) else logging.WARNING,
+                        "LLM planner unavailable for conversation %s: %s",
+                        ctx.conversation_id, e)
                 if ctx.produced:  # some work was done: keep it, report what happened
                     ctx.notes.append(PARTIAL_NOTE)
                     return ""

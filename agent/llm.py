@@ -44,6 +44,7 @@ from agent.llm_calls import (
     check_against_state,
     clean_reply,
     compact_tool_specs,
+    follow_up_call,
     new_call_id,
     parse_calls,
     schemas_of,
@@ -76,6 +77,10 @@ PARTIAL_NOTE = "(The language model stopped part-way; I kept what was done.)"
 class PlannerUnavailable(ImagechatError):
     """The configured LLM could not plan this turn (down, timed out, malformed output).
     Its text is for logs (already redacted), not for users."""
+
+
+class LLMSkipped(PlannerUnavailable):
+    """The circuit breaker is open: the endpoint was not asked (logged when it opened)."""
 
 
 class LLMFailure(RuntimeError):
@@ -234,6 +239,8 @@ class GuardedChatModel(BaseChatModel):
     delegate: BaseChatModel
     breaker: CircuitBreaker
     secrets: tuple[str, ...] = ()
+    request_deadline_s: float | None = None  # None: REQUEST_DEADLINE_S
+    turn_budget_s: float | None = None  # None: TURN_BUDGET_S
     bound_tools: tuple[Any, ...] = ()
     tool_kwargs: dict[str, Any] = {}
 
@@ -257,11 +264,16 @@ class GuardedChatModel(BaseChatModel):
                 **kwargs: Any) -> AIMessage:
         """One request within the turn's budget and the breaker; raises on any failure."""
         turn = _TURN.get()
-        left = REQUEST_DEADLINE_S if turn is None else min(REQUEST_DEADLINE_S, turn.remaining())
+        limit = self.request_deadline_s or REQUEST_DEADLINE_S
+        left = limit if turn is None else min(limit, turn.remaining())
         if left < MIN_REQUEST_S:
             raise self._fail("no time left in this turn for the language model")
         if not self.breaker.allow():
-            raise self._fail("skipped: the endpoint failed recently")
+            if self.bound_tools:
+                raise LLMSkipped("skipped: the endpoint failed recently")
+            raise LLMFailure("skipped: the endpoint failed recently")
+        log.debug("LLM request: %d messages, ~%d tokens", len(messages),
+                  approx_tokens([str(m.content) for m in messages]))
         started = time.monotonic()
         deadline = started + left
         future = _POOL.submit(contextvars.copy_context().run, self._call, messages, stop,
@@ -311,7 +323,8 @@ class GuardedChatModel(BaseChatModel):
         start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)),
                     default=0)
         this_turn = messages[start + 1:]
-        user_text = turn.text if turn and turn.text else str(messages[start].content)
+        user_text = (turn.text if turn and turn.text else
+                     str(messages[start].content).rpartition("User message:\n")[2])
         steps = sum(1 for m in this_turn if isinstance(m, AIMessage) and m.tool_calls)
         if steps >= MAX_LLM_STEPS:
             log.warning("LLM planner: %d tool-calling steps in one turn; ending it", steps)
@@ -322,6 +335,11 @@ class GuardedChatModel(BaseChatModel):
                             for c in m.tool_calls])
         message = self.request(messages, stop, **kwargs)
         calls, errors, text = self._calls_of(message, state, user_text, facts)
+        if not calls:  # a prompt was rewritten but not drawn: the next step is certain
+            follow = follow_up_call(_tool_results(this_turn))
+            if follow is not None and not check_against_state(follow, state, user_text, facts):
+                log.info("LLM planner: drawing the prompt it rewrote (it stopped there)")
+                return AIMessage(content="", tool_calls=[follow], id=message.id)
         if errors and not calls:  # once: tell the model what was wrong and let it correct
             log.info("LLM planner: corrective retry (%s)", "; ".join(errors)[:300])
             said = text or str(message.content or "")
@@ -335,7 +353,7 @@ class GuardedChatModel(BaseChatModel):
                 log.info("LLM planner: dropped invalid calls (%s)", "; ".join(errors)[:300])
         if turn is not None and errors:
             turn.log.extend(errors)
-        return AIMessage(content=text if not calls else text, tool_calls=calls,
+        return AIMessage(content=text, tool_calls=calls,
                          id=message.id, response_metadata=message.response_metadata)
 
     def _calls_of(self, message: AIMessage, state: SessionState | None, user_text: str,
@@ -386,6 +404,14 @@ class GuardedChatModel(BaseChatModel):
         return kept, errors, text
 
 
+def _tool_results(messages: Sequence[BaseMessage]) -> list[tuple[str, str]]:
+    """(tool name, content) of the tool messages among ``messages``, in order."""
+    names = {c["id"]: c["name"] for m in messages if isinstance(m, AIMessage)
+             for c in m.tool_calls}
+    return [(m.name or names.get(m.tool_call_id, ""), str(m.content)) for m in messages
+            if isinstance(m, ToolMessage)]
+
+
 def build_chat_model(settings: Settings) -> BaseChatModel | None:
     """The configured chat LLM, or None for the rules planner."""
     if settings.planner == "rules":
@@ -397,15 +423,19 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
                               "served model name)")
         from langchain_openai import ChatOpenAI
 
+        # a slow local model needs more than the defaults (settings llm_timeout_s, ...)
+        deadline = settings.llm_timeout_s or REQUEST_DEADLINE_S
+        budget = settings.llm_turn_budget_s or None
         client = httpx.Client(transport=DeadlineTransport(),
-                              timeout=httpx.Timeout(REQUEST_DEADLINE_S,
-                                                    connect=CONNECT_TIMEOUT_S))
+                              timeout=httpx.Timeout(deadline, connect=CONNECT_TIMEOUT_S))
         chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
                           api_key=settings.llm_api_key or "not-needed",
-                          timeout=REQUEST_DEADLINE_S, max_retries=0, temperature=0.2,
+                          timeout=deadline, max_retries=0, temperature=0.2,
                           http_client=client)
-        return GuardedChatModel(delegate=chat, breaker=CircuitBreaker(),
-                                secrets=tuple(s for s in (settings.llm_api_key,) if s))
+        return GuardedChatModel(
+            delegate=chat, breaker=CircuitBreaker(),
+            request_deadline_s=deadline,
+            turn_budget_s=budget, secrets=tuple(s for s in (settings.llm_api_key,) if s))
     raise ConfigError(f"unknown planner {settings.planner!r}; use 'rules' or 'openai'")
 
 
@@ -467,11 +497,17 @@ _LANGUAGE = {
 }
 
 
-def system_prompt(state: SessionState, settings: Settings | None = None) -> str:
-    """Short, with exact example calls for small models. The stable part comes first and
-    the conversation state last, so a server's prompt cache is reused across turns."""
-    head = _PROMPT_HEAD.format(language=_LANGUAGE[prompt_language(settings)])
-    return f"{head}\n\nConversation state:\n{state.describe()}"
+def system_prompt(state: SessionState | None = None, settings: Settings | None = None) -> str:
+    """Short, with exact example calls for small models, and the same in every turn (the
+    conversation state goes into the turn's message, see :func:`turn_message`), so a
+    server's prompt cache keeps the system prompt, the tools and the history."""
+    return _PROMPT_HEAD.format(language=_LANGUAGE[prompt_language(settings)])
+
+
+def turn_message(state: SessionState, said: str) -> str:
+    """The user's message as the model gets it: the per-turn state last in the request,
+    right before the words it is about."""
+    return f"Conversation state:\n{state.describe()}\n\nUser message:\n{said}"
 
 
 def approx_tokens(payload: Any) -> int:

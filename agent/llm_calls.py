@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.state import SessionState
+
+log = logging.getLogger(__name__)
 
 # tool -> the arguments that name an image number of the conversation
 IMAGE_ARGS: dict[str, tuple[str, ...]] = {
@@ -31,6 +34,8 @@ IMAGE_ARGS: dict[str, tuple[str, ...]] = {
 }
 SEEDED = ("generate_image", "variations", "edit_image", "img2img", "restyle")
 MAX_CALLS_PER_ANSWER = 4
+MAX_JSON_TRIES = 60  # places in one answer where a JSON value is tried (bounds the work)
+MAX_TEXT = 20_000  # characters of an answer that are read for calls
 
 
 @dataclass
@@ -57,7 +62,16 @@ _WRAPPERS = re.compile(r"</?(?:tool_call|tool_calls|function_call|functioncall)>
 
 def parse_calls(text: str, schemas: Mapping[str, Any]) -> Parsed:
     """Tool calls written in ``text`` for tools named in ``schemas`` (name -> pydantic model
-    of its arguments, or None to accept any dict)."""
+    of its arguments, or None to accept any dict). Never raises: text it cannot read is
+    returned as text, with ``found`` set if it looked like a call."""
+    try:
+        return _parse_calls((text or "")[:MAX_TEXT], schemas)
+    except Exception:  # noqa: BLE001 - a model's odd output must not break the turn
+        log.warning("could not read tool calls from %r", (text or "")[:200], exc_info=True)
+        return Parsed(text=text or "", found=True, errors=["the tool call could not be read"])
+
+
+def _parse_calls(text: str, schemas: Mapping[str, Any]) -> Parsed:
     out = Parsed(text=text or "")
     if not text or not text.strip():
         return out
@@ -108,6 +122,8 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     for a, b in sorted(spans, reverse=True):
         text = text[:a] + " " + text[b:]
     text = _WRAPPERS.sub(" ", text).replace("```", " ")
+    if spans and not re.search(r"\w", text):
+        return ""  # only the braces and commas around the calls were left
     return re.sub(r"[ \t]+\n|\n{3,}", "\n", re.sub(r"[ \t]{2,}", " ", text)).strip()
 
 
@@ -125,12 +141,13 @@ def _json_values(text: str) -> list[Any]:
 def _bare_json(text: str) -> Iterable[tuple[int, int, Any]]:
     """Every top-level JSON object or array in ``text`` with its span."""
     decoder = json.JSONDecoder()
-    i = 0
-    while i < len(text):
+    i = tries = 0
+    while i < len(text) and tries < MAX_JSON_TRIES:
         if text[i] in "{[":
+            tries += 1
             try:
                 obj, end = decoder.raw_decode(text, i)
-            except ValueError:
+            except (ValueError, RecursionError):
                 obj, end = _lenient(text, i)
             if end > i and isinstance(obj, dict | list):
                 yield i, end, obj
@@ -164,12 +181,12 @@ def _lenient(text: str, start: int) -> tuple[Any, int]:
     for attempt in (chunk, _pythonish(chunk)):
         try:
             return json.loads(attempt), (end if end > 0 else len(text))
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     try:
         return _literal(ast.parse(_pythonish(chunk), mode="eval").body), \
             (end if end > 0 else len(text))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return None, start
 
 
@@ -227,7 +244,9 @@ def _function_spans(text: str, schemas: Mapping[str, Any]) -> Iterable[tuple[int
     if not schemas:
         return
     names = "|".join(re.escape(n) for n in sorted(schemas, key=len, reverse=True))
-    for m in re.finditer(rf"\b({names})\s*\(", text):
+    for tries, m in enumerate(re.finditer(rf"\b({names})\s*\(", text)):
+        if tries >= MAX_JSON_TRIES:
+            return
         end = _closing_paren(text, m.end() - 1)
         if end < 0:
             continue
@@ -261,7 +280,7 @@ def _closing_paren(text: str, open_at: int) -> int:
 def _call_from_source(source: str, schemas: Mapping[str, Any]) -> dict[str, Any] | None:
     try:
         node = ast.parse(_pythonish(source.strip()), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
         return None
@@ -269,7 +288,7 @@ def _call_from_source(source: str, schemas: Mapping[str, Any]) -> dict[str, Any]
     try:
         args = {kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}
         positional = [_literal(a) for a in node.args]
-    except ValueError:
+    except (ValueError, TypeError, SyntaxError, RecursionError):
         return None
     fields = list(_fields(schemas.get(name)))
     for i, value in enumerate(positional):
@@ -365,6 +384,10 @@ def turn_facts(state: SessionState | None, tool_results: Iterable[str],
     return facts
 
 
+_COUNT_WORDS = re.compile(r"\b(two|three|four|several|a few|some|couple|variations|versions|"
+                         r"options)\b|[两二三四几]\s*[张幅个]", re.I)
+
+
 def _said_numbers(text: str) -> set[int]:
     return {int(n) for n in re.findall(r"\d+", text or "")}
 
@@ -388,6 +411,11 @@ def check_against_state(call: dict[str, Any], state: SessionState | None, user_t
             current = (f", the current one is #{state.current.number}"
                        if state is not None and state.current else "")
             return f"{name}: there is no image #{value} ({listing}{current})"
+    if name == "generate_image":
+        args.pop("tool", None)  # how the image is labelled is not the model's to say
+        n = args.get("n")
+        if isinstance(n, int) and n > 1 and n not in said and not _COUNT_WORDS.search(user_text):
+            args.pop("n")  # one picture unless the user asked for more
     if name in SEEDED and args.get("seed") is not None:
         seed = args["seed"]
         setting = (state.settings.get("seed") if state is not None else None)
@@ -406,6 +434,28 @@ def check_against_state(call: dict[str, Any], state: SessionState | None, user_t
     return ""
 
 
+def follow_up_call(results: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """``generate_image`` with the prompt, seed and image a just-finished
+    ``rewrite_prompt``/``beautify_prompt`` returned, when that was this turn's last tool: a
+    small model often stops after the rewrite, but the only sensible next step is drawing."""
+    if not results or results[-1][0] not in ("rewrite_prompt", "beautify_prompt"):
+        return None
+    try:
+        data = json.loads(results[-1][1])
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not data.get("ok") or not isinstance(data.get("prompt"), str):
+        return None
+    args: dict[str, Any] = {"prompt": data["prompt"]}
+    if isinstance(data.get("image"), int):
+        args["parent"] = data["image"]
+        if isinstance(data.get("seed"), int):
+            args["seed"] = data["seed"]
+    if isinstance(data.get("negative_prompt"), str) and data["negative_prompt"]:
+        args["negative_prompt"] = data["negative_prompt"]
+    return {"id": new_call_id(), "name": "generate_image", "args": args, "type": "tool_call"}
+
+
 # ------------------------------------------------------------------------ replies
 _CALLISH = re.compile(r"<\s*/?\s*tool_call|\"(?:name|arguments|parameters|tool_calls)\"\s*:|"
                       r"^\s*[\[{]", re.I | re.M)
@@ -415,12 +465,23 @@ def clean_reply(text: str, tool_names: Iterable[str] = ()) -> str:
     """``text`` without any tool call, code fence or raw JSON; "" if nothing else is left."""
     if not text:
         return ""
+    try:
+        return _clean_reply(text[:MAX_TEXT], list(tool_names))
+    except Exception:  # noqa: BLE001 - then keep only plain words
+        log.warning("could not clean a reply %r", text[:200], exc_info=True)
+        return "" if re.search(r"[{}\[\]<>()]", text) else text.strip()
+
+
+def _clean_reply(text: str, tool_names: list[str]) -> str:
     parsed = parse_calls(text, {n: None for n in tool_names})
     rest = parsed.text
     rest = _cut(rest, [(a, b) for a, b, obj in _bare_json(rest)
                        if isinstance(obj, dict) or any(isinstance(o, dict) for o in obj)])
-    if _CALLISH.search(rest):
-        rest = "\n".join(line for line in rest.splitlines() if not _CALLISH.search(line))
+    names = [re.escape(n) for n in tool_names]
+    callish = re.compile(_CALLISH.pattern + (rf"|\b(?:{'|'.join(names)})\s*\(" if names else ""),
+                         re.I | re.M)
+    if callish.search(rest):
+        rest = "\n".join(line for line in rest.splitlines() if not callish.search(line))
     return rest.strip()
 
 
