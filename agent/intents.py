@@ -83,9 +83,52 @@ class Kind(StrEnum):
 KINDS = tuple(Kind)
 
 
-def _refs(text: str) -> tuple[list[int], str]:
-    refs = [int(next(g for g in m.groups() if g)) for m in REF_RE.finditer(text)]
-    return refs, REF_RE.sub(" ", text)
+def _refs(text: str, images: int = 0, origin: int | None = None) -> tuple[list[int], str]:
+    """Image numbers named in ``text`` ("#2", "图2", "the second one", "the original",
+    "最后一张", "go to 3") and the text without them. ``images``: how many the conversation
+    has (for "the last one"); ``origin``: the first picture of the current chain."""
+    found: list[tuple[int, int]] = [(m.start(), int(next(g for g in m.groups() if g)))
+                                    for m in REF_RE.finditer(text)]
+    text = REF_RE.sub(lambda m: " " * len(m.group(0)), text)
+    for m in ORDINAL_RE.finditer(text):
+        number = _ordinal_number(m, images, origin)
+        if number is not None:
+            found.append((m.start(), number))
+            text = text[:m.start()] + " " * len(m.group(0)) + text[m.end():]
+    if m := _BARE_GOTO.match(text):  # "go to 2", "back to 3", "回到2"
+        found.append((m.start(1), int(m.group(1))))
+        text = text[:m.start(1)] + " " * len(m.group(1)) + text[m.end(1):]
+    return [n for _, n in sorted(found)], text
+
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+    "ninth": 9, "9th": 9, "tenth": 10, "10th": 10,
+}
+_PICTURE_WORD = r"(?:one|image|picture|photo|pic|version|drawing|result)"
+ORDINAL_RE = re.compile(
+    rf"\b(?:the\s+)?(?P<ord>{'|'.join(_ORDINALS)})\s+{_PICTURE_WORD}\b"
+    rf"|\b(?:the\s+)?(?P<orig>original|very first)(?:\s+{_PICTURE_WORD})?\b"
+    rf"|\b(?:the\s+)?(?P<last>last|latest|newest|most recent)\s+{_PICTURE_WORD}\b"
+    r"|第\s*(?P<zh>[一二两三四五六七八九十]{1,3})\s*[张幅个](?:图片?|照片)?"
+    r"|(?P<zhorig>原图|原来的?那张|最初的?那?张|最开始的?那?张|第一版)"
+    r"|(?P<zhlast>最后一张|最新的?那?张|最近的?那?张)",
+    re.I)
+_BARE_GOTO = re.compile(r"^\s*(?:go\s+)?(?:back\s+to|switch\s+to|go\s+to|jump\s+to|return\s+to|"
+                        r"回到|切换到|返回到?)\s*(?:number\s+|no\.?\s*)?(\d{1,9})\s*$", re.I)
+
+
+def _ordinal_number(m: re.Match[str], images: int, origin: int | None) -> int | None:
+    if m.group("ord"):
+        return _ORDINALS[m.group("ord").lower()]
+    if m.group("zh"):
+        return _zh_small(m.group("zh")) or None
+    if m.group("orig") or m.group("zhorig"):
+        return origin or 1
+    if (m.group("last") or m.group("zhlast")) and images:
+        return images
+    return None
 
 
 def _clean(text: str) -> str:
@@ -106,6 +149,8 @@ _UNDO = re.compile(r"^(/?undo|undo (that|it|this|the last( change| edit)?)|go ba
 _GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^回到|^返回|^切换到|"
                    r"^用回|^退回到?|^continue (?:from|with)\b|^use\b|^select\b|^pick\b|^选|^用",
                    re.I)
+_GOTO_LEAD = re.compile(r"^(?:go\s+back\s+to|back\s+to|switch\s+to|go\s+to|jump\s+to|"
+                        r"return\s+to|回到|切换到|返回到)\b", re.I)
 _HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the |my |all )?(images|"
                       r"pictures)|what have we (made|done)( so far)?|历史|历史记录|看看历史|"
                       r"查看历史|所有图片)\W*$", re.I)
@@ -255,9 +300,11 @@ def draw_subject(text: str) -> str:
 
 
 def parse(text: str, *, has_image: bool = False, has_search: bool = False,
-          has_upload: bool = False) -> Intent:
+          has_upload: bool = False, images: int = 0, origin: int | None = None) -> Intent:
     """Read one message. ``has_image``: the conversation has a current image to refine;
-    ``has_search``: a previous search left results; ``has_upload``: this turn has uploads."""
+    ``has_search``: a previous search left results; ``has_upload``: this turn has uploads;
+    ``images``: how many pictures the conversation has; ``origin``: the first picture of
+    the current one's chain ("the original")."""
     raw = text.strip()
     if not raw:
         return Intent("describe" if has_upload else "empty")
@@ -266,7 +313,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         if command is not None:
             return command
     body = strip_request(raw)
-    refs, rest = _refs(body)
+    refs, rest = _refs(body, images, origin)
     rest = _clean(rest)
     low = body.lower()
     any_image = has_image or bool(refs) or has_upload
@@ -281,6 +328,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("history")
     if refs and _GOTO.search(body) and len(_GOTO.sub("", rest).strip(" 图张个号")) <= 3:
         return Intent("goto", refs=refs)
+    if has_image and _GOTO_LEAD.match(body) and not refs:
+        return Intent("goto", text=raw)  # "go back to the one with the hat": ask which
     if (_GREETING.match(body) or _THANKS.match(body) or _THANKS.match(raw)) and not has_upload:
         return Intent("chat", text=raw)
     if refs and _SHOW.match(rest or " ") is not None:

@@ -74,7 +74,8 @@ class RulesPlanner(BaseChatModel):
             return AIMessage(content=results[-1].get("error", "That did not work."))
         st = self.state
         intent = intents.parse(text, has_image=st.current is not None,
-                               has_search=bool(st.last_search), has_upload=bool(st.uploads))
+                               has_search=bool(st.last_search), has_upload=bool(st.uploads),
+                               images=len(st.images), origin=st.origin())
         plan = self._plan(intent, results)
         if plan is None:
             return AIMessage(content=self._final(intent, results))
@@ -117,7 +118,7 @@ class RulesPlanner(BaseChatModel):
             "variations": ("variations", _drop_none({"image": target, "count": intent.count})),
             "reseed": ("variations", _drop_none({"image": target, "seed": intent.seed})),
             "undo": ("undo", {}),
-            "goto": ("go_to_image", {"number": intent.refs[0] if intent.refs else 0}),
+            "goto": ("go_to_image", {"number": intent.refs[0]}) if intent.refs else None,
             "history": ("history", {}),
             "search": ("search_images", {"query": intent.text}),
             "search_like": ("search_images", {"like": intent.refs[0] if intent.refs else None}),
@@ -186,6 +187,9 @@ class RulesPlanner(BaseChatModel):
                     "the starting image', or 'draw #1 in the style of #2'.")
         if kind == "chat":
             return _chat_answer(intent.text, current)
+        if kind == "goto":
+            return ("回到哪一张？说“回到#2”，或者说“历史”看看所有图片。" if zh else
+                    "Which picture? Say 'back to #2', or 'history' to see them all.")
         if kind == "question":
             return ("这个我回答不了——我只会画图和改图。描述一幅画面，"
                     "或者告诉我要怎么改当前的图。" if zh else

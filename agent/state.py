@@ -66,6 +66,15 @@ class SessionState:
     def image(self, number: int) -> ImageInfo | None:
         return next((i for i in self.images if i.number == number), None)
 
+    def origin(self) -> int | None:
+        """The first picture of the current picture's chain ("the original")."""
+        info = self.current
+        seen = 0
+        while info is not None and info.parent is not None and seen < 1000:
+            info = self.image(info.parent) or None
+            seen += 1
+        return info.number if info is not None else None
+
     def describe(self) -> str:
         """The state as a few lines for an LLM's system prompt."""
         lines = []

@@ -105,3 +105,20 @@ def test_every_kind_has_a_plan_or_a_reply() -> None:
         assert plan is not None or planner._final(intent, []) != generic, kind
     with pytest.raises(ValueError):
         intents.Intent("draw")
+
+
+@pytest.mark.parametrize("text,kind,ref", [
+    ("go back to the first picture", "goto", 1), ("back to the original", "goto", 1),
+    ("回到第一张", "goto", 1), ("go to 2", "goto", 2), ("回到2", "goto", 2),
+    ("show me the first one", "show", 1), ("show the last one", "show", 3),
+    ("what's the prompt of the second one?", "info", 2), ("第二张的提示词是什么", "info", 2),
+    ("make the third one blue", "edit", 3), ("variations of the first one", "variations", 1),
+])
+def test_pictures_named_by_order(text: str, kind: str, ref: int) -> None:
+    intent = intents.parse(text, has_image=True, images=3, origin=1)
+    assert (intent.kind, intent.refs[:1]) == (kind, [ref])
+
+
+def test_going_back_to_a_picture_it_cannot_name_asks_which() -> None:
+    intent = intents.parse("back to the one with the hat", has_image=True, images=3)
+    assert (intent.kind, intent.refs) == ("goto", [])
