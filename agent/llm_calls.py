@@ -354,6 +354,8 @@ class TurnFacts:
     seeds: dict[int, int | None] = field(default_factory=dict)  # image number -> seed
     returned_seeds: set[int] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (name, args json) so far
+    # image number -> the prompt rewrite_prompt/beautify_prompt made for it this turn
+    rewritten: dict[int, str] = field(default_factory=dict)
 
 
 def turn_facts(state: SessionState | None, tool_results: Iterable[str],
@@ -379,6 +381,9 @@ def turn_facts(state: SessionState | None, tool_results: Iterable[str],
                 facts.numbers.add(data[key])
         if isinstance(data.get("seed"), int):
             facts.returned_seeds.add(data["seed"])
+        if (isinstance(data.get("image"), int) and isinstance(data.get("prompt"), str)
+                and data.get("ok") and not data.get("unchanged") and "images" not in data):
+            facts.rewritten[data["image"]] = data["prompt"]
     facts.calls = [(c["name"], json.dumps(c.get("args") or {}, sort_keys=True, default=str))
                    for c in calls]
     return facts
@@ -390,6 +395,30 @@ _COUNT_WORDS = re.compile(r"\b(two|three|four|several|a few|some|couple|variatio
 
 def _said_numbers(text: str) -> set[int]:
     return {int(n) for n in re.findall(r"\d+", text or "")}
+
+
+# tools that change or read an existing picture: with no picture named, it is the current one
+_ON_CURRENT = {"rewrite_prompt": "image", "beautify_prompt": "image", "variations": "image",
+               "edit_image": "image", "img2img": "image", "describe_image": "image",
+               "generate_image": "parent"}
+
+
+def _follow_current(name: str, args: dict[str, Any], state: SessionState | None,
+                    user_text: str, facts: TurnFacts) -> None:
+    """A change the user asked for without naming a picture is a change of the current one
+    (after "undo" or "back to #1", small models still pick the newest): correct it."""
+    from agent.intents import _refs
+
+    key = _ON_CURRENT.get(name)
+    if key is None or state is None or state.current is None or args.get(key) is None:
+        return
+    named, _ = _refs(user_text or "", len(state.images), state.origin())
+    made_now = facts.numbers - {i.number for i in state.images}
+    if named or args[key] == state.current.number or args[key] in made_now:
+        return
+    if name == "generate_image" and args.get("seed") not in (None, facts.seeds.get(args[key])):
+        return  # not a refinement of that picture: leave it
+    args[key] = state.current.number
 
 
 def check_against_state(call: dict[str, Any], state: SessionState | None, user_text: str,
@@ -411,8 +440,12 @@ def check_against_state(call: dict[str, Any], state: SessionState | None, user_t
             current = (f", the current one is #{state.current.number}"
                        if state is not None and state.current else "")
             return f"{name}: there is no image #{value} ({listing}{current})"
+    _follow_current(name, args, state, user_text, facts)
     if name == "generate_image":
         args.pop("tool", None)  # how the image is labelled is not the model's to say
+        if args.get("parent") in facts.rewritten:  # draw the rewrite, not a retelling of it
+            args["prompt"] = facts.rewritten[args["parent"]]
+            args["tool"] = "refine"
         n = args.get("n")
         if isinstance(n, int) and n > 1 and n not in said and not _COUNT_WORDS.search(user_text):
             args.pop("n")  # one picture unless the user asked for more

@@ -436,3 +436,24 @@ def test_llm_rewrites_prompts_when_asked_and_falls_back_when_it_drops_content(
     assert any("content check" in n for n in ctx.notes)
     asked = [m["content"] for r in fake.requests for m in r["messages"] if m["role"] == "user"]
     assert any("make it night" in a and "a cat on a sofa" in a for a in asked)
+
+
+def test_a_change_after_undo_applies_to_the_current_picture(settings: Settings) -> None:
+    """Small models pick the newest picture after "undo"; a change that names no picture
+    is a change of the current one, so the call is corrected."""
+    script = [
+        [("generate_image", json.dumps({"prompt": "a red car"}))], "Here is #1.",
+        [("rewrite_prompt", json.dumps({"instruction": "make it blue", "image": 1}))],
+        [("generate_image", json.dumps({"prompt": "a blue car", "parent": 1}))], "#2.",
+        [("undo", "{}")], "Back to #1.",
+        [("rewrite_prompt", json.dumps({"instruction": "add a spoiler", "image": 2}))],
+        [("generate_image", json.dumps({"prompt": "a blue car with a spoiler", "parent": 2}))],
+        "#3.",
+    ]
+    with FakeOpenAI(script) as fake:
+        agent = Agent(llm_settings(settings, fake.base_url))
+        turn(agent, "a red car")
+        turn(agent, "make it blue")
+        turn(agent, "undo")
+        third = turn(agent, "add a spoiler").images[-1]
+    assert third.parent == 1 and "red" in third.prompt and "blue" not in third.prompt
