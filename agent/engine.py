@@ -22,6 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agent import commands
 from agent.intents import is_new_chat
 from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, system_prompt
+from agent.messages import lang_of
 from agent.planner import HELP, RulesPlanner
 from agent.state import SessionState, load_state
 from agent.toolbox import TurnContext, build_tools, running
@@ -145,7 +146,8 @@ class Agent:
             state = load_state(s, conv, tuple(i.number for i in uploads))
 
         ctx = TurnContext(settings=self.settings, storage=self.storage, conversation_id=conv_id,
-                          on_progress=turn.on_progress, llm=self._llm, user=turn.user)
+                          on_progress=turn.on_progress, llm=self._llm, user=turn.user,
+                          lang=lang_of(text))
         final = self._plan_and_run(ctx, state, history, text, deterministic=bool(command))
         return self._reply(ctx, final, uploads)
 

@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool, StructuredTool
 from PIL import Image as PILImage
 
+from agent.messages import msg
 from agent.types import Progress
 from errors import ImagechatError, InvalidInput, NotAvailable
 from settings import Settings
@@ -61,6 +62,7 @@ class TurnContext:
     errors: list[str] = field(default_factory=list)  # what tools refused, for the user
     planner: str = "rules"  # who planned the turn: "rules" or "llm"
     user: str = ""  # the channel-qualified user id ("telegram:42"), for their own library
+    lang: str = "en"  # the language of the user's message: replies follow it
 
     # --- storage helpers -------------------------------------------------------------
     def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session
@@ -71,17 +73,18 @@ class TurnContext:
         conv = self.conversation(s)
         if number is None:
             if conv.current_image is None:
-                raise InvalidInput("There is no image yet. Describe what you'd like to see.")
+                raise InvalidInput(msg("no_image_yet", self.lang))
             return conv.current_image
         if not 1 <= int(number) <= MAX_IMAGE_NUMBER:
-            raise InvalidInput(f"There is no image #{number}: pictures are numbered from #1 "
-                               "(say 'history' to see them).")
+            raise InvalidInput(msg("bad_number", self.lang, n=number))
         image = repo.get_image(s, conv, int(number))
         if image is None:
             existing = [i.number for i in repo.list_images(s, conv)]
-            have = (f"you have #{existing[0]}–#{existing[-1]}" if len(existing) > 1 else
-                    f"you have #{existing[0]}" if existing else "there are no images yet")
-            raise InvalidInput(f"There is no image #{number} in this conversation ({have}).")
+            have = (msg("have_range", self.lang, a=existing[0], b=existing[-1])
+                    if len(existing) > 1 else
+                    msg("have_one", self.lang, a=existing[0]) if existing else
+                    msg("have_none", self.lang))
+            raise InvalidInput(msg("no_such_image", self.lang, n=number, have=have))
         return image
 
     def pixels(self, image: Image) -> PILImage.Image:
@@ -141,21 +144,23 @@ def _fail(message: str) -> str:
     return json.dumps({"ok": False, "error": message}, ensure_ascii=False)
 
 
-_LINEAGE = {"refine": "refined from", "beautify": "beautified from", "variations": "variation of",
-            "img2img": "drawn from", "instruct": "edit of", "restyle": "restyled from"}
+_LINEAGE = frozenset({"refine", "beautify", "variations", "img2img", "instruct", "restyle"})
 
 
-def _describe(row: Image) -> str:
+def _describe(row: Image, lang: str = "en") -> str:
     """'#3: a red car with a spoiler (refined from #1, seed 42)', with the whole prompt."""
     short = (row.prompt or "").strip()
     bits = []
     if row.parent is not None:
-        bits.append(f"{_LINEAGE.get(row.tool or '', 'from')} #{row.parent.number}")
+        key = f"lin_{row.tool}" if row.tool in _LINEAGE else "lin_from"
+        bits.append(msg(key, lang, n=row.parent.number))
     if row.kind == "uploaded":
-        bits.append("your picture")
+        bits.append(msg("your_picture", lang))
     if row.seed is not None:
-        bits.append(f"seed {row.seed}")
-    return f"#{row.number}: {short or '(no prompt)'}" + (f" ({', '.join(bits)})" if bits else "")
+        bits.append(msg("seed", lang, seed=row.seed))
+    sep, left, right = ("，", "（", "）") if lang == "zh" else (", ", " (", ")")
+    return (f"#{row.number}: {short or msg('no_prompt', lang)}"
+            + (f"{left}{sep.join(bits)}{right}" if bits else ""))
 
 
 _current_turn: ContextVar[TurnContext] = ContextVar("imagechat_turn")
@@ -229,10 +234,14 @@ class ImageTools:
     def _made(self, rows: list[Image], verb: str | None = None) -> str:
         with self.ctx.storage.db.session() as s:
             rows = [s.get(Image, r.id) for r in rows]
-            lines = [_describe(r) for r in rows]
-            verb = verb or ("Here is" if len(rows) == 1 else "Here are")
-            text = f"{verb} {lines[0]}" if len(lines) == 1 else (
-                f"{verb.rstrip(':')}:\n" + "\n".join(lines))
+            lang = self.ctx.lang
+            lines = [_describe(r, lang) for r in rows]
+            if verb is not None:
+                text = msg(verb, lang, desc="\n".join(lines))
+            elif len(lines) == 1:
+                text = msg("here_is", lang, desc=lines[0])
+            else:
+                text = msg("here_are", lang, lines="\n".join(lines))
             return _ok(text,
                        images=[{"number": r.number, "prompt": r.prompt, "seed": r.seed}
                                for r in rows])
@@ -258,7 +267,7 @@ class ImageTools:
         seed = self._random_seed() if seed is None else check_generation(seed=seed)["seed"]
         if (parent_row is not None and tool == "refine" and seed == parent_row.seed
                 and _same_prompt(prompt, parent_row.prompt)):
-            return _ok(_unchanged_message(parent_row.number, prompt), unchanged=True)
+            return _ok(_unchanged_message(parent_row.number, prompt, self.ctx.lang), unchanged=True)
         model_prompt, info = self.ctx.prepare_prompt(prompt)
         results = self.ctx.run_job(
             "generating",
@@ -288,8 +297,8 @@ class ImageTools:
         if result.fell_back and result.note:
             self.ctx.notes.append(result.note)
         if _same_prompt(result.prompt, prompt):
-            return _ok(_unchanged_message(number, prompt), prompt=prompt, image=number,
-                       seed=seed, negative_prompt=negative, unchanged=True)
+            return _ok(_unchanged_message(number, prompt, self.ctx.lang), prompt=prompt,
+                       image=number, seed=seed, negative_prompt=negative, unchanged=True)
         return _ok(f"New prompt for #{number}: {result.prompt}", prompt=result.prompt,
                    image=number, seed=seed, negative_prompt=negative,
                    backend=result.backend, integrity=round(result.integrity, 2))
@@ -531,7 +540,7 @@ class ImageTools:
             repo.add_reference(s, conv, row, "retrieved", caption=hit.get("name"))
         self.ctx.produced.append(row.id)
         if not prompt.strip():
-            return self._made([row], "Saved as a reference:")
+            return self._made([row], "saved_reference")
         return self._made([row, self._edit(row, prompt, "img2img", None, strength=strength)])
 
     def add_to_library(self, image: int | None = None) -> str:
@@ -555,12 +564,12 @@ class ImageTools:
             conv = self.ctx.conversation(s)
             current = conv.current_image
             if current is None:
-                raise InvalidInput("There is nothing to undo yet.")
+                raise InvalidInput(msg("undo_nothing", self.ctx.lang))
             target = current.parent or repo.get_image(s, conv, current.number - 1)
             if target is None:
-                raise InvalidInput(f"#{current.number} is the first image; nothing before it.")
+                raise InvalidInput(msg("undo_first", self.ctx.lang, n=current.number))
             repo.set_current_image(s, conv, target)
-            return _ok(f"Back to {_describe(target)}. Your next change starts from it.",
+            return _ok(msg("back_to", self.ctx.lang, desc=_describe(target, self.ctx.lang)),
                        current=target.number)
 
     def go_to_image(self, number: int) -> str:
@@ -568,18 +577,20 @@ class ImageTools:
         with self.ctx.storage.db.session() as s:
             target = self.ctx.image(s, number)
             repo.set_current_image(s, self.ctx.conversation(s), target)
-            return _ok(f"Now on {_describe(target)}.", current=target.number)
+            return _ok(msg("now_on", self.ctx.lang, desc=_describe(target, self.ctx.lang)),
+                       current=target.number)
 
     def history(self) -> str:
         """List the images of this conversation with their prompts and lineage."""
         with self.ctx.storage.db.session() as s:
             conv = self.ctx.conversation(s)
             images = repo.list_images(s, conv)
+            lang = self.ctx.lang
             if not images:
-                return _ok("No images yet in this conversation.")
+                return _ok(msg("history_empty", lang))
             current = conv.current_image_id
-            lines = [("→ " if i.id == current else "  ") + _describe(i) for i in images]
-            return _ok("Images in this conversation:\n" + "\n".join(lines))
+            lines = [("→ " if i.id == current else "  ") + _describe(i, lang) for i in images]
+            return _ok(msg("history_head", lang) + "\n" + "\n".join(lines))
 
     def set_settings(self, width: int | None = None, height: int | None = None,
                      steps: int | None = None, guidance: float | None = None,
@@ -607,7 +618,7 @@ class ImageTools:
         shown = settings_text(merged) or "the defaults"
         if "seed" in changes and changes["seed"] is None:
             shown += " (seeds are random again)"
-        return _ok(f"Settings: {shown}.", settings=merged)
+        return _ok(msg("settings", self.ctx.lang, shown=shown), settings=merged)
 
     # ------------------------------------------------------------------- looking back
     def show_image(self, image: int | None = None) -> str:
@@ -616,22 +627,24 @@ class ImageTools:
         with self.ctx.storage.db.session() as s:
             row = self.ctx.image(s, image)
             self.ctx.shown.append(row.id)
-            return _ok(_recipe_text(row), image=row.number)
+            return _ok(_recipe_text(row, self.ctx.lang), image=row.number)
 
     def image_info(self, image: int | None = None, field: str = "recipe") -> str:
         """Answer a question about image #`image` (default: the current one): its whole
         prompt, its seed, or its full recipe (field: prompt | seed | recipe)."""
         with self.ctx.storage.db.session() as s:
             row = self.ctx.image(s, image)
+            lang = self.ctx.lang
             if field == "seed":
                 if row.seed is None:
-                    return _ok(f"#{row.number} has no seed: it is a picture you gave me.")
-                return _ok(f"#{row.number} was made with seed {row.seed}.", seed=row.seed)
+                    return _ok(msg("no_seed_photo", lang, n=row.number))
+                return _ok(msg("seed_of", lang, n=row.number, seed=row.seed), seed=row.seed)
             if field == "prompt":
                 if not row.prompt:
-                    return _ok(f"#{row.number} has no prompt: it is a picture you gave me.")
-                return _ok(f"The prompt of #{row.number}: {row.prompt}", prompt=row.prompt)
-            return _ok(_recipe_text(row))
+                    return _ok(msg("no_prompt_photo", lang, n=row.number))
+                return _ok(msg("prompt_of", lang, n=row.number, prompt=row.prompt),
+                           prompt=row.prompt)
+            return _ok(_recipe_text(row, lang))
 
     def describe_image(self, image: int | None = None) -> str:
         """Say what is in image #`image` (default: the current one) and suggest a prompt for
@@ -707,14 +720,13 @@ def _same_prompt(a: str | None, b: str | None) -> bool:
     return norm(a) == norm(b)
 
 
-def _unchanged_message(number: int, prompt: str | None) -> str:
-    return (f"That would not change #{number}: its prompt stays \"{prompt}\", so I made no new "
-            "picture. Tell me what to change, e.g. 'make it night' or 'add a red hat'.")
+def _unchanged_message(number: int, prompt: str | None, lang: str = "en") -> str:
+    return msg("unchanged", lang, n=number, prompt=prompt)
 
 
-def _recipe_text(row: Image) -> str:
+def _recipe_text(row: Image, lang: str = "en") -> str:
     """Everything about one image: its whole prompt, seed, size, steps, lineage."""
-    lines = [_describe(row)]
+    lines = [_describe(row, lang)]
     if row.negative_prompt:
         lines.append(f"negative prompt: {row.negative_prompt}")
     extra = row.extra or {}

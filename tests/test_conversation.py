@@ -148,7 +148,7 @@ def test_a_change_that_changes_nothing_makes_no_picture(agent: Agent, prompt, ch
     say(agent, prompt)
     reply = say(agent, change)
     assert reply.images == [] and count_images(agent) == 1
-    assert "no new picture" in reply.text and prompt in reply.text
+    assert ("no new picture" in reply.text or "没有生成新图" in reply.text) and prompt in reply.text
 
 
 def test_the_same_change_twice_makes_one_picture(agent: Agent) -> None:
@@ -264,3 +264,12 @@ def test_a_refused_setting_is_flagged_as_an_error(agent: Agent, text: str) -> No
     reply = say(agent, text)
     assert reply.error and reply.images == []
     assert not say(agent, "/settings size 96").error
+
+
+def test_a_chinese_conversation_is_answered_in_chinese(agent: Agent) -> None:
+    assert say(agent, "一只猫坐在沙发上").text.startswith("这是 #1")
+    assert "由 #1 修改" in say(agent, "变成夜晚").text
+    assert say(agent, "撤销").text.startswith("回到 #1")
+    assert say(agent, "#2的提示词是什么").text.startswith("#2 的提示词")
+    assert "这个对话的图片" in say(agent, "历史").text
+    assert say(agent, "a red car").text.startswith("Here is #3")  # English stays English
