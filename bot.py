@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
             return 2
         return resolve(args.command)(args, settings)
-    except ImagechatError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except ImagechatError as e:  # the operator's terminal: the detail (a path) is theirs
+        print(f"error: {getattr(e, 'detail', None) or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

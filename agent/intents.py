@@ -78,6 +78,8 @@ class Kind(StrEnum):
     UNCLEAR = "unclear"
     NEEDS_IMAGE = "needs_image"  # a change, but there is no picture yet
     ADD_TO_LIBRARY = "add_to_library"  # keep a picture in the user's searchable library
+    SURPRISE = "surprise"  # "surprise me": a picture of the bot's choosing
+    FAQ = "faq"  # how to save, get bigger pictures, why pictures look like noise
 
 
 KINDS = tuple(Kind)
@@ -190,7 +192,8 @@ _STARTING = re.compile(
 _SETTING_NAMES = (r"size|width|height|steps|guidance|cfg|seed|negative(?:[ _]prompt)?|"
                   r"尺寸|大小|步数|种子|反向提示词|负面提示词")
 _SETTINGS = re.compile(
-    rf"^(?:/settings\s+|set\s+(?:the\s+)?|设置\s*|把)?({_SETTING_NAMES})(?![a-z])"
+    rf"^(?:/settings\s+|set\s+(?:the\s+)?|(?:always\s+)?use\s+(?:the\s+)?|设置\s*|把|用)?"
+    rf"({_SETTING_NAMES})(?![a-z])"
     r"\s*(?:=|:|：|to|为|设为|设置为|改成|改为)?\s*(.*)$",
     re.I,
 )
@@ -237,7 +240,9 @@ _QUESTION_START = re.compile(
     r"should|shall|am)\b|[?？]\s*$|(吗|呢|么|什么|为什么|怎么样|谁|哪里|哪儿|几点|多少)\W*$|^(为什么|谁|哪)",
     re.I)
 _REQUEST_LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|alright|now|and|then|also|next|hmm+|well|great|nice|cool|good|perfect)[,!.]?\s+)*"
+    r"^(?:(?:ok(?:ay)?|alright|now|and|then|also|next|hmm+|well|great|nice|cool|good|perfect|"
+    r"thanks|thank you|thx|awesome|lovely|wow|no|nope|actually|sorry|oh|oops|i meant|i mean)"
+    r"[,!.]?\s+)*"
     r"(?:(?:please|pls|plz|kindly)\s+|(?:can|could|would|will) you(?: please)?\s+|"
     r"(?:i'?d like|i would like|i want|i wanna|i need|let'?s|let us|how about|what about|"
     r"is it possible to|can (?:i|we) (?:have|get)|(?:can|could) we|(?:can|could) i get)"
@@ -253,17 +258,41 @@ _DRAW_LEAD = re.compile(
     r"|(?:(?:a|an)\s+)?(?:picture|image|photo|painting|drawing|illustration)\s+of\s+)",
     re.I)
 _ZH_DRAW_LEAD = re.compile(
-    r"^(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:画|生成|创作|做|来|绘制|制作)(?:一下|一张|一幅|一个|张|幅)?"
-    r"(?:图片?|画)?(?:[:：，,]\s*)?")
+    r"^(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:再)?(?:画|生成|创作|做|来|绘制|制作)"
+    r"(?:一下|一张|一幅|一个|张|幅)?(?:图片?|画)?(?:[:：，,]\s*)?"
+    r"|^(?:我想要|我要|想要|我想看|我想|给我)(?:一张|一幅|张|幅)(?:图片?|画)?(?:[:：，,]\s*)?")
 _ZH_DRAW_TAIL = re.compile(r"的(?:图片?|画|照片|插画)$")
 _ADD_TO_LIBRARY = re.compile(
     r"\b(?:add|save|put|keep|store)\b.*\b(?:to|in|into)\s+(?:my|the)\s+(?:library|collection|"
     r"album|gallery)\b|(?:加入|添加到|加到|保存到|存到|放进|放到)(?:我的)?(?:图库|相册|图片库|收藏)",
     re.I)
+_SURPRISE = re.compile(
+    r"^(?:surprise me|anything|whatever(?: you (?:like|want))?|random(?: picture| image)?|"
+    r"(?:draw|paint|make) (?:me )?(?:something|anything)(?: random| nice| cool)?|dealer'?s choice|"
+    r"随便画?(?:点|一张)?|随便画(?:点|些)?(?:什么|啥)|随便|给我(?:个|一个)?惊喜|你随意|画点什么|"
+    r"随便来一张)\W*$", re.I)
+_NOT_WANTED = re.compile(
+    r"^(?:that'?s |this is |it'?s )?not (?:what i (?:wanted|asked for|meant)|right|it|good)\W*$|"
+    r"^(?:that'?s |it'?s )?wrong\W*$|^不对\W*$|^不是我想要的|^不是这样|^不行\W*$", re.I)
+_DIFF = re.compile(
+    r"\bwhat (?:did you|have you|has) change|\bwhat changed\b|\bwhat'?s (?:the )?differen|"
+    r"\bcompare\b|\bdifference between\b|\bhow (?:is|are) .* different\b|"
+    r"改了什么|改动了?什么|有什么(?:不同|区别)|区别是什么|比较|对比", re.I)
+_FAQ = {
+    "save": re.compile(r"\b(?:how (?:do|can) i|can i|where do i) (?:save|download|export|"
+                       r"keep)\b.*|怎么保存|如何保存|怎么下载|如何下载|保存到哪", re.I),
+    "bigger": re.compile(r"\b(?:can i get (?:it|this|them) (?:bigger|larger)|higher resolution|"
+                         r"(?:increase|change|set) the (?:size|resolution)|bigger pictures|"
+                         r"larger pictures)\b|分辨率|高清一点|大尺寸", re.I),
+    "noise": re.compile(r"\b(?:why (?:is|are|does) .*(?:noise|noisy|random|garbage|static|look "
+                        r"(?:bad|weird))|just noise|only noise)\b|噪点|为什么.*(?:乱|花|看不清)",
+                        re.I),
+}
 _EDIT_CUE = re.compile(
     r"\b(?:more|less|bigger|smaller|brighter|darker|lighter|larger|taller|shorter|older|younger|"
     r"happier|sadder|wider|thinner|fatter|longer|it|him|her|them|instead)\b|"
-    r"更|一点|一些|大些|小些|它|他|她|他们|她们|它们|变得?[大小亮暗长短高矮胖瘦老年轻]|改为|换为",
+    r"更|一点|一些|大些|小些|它|他|她|他们|她们|它们|变得?[大小亮暗长短高矮胖瘦老年轻]|改为|换为|"
+    r"^背景|虚化|模糊|色调",
     re.I)
 _EDIT_LEAD = re.compile(
     r"^(?:make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
@@ -288,6 +317,21 @@ def strip_request(text: str) -> str:
                  r"帮忙)(?=[把将让给换改加去删画生])", "", out)
     out = re.sub(r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)[\s。！？?!]*$", "", out)
     return out.strip() or text.strip()
+
+
+def starting_prompt(rest: str) -> str:
+    """What to draw from a starting image: 'use it as the starting image: a castle' and
+    '用这张图作为底图，画一座城堡' -> 'a castle' / '一座城堡'."""
+    text = _STARTING.sub(" ", rest)
+    text = re.sub(r"^\s*(?:use|take)\s+(?:it|this|that|this one|that one|this picture|"
+                  r"this image|this photo)?\b"
+                  r"|^\s*(?:用|把|拿|以)(?:这张图片?|这张照片|这张|它|这个|图)?",
+                  " ", text, flags=re.I)
+    clauses = [c.strip() for c in re.split(r"[，,;；:：]", text)]
+    kept = [c for c in clauses if c and not re.fullmatch(
+        r"(?:and|then|to|please|it|this|that|this one|用|把|这张图?|它|来|and draw|draw)?", c,
+        flags=re.I)]
+    return draw_subject(_clean(", ".join(kept))) if kept else ""
 
 
 def draw_subject(text: str) -> str:
@@ -332,7 +376,16 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("goto", text=raw)  # "go back to the one with the hat": ask which
     if (_GREETING.match(body) or _THANKS.match(body) or _THANKS.match(raw)) and not has_upload:
         return Intent("chat", text=raw)
-    if refs and _SHOW.match(rest or " ") is not None:
+    if _NOT_WANTED.match(body) and not has_upload:
+        return Intent("unclear", text=raw)
+    if _SURPRISE.match(body) and not has_upload:
+        return Intent("surprise", text=raw)
+    for key, pattern in _FAQ.items():
+        if pattern.search(raw) and not has_upload:
+            return Intent("faq", text=raw, field_=key)
+    if _DIFF.search(body) and (has_image or refs):
+        return Intent("info", refs=refs, field_="diff")
+    if refs and (not rest or _SHOW.match(rest) is not None) and not has_upload:
         return Intent("show", refs=refs)
     if _DESCRIBE.search(body) and (any_image or not _EDIT_LEAD.match(body)):
         return Intent("describe", refs=refs)
@@ -360,6 +413,9 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
 
     if _is_info_question(raw, rest, refs, has_image):
         return Intent("info", refs=refs, field_=_info_field(body))
+    if refs and _looks_like_question(raw) and not _EDIT_LEAD.match(rest) \
+            and parse_instruction(rest) is None:
+        return Intent("info", refs=refs, field_="recipe")  # "what was the original?"
 
     seed = _SEED.search(body)
     if seed and (has_image or refs):
@@ -372,7 +428,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if len(refs) >= 2 and _RESTYLE.search(body):
         return Intent("restyle", refs=refs, text=rest)
     if any_image and _STARTING.search(body):
-        return Intent("img2img", refs=refs, text=draw_subject(_clean(_STARTING.sub(" ", rest))))
+        return Intent("img2img", refs=refs, text=starting_prompt(rest))
     instruction = rest or low
     if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=rest)
@@ -384,8 +440,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
         return Intent("edit", refs=refs, text=rest)
-    if has_upload:
-        return Intent("img2img", refs=refs, text=draw_subject(rest))
+    if has_upload:  # a caption that asks nothing ("my garden"): keep it, say what it shows
+        return Intent("describe", refs=refs, text=rest)
     if not any_image and _EDIT_LEAD.match(instruction) and not _is_new_picture(body):
         return Intent("needs_image", text=rest)
     subject = draw_subject(rest)
@@ -476,6 +532,8 @@ def _is_info_question(body: str, rest: str, refs: list[int], has_image: bool) ->
     """'what is the prompt of #2', 'which seed was #3', '#2的提示词是什么', 'prompt #2'."""
     if not (refs or has_image) or not _INFO.search(body) or _SEED.search(rest):
         return False
+    if _VARIATIONS.search(body):  # "换个种子", "new seed": a variation, not a question
+        return False
     if _looks_like_question(body):
         return True
     words = re.sub(r"\b(the|of|for|its|it|this|that|image|picture|full|whole|me|show|"
@@ -494,8 +552,10 @@ def _info_field(body: str) -> str:
 
 def _looks_like_question(body: str) -> bool:
     body = body.strip()
+    request = strip_request(body)
     return bool(_QUESTION_START.search(body) or re.search(r"哪个|哪一|哪张|多少|是什么", body)) \
-        and not _DRAW_LEAD.match(body)
+        and not _DRAW_LEAD.match(body) and not _is_new_picture(request) \
+        and not _DRAW_LEAD.match(request)
 
 
 def _is_new_picture(body: str) -> bool:
@@ -513,6 +573,14 @@ def _unclear(subject: str) -> bool:
     letters = re.sub(r"[\W_\d]+", "", subject)
     if len(letters) < 2:
         return True
+    low = subject.lower().strip()
+    if low in ("draw", "paint", "something", "anything", "a picture", "an image", "picture",
+               "image", "画", "画画", "图", "图片"):
+        return True
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    if re.fullmatch(r"[a-z]{4,}", low) and (any(low in r or low in r[::-1] for r in rows)
+                                             or not re.search(r"[aeiouy]", low)):
+        return True  # keyboard mash: "asdfgh", "qwerty", "sdfkj"
     return bool(re.fullmatch(r"(?:what|why|how|huh|eh|so|and|but|it|this|that|"
                              r"啊|哈|呃|嗯|这|那|什么)+", letters.lower()))
 
@@ -563,6 +631,8 @@ def _setting(name: str, value: str) -> dict[str, object]:
         return {"width": w, "height": int(m.group(2) or w)}
     if key == "seed" and value.lower() in ("random", "off", "none", "随机"):
         return {"seed": -1}
+    value = re.sub(r"\s*(?:from now on|for now|always|for all|for every(?:thing| picture)?|"
+                   r"please|以后|之后|一直|固定)\W*$", "", value, flags=re.I).strip()
     try:
         number = float(value) if key == "guidance" else int(value)
     except ValueError:

@@ -78,7 +78,7 @@ class RulesPlanner(BaseChatModel):
                                images=len(st.images), origin=st.origin())
         plan = self._plan(intent, results)
         if plan is None:
-            return AIMessage(content=self._final(intent, results))
+            return AIMessage(content=self._final(intent, results, zh=has_cjk(text)))
         name, args = plan
         call_id = f"call_{self.nonce}_{len(results) + 1}_{name}"
         return AIMessage(content="", tool_calls=[{"id": call_id, "name": name, "args": args}])
@@ -126,9 +126,14 @@ class RulesPlanner(BaseChatModel):
                                                  "prompt": intent.text}),
             "img2img": ("img2img", _drop_none({"prompt": intent.text, "image": target})),
             "show": ("show_image", _drop_none({"image": target})),
-            "info": ("image_info", _drop_none({"image": target, "field": intent.field_})),
+            "info": ("image_info", _drop_none({  # "compare #1 and #3": #3 against #1
+                "image": intent.refs[1] if len(intent.refs) > 1 else target,
+                "field": intent.field_,
+                "other": intent.refs[0] if len(intent.refs) > 1 else None})),
             "add_to_library": ("add_to_library", _drop_none({"image": target})),
         }
+        if kind == "surprise":
+            return "generate_image", {"prompt": _surprise(intent.text)}
         if kind == "describe" and self.state.uploads and not intent.refs:
             return None  # photos alone: their descriptions are in the final answer
         if kind == "describe" and target is not None:
@@ -168,8 +173,9 @@ class RulesPlanner(BaseChatModel):
                                       "negative_prompt": r.get("negative_prompt")}
         return None
 
-    def _final(self, intent: intents.Intent, results: list[dict[str, Any]]) -> str:
-        zh = has_cjk(intent.text or "")
+    def _final(self, intent: intents.Intent, results: list[dict[str, Any]],
+               zh: bool | None = None) -> str:
+        zh = has_cjk(intent.text or "") if zh is None else zh  # answer in the user's language
         if results:  # the last step's message says what the turn produced
             return str(results[-1].get("message", ""))
         current = self.state.current
@@ -180,11 +186,20 @@ class RulesPlanner(BaseChatModel):
             return _refused(str(intent.settings.get("invalid", "Settings unchanged.")))
         if kind == "describe" and self.state.uploads:
             numbers = ", ".join(f"#{n}" for n in self.state.uploads)
-            seen = [f"#{n} shows: {info.prompt}" for n in self.state.uploads
-                    if (info := self.state.image(n)) is not None and info.prompt]
-            return (f"Got it, saved as {numbers}. " + (". ".join(seen) + ". " if seen else "")
-                    + "Tell me what to do with it: 'make it watercolor', 'a castle, use it as "
-                    "the starting image', or 'draw #1 in the style of #2'.")
+            first = self.state.uploads[0]
+            shows = [(n, info.prompt) for n in self.state.uploads
+                     if (info := self.state.image(n)) is not None and info.prompt]
+            if zh:
+                seen = "".join(f"#{n} 里有：{p}。" for n, p in shows)
+                return (f"收到，已保存为 {numbers}。{seen}告诉我要怎么处理：比如“画成水彩风格”、"
+                        f"“用#{first}作为底图，画一座城堡”，或者“加入我的图库”。")
+            seen = "".join(f"#{n} shows: {p}. " for n, p in shows)
+            hint = (f"'{intent.text}, use #{first} as the starting image'" if intent.text else
+                    f"'a castle, use #{first} as the starting image'")
+            return (f"Got it, saved as {numbers}. {seen}Tell me what to do with it: 'make it "
+                    f"watercolor', {hint}, or 'add this to my library'.")
+        if kind == "faq":
+            return _faq(intent.field_ or "", zh)
         if kind == "chat":
             return _chat_answer(intent.text, current)
         if kind == "goto":
@@ -200,6 +215,11 @@ class RulesPlanner(BaseChatModel):
                     "There's no picture yet to change. Describe what you'd like to see first, "
                     "for example: a cat on a sofa.")
         if kind == "unclear":
+            if intents._NOT_WANTED.match(intent.text or ""):
+                return ("抱歉。告诉我要改什么，比如“把背景换成海边”；"
+                        "或者说“撤销”回到上一张。" if zh else
+                        "Sorry about that. Tell me what to change (e.g. 'make it night'), or say "
+                        "'undo' to go back.")
             if current is not None:
                 return (f"我不太明白要怎么改 #{current.number}。"
                         "可以说：把背景换成海边、加一顶红帽子、再来一张。" if zh else
@@ -208,6 +228,52 @@ class RulesPlanner(BaseChatModel):
         if kind in ("show", "info", "describe"):
             return _refused("There is no image yet. Describe what you'd like to see.")
         return "Tell me what you'd like to see, for example: a cat on a sofa. Say 'help' for more."
+
+
+SURPRISES = (
+    "a lighthouse on a cliff at sunset, dramatic clouds", "a red fox in a snowy forest",
+    "a cozy reading nook with a cat by the window, rainy afternoon",
+    "a hot air balloon over lavender fields", "an astronaut riding a horse on the moon",
+    "a koi pond in a japanese garden, autumn leaves", "a tiny robot watering a bonsai tree",
+    "a steampunk airship above a foggy city", "a bowl of ramen, steam rising, neon-lit street",
+    "a whale swimming through clouds at dawn",
+)
+SURPRISES_ZH = (
+    "夕阳下悬崖上的灯塔，云彩壮丽", "雪林中的一只红狐狸", "雨天窗边看书的小猫",
+    "薰衣草田上空的热气球",
+    "秋天日式庭院里的锦鲤池", "给盆景浇水的小机器人", "黎明时在云中游动的鲸鱼",
+)
+
+
+def _surprise(text: str) -> str:
+    """A subject of the bot's choosing for "surprise me", in the user's language."""
+    import random
+
+    return random.choice(SURPRISES_ZH if has_cjk(text) else SURPRISES)
+
+
+FAQ_ANSWERS = {
+    "save": ("In the terminal chat, /export N PATH saves picture #N (e.g. /export 2 ~/cat.png); "
+             "in Telegram, open the picture and save it. Every picture also stays here: "
+             "'show #2' sends it again.",
+             "终端聊天里用 /export N 路径 保存第 N 张（例如 /export 2 ~/cat.png）；"
+             "在 Telegram 里点开图片"
+             "保存即可。所有图片都会留在这里：说“显示#2”可以再发一次。"),
+    "bigger": ("Set a larger size with /settings size 768 (or 768x512 for a wide one); the next "
+               "pictures use it. Say 'variations' to redraw the current one at that size.",
+               "用 /settings size 768（横图用 768x512）设置更大的尺寸，之后的图片都会用它。"
+               "说“再来一张”可以按新尺寸重画当前这张。"),
+    "noise": ("Pictures look like noise when this bot runs its offline test profile (tiny, "
+              "random models). The operator picks a real one, e.g. --profile sd-turbo, on a "
+              "machine that has its weights.",
+              "如果机器人运行的是离线测试配置（tiny，随机模型），图片就会像噪点。运营者可以换成真实"
+              "模型，例如 --profile sd-turbo。"),
+}
+
+
+def _faq(key: str, zh: bool) -> str:
+    en, cn = FAQ_ANSWERS.get(key, FAQ_ANSWERS["save"])
+    return cn if zh else en
 
 
 def _refused(message: str) -> str:

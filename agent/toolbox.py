@@ -629,12 +629,19 @@ class ImageTools:
             self.ctx.shown.append(row.id)
             return _ok(_recipe_text(row, self.ctx.lang), image=row.number)
 
-    def image_info(self, image: int | None = None, field: str = "recipe") -> str:
+    def image_info(self, image: int | None = None, field: str = "recipe",
+                   other: int | None = None) -> str:
         """Answer a question about image #`image` (default: the current one): its whole
-        prompt, its seed, or its full recipe (field: prompt | seed | recipe)."""
+        prompt, its seed, its full recipe, or what changed from image #`other` (default: its
+        parent) (field: prompt | seed | recipe | diff)."""
         with self.ctx.storage.db.session() as s:
             row = self.ctx.image(s, image)
             lang = self.ctx.lang
+            if field == "diff":
+                base = self.ctx.image(s, other) if other is not None else row.parent
+                if base is None:
+                    return _ok(_recipe_text(row, lang))
+                return _ok(prompt_diff(base.number, base.prompt, row.number, row.prompt, lang))
             if field == "seed":
                 if row.seed is None:
                     return _ok(msg("no_seed_photo", lang, n=row.number))
@@ -695,6 +702,42 @@ def is_operator(settings: Settings, user: str) -> bool:
     Only they search the operator's indexed folder by default, and see its file names."""
     admin = settings.telegram_admin_id.strip()
     return user.startswith("cli:") or bool(admin and user == f"telegram:{admin}")
+
+
+def prompt_diff(a: int, old: str | None, b: int, new: str | None, lang: str = "en") -> str:
+    """What changed between two prompts, in words: '#3 vs #2: added “a red hat”; removed
+    “at night”.'"""
+    import difflib
+
+    def words(text: str | None) -> list[str]:
+        return re.findall(r"[\u3400-\u9fff]|[^\s,，。\u3400-\u9fff]+", text or "")
+
+    before, after = words(old), words(new)
+    added, removed = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after).get_opcodes():
+        if op in ("replace", "delete"):
+            removed.append(_joined(before[i1:i2]))
+        if op in ("replace", "insert"):
+            added.append(_joined(after[j1:j2]))
+    if lang == "zh":
+        parts = ([f"加了“{'”“'.join(added)}”"] if added else []) + (
+            [f"去掉了“{'”“'.join(removed)}”"] if removed else [])
+        body = "；".join(parts) or "提示词相同（种子或底图不同）"
+        return f"#{b} 相比 #{a}：{body}。\n#{b}: {new}"
+    parts = ([f"added “{'”, “'.join(added)}”"] if added else []) + (
+        [f"removed “{'”, “'.join(removed)}”"] if removed else [])
+    body = "; ".join(parts) or "the same prompt (another seed or starting picture)"
+    return f"#{b} vs #{a}: {body}.\n#{b}: {new}"
+
+
+def _joined(tokens: list[str]) -> str:
+    """Tokens back into text: Chinese characters run together, other words get spaces."""
+    out = ""
+    for t in tokens:
+        if out and not (re.match(r"[\u3400-\u9fff]", t) and re.search(r"[\u3400-\u9fff]$", out)):
+            out += " "
+        out += t
+    return out
 
 
 def settings_text(chosen: dict[str, Any]) -> str:

@@ -37,6 +37,7 @@ ACTION_TEMPLATES: dict[str, str] = {
 _CODE_FOR_TEMPLATE = {t.casefold(): c for c, t in ACTION_TEMPLATES.items()}
 _NUMBER = re.compile(r"#(\d+)")
 _CALLBACK = re.compile(r"([atp]):(\d{1,19}):(.+)", re.DOTALL)
+MAX_ID = 2**63 - 1  # the largest image id the database (and Telegram user id) can be
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def decode_button(data: str | None) -> Button | None:
     if not m:
         return None
     kind, target, rest = m.group(1), int(m.group(2)), m.group(3)
+    if target > MAX_ID:  # forged: no database row can have it (and SQLite would overflow)
+        return None
     if kind == "a":
         return Button(kind, target, code=rest) if rest in ACTION_TEMPLATES else None
     return Button(kind, target, command=rest)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from settings import Settings
-from storage import repo
+from storage import caches, repo
 from storage.db import Database, StorageError, ensure_writable_dir
 from storage.files import ImageFileMissing, ImageStore
 from storage.models import Conversation, Image, Message, Reference, User
@@ -36,7 +36,9 @@ class Storage:
     @classmethod
     def open(cls, settings: Settings) -> Storage:
         ensure_writable_dir(settings.home)
-        return cls(db=Database(settings.database_url), images=ImageStore(settings.images_dir))
+        caches.use_home(settings.home)  # jieba's and torch's caches under the data dir
+        db = Database(settings.database_url, images_dir=settings.images_dir)
+        return cls(db=db, images=ImageStore(settings.images_dir))
 
     def close(self) -> None:
         self.db.close()

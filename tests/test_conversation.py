@@ -273,3 +273,21 @@ def test_a_chinese_conversation_is_answered_in_chinese(agent: Agent) -> None:
     assert say(agent, "#2的提示词是什么").text.startswith("#2 的提示词")
     assert "这个对话的图片" in say(agent, "历史").text
     assert say(agent, "a red car").text.startswith("Here is #3")  # English stays English
+
+
+def test_what_changed_and_faq_make_no_picture(agent: Agent) -> None:
+    say(agent, "a dog in a park")
+    say(agent, "add a red hat")
+    changed = say(agent, "what did you change?")
+    assert "red hat" in changed.text and "#2 vs #1" in changed.text and not changed.images
+    assert "/export" in say(agent, "how do I save it?").text
+    assert "/settings size" in say(agent, "can I get it bigger?").text
+    surprise = say(agent, "surprise me")
+    assert [i.number for i in surprise.images] == [3] and surprise.images[0].parent is None
+
+
+def test_a_captioned_photo_that_asks_nothing_is_kept_not_redrawn(agent: Agent) -> None:
+    reply = say(agent, "my garden", pictures=[png((30, 160, 40))])
+    assert reply.images == [] and "saved as #1" in reply.text and "my garden" in reply.text
+    zh = say(agent, "这张图里有什么", pictures=[png((30, 60, 140))])
+    assert zh.images == [] and "已保存为 #2" in zh.text

@@ -122,3 +122,41 @@ def test_pictures_named_by_order(text: str, kind: str, ref: int) -> None:
 def test_going_back_to_a_picture_it_cannot_name_asks_which() -> None:
     intent = intents.parse("back to the one with the hat", has_image=True, images=3)
     assert (intent.kind, intent.refs) == ("goto", [])
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("asdfgh", "unclear"), ("qwerty", "unclear"), ("surprise me", "surprise"),
+    ("随便画点什么", "surprise"), ("that's not what I wanted", "unclear"), ("不对", "unclear"),
+    ("what did you change?", "info"), ("改了什么", "info"), ("compare #1 and #2", "info"),
+    ("how do I save it?", "faq"), ("can I get it bigger?", "faq"), ("怎么保存", "faq"),
+    ("why is the picture just noise?", "faq"), ("the second one", "show"), ("图2", "show"),
+    ("第二张", "show"), ("换个种子", "variations"), ("use seed 42 from now on", "settings"),
+    ("背景虚化", "edit"), ("what was the original?", "info"),
+])
+def test_more_ways_people_talk(text: str, kind: str) -> None:
+    assert intents.parse(text, has_image=True, images=3, origin=1).kind == kind
+
+
+@pytest.mark.parametrize("text,subject", [
+    ("no, I meant a treehouse", "a treehouse"), ("thanks, now a dog", "a dog"),
+    ("我想要一张赛博朋克城市夜景", "赛博朋克城市夜景"), ("再画一只狗", "一只狗"),
+    ("Could you please create an image of a cozy cabin in the woods?", "a cozy cabin in the woods"),
+])
+def test_requests_in_other_words_draw_their_subject(text: str, subject: str) -> None:
+    intent = intents.parse(text, has_image=True, images=1)
+    assert (intent.kind, intent.text) == ("generate", subject)
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("用#1作为底图，画一座城堡", "一座城堡"), ("用这张图作为底图，画一座城堡", "一座城堡"),
+    ("use it as the starting image: a castle", "a castle"),
+    ("a dragon, use #1 as the starting image", "a dragon"),
+])
+def test_starting_image_requests_keep_only_what_to_draw(text: str, prompt: str) -> None:
+    intent = intents.parse(text, has_image=True, images=1)
+    assert (intent.kind, intent.text) == ("img2img", prompt)
+
+
+def test_a_photo_with_a_caption_that_asks_nothing_is_kept_and_described() -> None:
+    assert intents.parse("my garden", has_upload=True).kind == "describe"
+    assert intents.parse("make it watercolor", has_upload=True).kind == "edit"

@@ -701,3 +701,17 @@ async def test_a_wrong_token_or_no_server_is_one_clear_line():
         closed = f"http://127.0.0.1:{s.getsockname()[1]}"
     with pytest.raises(NotAvailable, match="cannot reach the Telegram Bot API"):
         await _check_connection(tg.token, closed, closed)
+
+
+async def test_a_forged_button_id_too_large_for_an_integer_is_expired_quietly(start_bot, caplog):
+    """``a:9999999999999999999:v`` (above 2**63 - 1) once logged an ERROR traceback from the
+    database; it is an expired button like any other, answered without a word in the log."""
+    bot = await start_bot()
+    message = {"message_id": 7, "date": 0, "chat": bot.tg.chat(ALICE)}
+    with caplog.at_level(logging.WARNING):
+        ids = [bot.tg.press(ALICE, message, data)["callback_query"]["id"]
+               for data in ("a:9999999999999999999:v", "t:9223372036854775808:/help")]
+        await bot.tg.wait_until(lambda: len(bot.tg.answered) == 2)
+    assert [bot.tg.answered[i]["text"] for i in ids] == [EXPIRED, EXPIRED]
+    assert bot.agent.turns == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text

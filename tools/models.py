@@ -13,8 +13,9 @@ nothing; callers get models through the ``load_*`` functions below.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,6 +46,10 @@ def pick_device(settings: Settings | None = None) -> torch.device:
     """``settings.device`` if set, else cuda, then mps, then cpu."""
     import torch
 
+    if settings is not None:
+        from storage import caches
+
+        caches.use_home(settings.home)  # torch's caches under the data dir, not /tmp
     wanted = settings.device if settings is not None else ""
     if wanted:
         return torch.device(wanted)
@@ -119,29 +124,52 @@ def clear_cache() -> None:
 def tiny_dir(settings: Settings, kind: str, build: Callable[[Path], None]) -> Path:
     """The folder of the tiny model ``kind``, built by ``build(folder)`` the first time.
 
-    Built into a temporary sibling and renamed, so a crash never leaves half a model.
+    Built once, even by several processes on a fresh cache: the builder holds an exclusive
+    lock on ``<cache>/tiny/<kind>.lock`` and checks again for a finished build once it has
+    the lock, so a second process waits and then uses the first one's folder (a finished
+    folder is never deleted or replaced under a process that loads it). The build goes into
+    a temporary sibling that is renamed when complete, so a crash never leaves half a model.
     """
     import shutil
     import tempfile
 
     target = settings.models_dir / "tiny" / kind
-    if (target / ".complete").exists():
+    done = target / ".complete"
+    if done.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{kind}-"))
-    try:
-        build(tmp)
-        (tmp / ".complete").write_text("ok\n")
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except FileExistsError:  # another process won the race; its build is as good as ours
-        shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _exclusive(target.parent / f"{kind}.lock"):
+        if done.exists():  # another process built it while we waited
+            return target
+        for stale in target.parent.glob(f".{kind}.build-*"):  # a crashed build's leftovers
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{kind}.build-"))
+        try:
+            build(tmp)
+            (tmp / ".complete").write_text("ok\n")
+            if target.exists():  # an unfinished folder of an older version: nobody uses it
+                shutil.rmtree(target)
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return target
 
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock_path`` (between processes and threads alike)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no cross-process lock
+        yield
+        return
+    with open(lock_path, "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 # =====================================================================================
@@ -170,32 +198,61 @@ def diffusion_lock(settings: Settings) -> threading.RLock:
         return _diffusion_locks.setdefault(key, threading.RLock())
 
 
-def _model_load_error(model_id: str, err: BaseException) -> Exception:
-    """An error naming the model and saying why it could not load, for the user."""
-    import os
+# Approximate download of each hub model the profiles name (what a user must fetch once).
+MODEL_SIZES: dict[str, str] = {  # as docs/profiles.md gives them
+    "stabilityai/sd-turbo": "2.6 GB in fp16, 5 GB in fp32",
+    "stabilityai/sdxl-turbo": "7 GB in fp16, 14 GB in fp32",
+    "stable-diffusion-v1-5/stable-diffusion-v1-5": "2.7 GB in fp16, 5 GB in fp32",
+    "timbrooks/instruct-pix2pix": "2.5 GB in fp16, 5 GB in fp32",
+    "alibaba-pai/pai-diffusion-artist-large-zh": "4 GB",
+    "alibaba-pai/pai-bloom-1b1-text2prompt-sd": "2-4 GB",
+    "alibaba-pai/pai-bloom-1b1-text2prompt-sd-v2": "2-4 GB",
+    "Helsinki-NLP/opus-mt-zh-en": "300 MB",
+    "Salesforce/blip-image-captioning-base": "1 GB",
+    "h94/IP-Adapter": "2.5-4.4 GB with its image encoder",
+}
 
-    from errors import NotAvailable
 
+def model_label(model_id: str) -> str:
+    """``'org/name' (about N GB)``: the model and how big its download is, for messages."""
+    size = MODEL_SIZES.get("/".join(model_id.split("/")[:2]))
+    return f"{model_id!r}" + (f" (about {size})" if size else "")
+
+
+def how_to_get(model_id: str) -> str:
+    """How to put a hub model into the local cache (a clause: no capital, no full stop)."""
+    repo = "/".join(model_id.split("/")[:2])
+    return (f"download it once with internet access (`huggingface-cli download {repo}`), "
+            "or run imagechat once while online")
+
+
+def _load_reason(model_id: str, err: BaseException) -> str:
+    """Why ``model_id`` could not load (and how to get it when it is simply not here)."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     lowered = str(err).lower()
     name = type(err).__name__
     if "OutOfMemory" in name or isinstance(err, MemoryError) or "out of memory" in lowered:
-        why = "it does not fit in memory (try a smaller profile, or the CPU)"
-    elif name == "RepositoryNotFoundError":
-        why = "there is no such model on the Hugging Face hub (or it is private)"
-    elif "neither a valid local path nor a valid repo id" in lowered:
-        why = "it is neither a local model folder nor a valid Hugging Face model id"
-    elif name in ("LocalEntryNotFoundError", "OfflineModeIsEnabled") or any(
+        return "it does not fit in memory (try a smaller profile, or the CPU)"
+    if name == "RepositoryNotFoundError":
+        return "there is no such model on the Hugging Face hub (or it is private)"
+    if "neither a valid local path nor a valid repo id" in lowered:
+        return "it is neither a local model folder nor a valid Hugging Face model id"
+    if name in ("LocalEntryNotFoundError", "OfflineModeIsEnabled") or any(
         hint in lowered
         for hint in ("offline", "cached", "snapshot", "connect", "resolve", "unreachable")
     ):
-        offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes")
-        why = "not in the local cache and the hub is unreachable" + (
-            " (HF_HUB_OFFLINE is set)" if offline else ""
-        )
-    else:
-        why = text
-    return NotAvailable(f"model {model_id!r} could not be loaded: {why}")
+        offline = " (HF_HUB_OFFLINE is set)" if hub_offline() else ""
+        return (f"not in the local cache and the hub is unreachable{offline}; "
+                f"{how_to_get(model_id)}")
+    return text
+
+
+def _model_load_error(model_id: str, err: BaseException) -> Exception:
+    """An error naming the model (and its size), why it could not load and how to get it."""
+    from errors import NotAvailable
+
+    return NotAvailable(f"The model {model_label(model_id)} could not be loaded: "
+                        f"{_load_reason(model_id, err)}.")
 
 
 def _is_load_failure(err: BaseException) -> bool:
@@ -222,6 +279,8 @@ def _from_pretrained(cls: Any, model_id: str, folder: Path | None, dtype: torch.
     else:
         attempts = [{"variant": "fp16"}, {}] if dtype == torch.float16 else [{}]
         source = model_id
+        if not hub_reachable():  # the local cache only: no retries, no waiting
+            attempts = [{**a, "local_files_only": True} for a in attempts]
     # diffusers renamed ``torch_dtype`` to ``dtype`` (the old name now warns)
     try:
         from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
@@ -388,7 +447,9 @@ def load_ip_adapter(settings: Settings) -> IPAdapter:
         with diffusion_lock(settings):
             plain = dict(txt2img.unet.attn_processors)
             try:
-                txt2img.load_ip_adapter(source, subfolder=subfolder, weight_name=weight_name)
+                local = {} if repo == TINY or hub_reachable() else {"local_files_only": True}
+                txt2img.load_ip_adapter(source, subfolder=subfolder, weight_name=weight_name,
+                                        **local)
             except Exception as e:
                 if not _is_load_failure(e):
                     raise
@@ -411,6 +472,60 @@ def hub_offline() -> bool:
 
     return any(os.environ.get(k, "").strip().lower() in ("1", "true", "yes", "on")
                for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+HUB_PROBE_SECONDS = 2.0  # how long a connection to the hub may take before we call it down
+HUB_PROBE_TTL = 60.0  # seconds a probe's answer is trusted
+_hub_probe: dict[str, tuple[float, bool]] = {}
+
+
+def hub_reachable() -> bool:
+    """False when the hub is forbidden (:func:`hub_offline`) or a TCP connection to it (or to
+    the HTTPS proxy) fails within ``HUB_PROBE_SECONDS``; remembered for ``HUB_PROBE_TTL``.
+
+    Loaders then read the local cache only, so a missing model fails at once with a message
+    saying which one, instead of the hub client's minute of retries and warnings.
+    """
+    import os
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    if hub_offline():
+        return False
+    proxy = next((os.environ[k] for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                                          "all_proxy") if os.environ.get(k)), "")
+    url = urlsplit(proxy or os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host = url.hostname or "huggingface.co"
+    port = url.port or (80 if url.scheme == "http" else 443)
+    key = f"{host}:{port}"
+    now = time.monotonic()
+    with _cache_lock:
+        seen = _hub_probe.get(key)
+    if seen is not None and now - seen[0] < HUB_PROBE_TTL:
+        return seen[1]
+    result: list[bool] = []
+
+    def probe() -> None:  # in a thread: name resolution ignores socket timeouts
+        try:
+            with socket.create_connection((host, port), timeout=HUB_PROBE_SECONDS):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=probe, name="hub-probe", daemon=True)
+    worker.start()
+    worker.join(HUB_PROBE_SECONDS + 0.5)
+    ok = bool(result and result[0])
+    with _cache_lock:
+        _hub_probe[key] = (time.monotonic(), ok)
+    if not ok:
+        import logging
+
+        logging.getLogger(__name__).info(
+            "the Hugging Face hub (%s) cannot be reached; models load from the local cache only",
+            key)
+    return ok
 
 
 def load_causal_lm(settings: Settings, model_id: str) -> tuple[Any, Any]:
@@ -436,15 +551,14 @@ def load_causal_lm(settings: Settings, model_id: str) -> tuple[Any, Any]:
             source: str | Path = tiny_dir(settings, TINY_TEXT_KIND, tiny_text.build)
         else:
             source = model_id
-            if hub_offline():
+            if not hub_reachable():
                 kwargs["local_files_only"] = True
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
             model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
         except (OSError, ValueError) as e:
-            raise NotAvailable(
-                f"the language model {model_id!r} is not available here "
-                f"({type(e).__name__}: {str(e)[:200]})") from e
+            raise NotAvailable(f"the language model {model_label(model_id)} is not available "
+                               f"here: {_load_reason(model_id, e)}") from e
         model.to(device).eval()
         return tokenizer, model
 
@@ -466,7 +580,7 @@ def load_translator(settings: Settings) -> tuple[Any, Any] | None:
     def factory() -> tuple[Any, Any] | None:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        attempts = [True] if hub_offline() else [True, False]
+        attempts = [True, False] if hub_reachable() else [True]
         for local_only in attempts:
             try:
                 tokenizer = AutoTokenizer.from_pretrained(model_id, local_files_only=local_only)
@@ -476,6 +590,11 @@ def load_translator(settings: Settings) -> tuple[Any, Any] | None:
                 continue
             model.to(device).eval()
             return tokenizer, model
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "the translator %s is not on this machine, so Chinese prompts use the built-in "
+            "lexicon; %s", model_label(model_id), how_to_get(model_id))
         return None
 
     return shared(("translator", model_id, str(device)), factory)
@@ -645,7 +764,7 @@ def load_captioner(settings: Settings) -> LoadedCaptioner:
             source: str = str(tiny_dir(settings, TINY_CAPTION_KIND, tiny_caption.build))
         else:
             source = model_id
-            if hub_offline():
+            if not hub_reachable():
                 kwargs["local_files_only"] = True
         try:
             # the model first: its errors say best why (not cached, offline, no such repo)
