@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 from collections import defaultdict
 from typing import Any
@@ -174,7 +175,7 @@ class Agent:
         )
 
         rules = [HumanMessage(text)]
-        if self._llm is None or deterministic:
+        if self._llm is None or deterministic or _small_talk(text, state):
             return self._run_graph(ctx, RulesPlanner(state=state), state, rules, llm=False)
         said = text or f"(sent {len(state.uploads)} picture(s))"
         # one LLM budget for the whole turn, also for the tools' own LLM use (rewrite,
@@ -184,7 +185,8 @@ class Agent:
             try:
                 asked = HumanMessage(turn_message(state, said))  # the state last, for caching
                 final = self._run_graph(ctx, self._llm, state, [*history, asked], llm=True)
-                if ctx.produced or not _needs_image(text, state):
+                if (ctx.produced or not _needs_image(text, state)) and (
+                        ctx.tools_called or not _needs_action(text, state)):
                     return final
                 log.info("LLM planner made no picture for %r (%s); using the rules planner",
                          said[:80], "; ".join(budget.log)[:300] or "no usable tool call")
@@ -210,6 +212,7 @@ class Agent:
         graph = create_agent(model, self._tools, system_prompt=prompt)
         final = ""
         said = ""  # the last successful tool's own message, if the model's answer is unusable
+        made: list[str] = []  # the messages of tools that made pictures
         try:
             with running(ctx):
                 for update in graph.stream({"messages": messages}, stream_mode="updates",
@@ -221,8 +224,12 @@ class Agent:
                             self._persist(ctx, msg)  # committed as it happens
                             if isinstance(msg, AIMessage) and not msg.tool_calls:
                                 final = str(msg.content)
-                            elif llm and isinstance(msg, ToolMessage):
-                                said = _tool_message(str(msg.content)) or said
+                            elif isinstance(msg, ToolMessage):
+                                ctx.tools_called.append(msg.name or "")
+                                if llm:
+                                    said = _tool_message(str(msg.content)) or said
+                                    if '"images"' in str(msg.content) and said:
+                                        made.append(said)
         except PlannerUnavailable:
             raise
         except Exception as e:
@@ -231,6 +238,12 @@ class Agent:
             raise
         if llm:  # never show a tool call or raw JSON as the answer
             final = clean_reply(final, [t.name for t in self._tools]) or said
+            numbers = re.findall(r"Here (?:is|are)[^#]*#(\d+)|^#(\d+):", "\n".join(made), re.M)
+            named = {int(a or b) for a, b in numbers}
+            if made and not all(f"#{n}" in final for n in named):
+                # pictures were made and the model's closing words do not name them (a small
+                # model says "You're welcome!"): say what was made in the tools' own words
+                final = "\n".join(made)
         return final
 
     def _persist(self, ctx: TurnContext, msg: BaseMessage) -> None:
@@ -434,6 +447,34 @@ def _needs_image(text: str, state: SessionState) -> bool:
     except Exception:  # noqa: BLE001 - reading the message must never break the turn
         return False
     return kind in _IMAGE_KINDS
+
+
+def _small_talk(text: str, state: SessionState) -> bool:
+    """Greetings, thanks, help and how-to questions: the rules answer them at once and
+    well, so they never wait for a language model."""
+    from agent import intents
+
+    try:
+        kind = intents.parse(text, has_image=state.current is not None,
+                             has_upload=bool(state.uploads)).kind
+    except Exception:  # noqa: BLE001 - reading the message must never break the turn
+        return False
+    return kind in ("chat", "help", "faq")
+
+
+def _needs_action(text: str, state: SessionState) -> bool:
+    """Whether the rules would call a tool for ``text`` ("undo", "back to #1", "/settings
+    seed 7"): an LLM turn that called none did not do what was asked."""
+    from agent import intents
+
+    try:
+        intent = intents.parse(text, has_image=state.current is not None,
+                               has_search=bool(state.last_search),
+                               has_upload=bool(state.uploads), images=len(state.images),
+                               origin=state.origin())
+        return RulesPlanner(state=state)._plan(intent, []) is not None
+    except Exception:  # noqa: BLE001 - reading the message must never break the turn
+        return False
 
 
 _IMAGE_KINDS = {"generate", "edit", "img2img", "restyle", "variations", "reseed", "beautify",

@@ -70,7 +70,7 @@ LLM_TIMEOUT_S = REQUEST_DEADLINE_S  # kept for callers of the old name
 
 UNAVAILABLE_NOTE = ("(The language model is not answering right now; I used the built-in "
                     "planner.)")
-NO_CALL_NOTE = "(The language model did not make the picture; I used the built-in planner.)"
+NO_CALL_NOTE = "(The language model did not do that; I used the built-in planner.)"
 PARTIAL_NOTE = "(The language model stopped part-way; I kept what was done.)"
 
 

@@ -58,6 +58,7 @@ class TurnContext:
     llm: BaseChatModel | None = None  # the agent's chat LLM, when one is configured
     produced: list[int] = field(default_factory=list)  # image ids made this turn
     shown: list[int] = field(default_factory=list)  # earlier image ids sent again this turn
+    tools_called: list[str] = field(default_factory=list)  # tool names, as they answered
     notes: list[str] = field(default_factory=list)  # things the user should know
     errors: list[str] = field(default_factory=list)  # what tools refused, for the user
     planner: str = "rules"  # who planned the turn: "rules" or "llm"

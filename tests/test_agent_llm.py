@@ -219,10 +219,28 @@ def test_a_final_answer_of_only_json_shows_the_tools_own_words(settings: Setting
 
 
 def test_text_answers_need_no_picture(settings: Settings) -> None:
-    with FakeOpenAI(["You're welcome!"]) as fake:
+    answer = "Watercolour is softer; oil is richer. Say 'make it watercolor' to try it."
+    with FakeOpenAI([answer]) as fake:
         agent = Agent(llm_settings(settings, fake.base_url))
-        reply = turn(agent, "thanks!")
-    assert reply.text == "You're welcome!" and reply.planner == "llm" and not reply.images
+        reply = turn(agent, "is watercolor nicer than oil painting?")
+        assert reply.text == answer and reply.planner == "llm" and not reply.images
+        asked = len(fake.requests)
+        thanks = turn(agent, "thanks!")  # small talk: the rules answer at once
+        assert thanks.planner == "rules" and "welcome" in thanks.text
+        assert len(fake.requests) == asked
+
+
+def test_a_command_the_model_only_talks_about_is_done_by_the_rules(settings: Settings) -> None:
+    script = [[("generate_image", json.dumps({"prompt": "a red car"}))], "You're welcome!",
+              'To undo the last change, you can use the command "undo".']
+    with FakeOpenAI(script) as fake:
+        agent = Agent(llm_settings(settings, fake.base_url))
+        first = turn(agent, "a red car")
+        assert first.text.startswith("Here is #1: a red car")  # not the model's chatter
+        turn(agent, "make it blue")  # the fake has nothing scripted: rules make #2
+        undo = turn(agent, "undo")
+    assert undo.planner == "rules" and undo.text.startswith(llm_mod.NO_CALL_NOTE)
+    assert "Back to #1" in undo.text
 
 
 def test_malformed_call_arguments_are_repaired_or_fall_back(settings: Settings) -> None:
@@ -310,9 +328,12 @@ def test_breaker_skips_a_failing_endpoint_then_probes_it_again(
         # after the cooldown one probe goes out; the endpoint works again: LLM planning
         agent._llm.breaker.open_until = time.monotonic() - 1
         fake.mode = "script"
-        fake.script = [[("generate_image", json.dumps({"prompt": "a white boat"}))], "#5."]
+        fake.script = [[("generate_image", json.dumps({"prompt": "a white boat"}))],
+                       "There you go."]
         back = turn(agent, "a white boat")
-    assert back.planner == "llm" and back.text == "#5." and "answers again" in caplog.text
+    number = back.images[0].number
+    assert back.planner == "llm" and back.text.startswith(f"Here is #{number}: a white boat")
+    assert "answers again" in caplog.text
 
 
 @pytest.mark.slow
