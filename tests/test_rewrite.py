@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def test_rules_backend_passes_the_case_file() -> None:
     print(f"\nrules rewrite pass rate: {rate:.1%} ({len(cases) - len(failures)}/{len(cases)})")
     for f in failures:
         print("  FAIL", f)
-    assert rate >= 0.9
+    assert not failures, f"{len(failures)} of {len(cases)} cases fail"
 
 
 def test_product_case_red_car_made_blue(settings) -> None:
@@ -202,7 +203,7 @@ def test_lm_backend_unavailable_model_falls_back(settings, monkeypatch) -> None:
     monkeypatch.setitem(models.PROFILES, "tiny", profile)
     result = rewrite("a red car", "make it blue", settings=settings)
     assert result.fell_back and result.prompt == "a blue car"
-    assert "not available" in result.note
+    assert "no-such-org/no-such-rewrite-model" in result.note and "rule-based" in result.note
 
 
 # ------------------------------------------------------------------ the chat LLM backend
@@ -257,3 +258,184 @@ def test_llm_errors_and_missing_llm_fall_back(settings) -> None:
     assert "ConnectionError" in broken.note
     missing = rewrite("a red car", "make it blue", settings=settings, backend="llm")
     assert missing.fell_back and "no chat model" in missing.note
+
+
+# ------------------------------------------------ the failure shapes of the held-out set
+
+
+@pytest.mark.parametrize(("prompt", "instruction", "must", "must_not"), [
+    # "from A to B": the old value goes
+    ("a woman in a red dress standing in a garden",
+     "Change the colour of the dress from red to green", ["green dress", "garden"], ["red"]),
+    ("一件红色的裙子挂在衣架上", "把裙子的颜色从红色改成绿色", ["绿色", "裙子", "衣架"], ["红色"]),
+    ("a glass vase on a table", "change the vase from glass to ceramic",
+     ["ceramic vase", "table"], ["glass"]),
+    # an attribute of a noun, not the noun itself
+    ("a wooden table in a kitchen", "Change the table's shape to round",
+     ["round", "table", "kitchen"], []),
+    ("一张木桌子在厨房里", "把桌子的形状改成圆形", ["圆形", "桌子", "厨房"], []),
+    ("a small dog on a sofa", "make the dog bigger", ["big dog", "sofa"], ["small"]),
+    ("an open book on a desk", "close the book", ["closed book", "desk"], ["open"]),
+    ("一座小房子在树林里", "把房子变大", ["大", "房子", "树林"], ["小房子"]),
+    # pose / action
+    ("two dogs sitting on the grass", "Make the two dogs play with each other",
+     ["two dogs playing with each other", "grass"], ["sitting"]),
+    ("a man standing on a beach", "make him sit down", ["man sitting", "beach"], ["standing"]),
+    ("一只坐在草地上的狗", "让狗跑起来", ["跑", "狗", "草地"], ["坐"]),
+    ("一个站在海边的男人", "让他坐下", ["坐", "男人", "海边"], ["站"]),
+    # style as a frame, the subject intact
+    ("a woman sitting by a window", "Turn the woman into a pencil sketch",
+     ["a woman sitting by a window", "pencil sketch"], []),
+    ("a photo of a goat and a cat", "Make the image a watercolor painting",
+     ["watercolor painting", "a goat and a cat"], ["photo"]),
+    ("一个坐在窗边的女人", "把它变成铅笔素描", ["坐在窗边的女人", "素描"], []),
+    # removal, with what hangs on the removed thing
+    ("a man wearing glasses reading a book", "Remove the glasses from the man's face",
+     ["man", "book"], ["glasses"]),
+    ("一个戴眼镜的男人在看书", "去掉男人脸上的眼镜", ["一个男人", "看书"], ["眼镜"]),
+    ("a man wearing a hat standing next to a woman", "remove the man", ["woman"],
+     ["man", "hat", "standing"]),
+    ("一个戴着帽子的男人站在女人旁边", "去掉男人", ["女人"], ["男人", "帽子"]),
+    ("a table with a vase of flowers and a lamp", "take the lamp away",
+     ["table", "vase of flowers"], ["lamp"]),
+    # background: the old one goes, other places stay
+    ("a cat sitting on a sofa", "Change the background to a snowy forest",
+     ["cat", "snowy forest"], ["sofa"]),
+    ("一只猫坐在沙发上", "把背景换成雪林", ["猫", "雪林"], ["沙发"]),
+    ("a man sitting on a rock with trees in the background", "Change the background to a city",
+     ["man sitting on a rock", "city in the background"], ["trees"]),
+    ("一个男人坐在石头上，背景是树林", "把背景改成城市", ["石头", "城市"], ["树林"]),
+    # the instruction names the subject differently
+    ("a golden retriever on a lawn", "turn the puppy into a kitten", ["kitten", "lawn"],
+     ["retriever"]),
+    ("a red car on a road", "change the vehicle to a motorcycle", ["motorcycle", "road"],
+     ["car"]),
+    ("a girl with brown hair reading a book", "change her hair colour to pink",
+     ["pink hair", "girl", "book"], ["brown"]),
+    ("a young man sitting on a bench", "make the man older", ["old man", "bench"], ["young"]),
+    ("一个微笑的女人", "让她看起来很伤心", ["伤心", "女人"], ["微笑"]),
+    # material, possessives
+    ("a wooden chair in a room", "make the chair metal", ["metal chair", "room"], ["wooden"]),
+    ("房间里的一把木椅子", "把椅子换成金属的", ["金属", "椅子"], ["木"]),
+    ("a man wearing a black hat", "change the man's hat to white", ["white hat", "man"],
+     ["black"]),
+])
+def test_failure_shapes(prompt: str, instruction: str, must: list[str],
+                        must_not: list[str]) -> None:
+    out = apply_rules(prompt, instruction).prompt
+    for m in must:
+        assert _contains(out, m, whole_word=True), (instruction, out, m)
+    for m in must_not:
+        assert not _contains(out, m, whole_word=True), (instruction, out, m)
+
+
+@pytest.mark.parametrize(("prompt", "turns", "must", "must_not"), [
+    ("a woman with blonde hair wearing a leather jacket",
+     ["make her hair red", "change the jacket to denim", "make her hair black"],
+     ["black hair", "denim jacket", "woman"], ["blonde", "red", "leather"]),
+    ("a wooden table with a glass vase",
+     ["make the table metal", "make the vase ceramic", "make the table marble"],
+     ["marble table", "ceramic vase"], ["wooden", "metal", "glass"]),
+    ("一个金发女人穿着皮夹克", ["把头发改成红色", "把夹克换成牛仔布的", "头发变成黑色"],
+     ["黑色", "头发", "牛仔布", "夹克", "女人"], ["金发", "红色", "皮夹克"]),
+])
+def test_multi_turn_changes_replace_the_previous_value(prompt: str, turns: list[str],
+                                                       must: list[str],
+                                                       must_not: list[str]) -> None:
+    for instruction in turns:
+        prompt = apply_rules(prompt, instruction).prompt
+    for m in must:
+        assert _contains(prompt, m, whole_word=True), (prompt, m)
+    for m in must_not:
+        assert not _contains(prompt, m, whole_word=True), (prompt, m)
+
+
+# --------------------------------------------------- the development set of edit cases
+
+DEV_SET = Path(__file__).parent / "data" / "edits_dev.tsv"
+# per-type pass rates of the rules rewrite on the development set, minus a margin of about
+# two cases, so a regression in one kind of edit fails here
+DEV_FLOOR = {  # reached: 97, 100, 100, 97, 97, 97, 97, 95, 92, 100 (%)
+    "add_object": 0.91, "attribute": 0.94, "background": 0.94, "change_object": 0.91,
+    "color": 0.91, "delete_object": 0.91, "material": 0.91, "mixed": 0.89,
+    "pose_action": 0.86, "style": 0.94,
+}
+DEV_OVERALL_FLOOR = 0.95  # reached 97.3%
+
+
+def _eval_edits():  # noqa: ANN202 - the bench module, loaded from its file
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "eval_edits.py"
+    spec = importlib.util.spec_from_file_location("eval_edits", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("eval_edits", module)  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rules_pass_the_development_set_per_type() -> None:
+    bench = _eval_edits()
+    cases = bench.load_cases(DEV_SET)
+    assert len(cases) >= 300 and {c.type for c in cases} == set(DEV_FLOOR)
+    results: dict[str, list[bool]] = {}
+    failures = []
+    for c in cases:
+        out = apply_rules(c.prompt, c.instruction).prompt
+        ok, missing, present = bench.judge(c, out)
+        results.setdefault(c.type, []).append(ok)
+        if not ok:
+            failures.append(f"[{c.type}] {c.prompt!r} + {c.instruction!r} -> {out!r} "
+                            f"(missing {missing}, still has {present})")
+    rates = {t: sum(v) / len(v) for t, v in results.items()}
+    overall = sum(sum(v) for v in results.values()) / len(cases)
+    print(f"\ndev set: {overall:.1%} overall; " +
+          ", ".join(f"{t} {r:.0%}" for t, r in sorted(rates.items())))
+    for f in failures:
+        print("  FAIL", f)
+    low = {t: round(r, 3) for t, r in rates.items() if r < DEV_FLOOR[t]}
+    assert not low, f"below the floor: {low}"
+    assert overall >= DEV_OVERALL_FLOOR
+
+
+@pytest.mark.parametrize(("prompt", "instruction", "must", "must_not"), [
+    # one verb for two changes
+    ("a cat sitting on a sofa in a living room",
+     "Change the cat to a dog and the background to a beach", ["dog", "beach"],
+     ["cat", "living room"]),
+    ("a red car parked on a street", "make the car blue and the street wet",
+     ["blue car", "wet street"], ["red"]),
+    ("a woman with blonde hair wearing a red coat", "make her hair brown and her coat green",
+     ["brown hair", "green coat"], ["blonde", "red"]),
+    # said as a wish, a correction or a state
+    ("a black horse running on a beach", "I want a white horse instead of a black one",
+     ["white horse", "beach"], ["black"]),
+    ("a teenage boy in a green hoodie", "the hoodie should be red not green",
+     ["red hoodie"], ["green"]),
+    ("a vase of red roses on a table", "I'd prefer yellow roses", ["yellow roses", "vase"],
+     ["red"]),
+    ("a cat and a mouse in a kitchen", "the mouse shouldn't be there", ["cat", "kitchen"],
+     ["mouse"]),
+    ("a red apple on a white plate", "apple -> pear", ["pear", "plate"], ["apple"]),
+    # a new action, maybe in a new place; a place the subject sits on stays
+    ("a couple dancing in a ballroom", "make them dance on a rooftop at sunset",
+     ["dancing on a rooftop"], ["ballroom"]),
+    ("a woman standing in a garden", "make her sit on the grass",
+     ["sitting on the grass", "garden"], ["standing"]),
+    ("a cat sitting on a chair in a kitchen", "change the background to a garden",
+     ["cat sitting on a chair", "garden"], ["kitchen"]),
+    # Chinese
+    ("一只猫坐在沙发上", "能把猫换成兔子吗", ["兔子", "沙发"], ["猫"]),
+    ("一只趴在地毯上睡觉的狗", "狗别睡了，让它跑", ["狗", "跑", "地毯"], ["睡"]),
+    ("一个红色的气球飘在空中", "气球要绿色的", ["绿色", "气球"], ["红色"]),
+    ("夏天的湖边小屋", "改成冬天，湖面结冰", ["冬天", "小屋", "结冰"], ["夏天"]),
+    ("一辆红色跑车停在街上", "让车停在山顶上", ["跑车", "山顶"], ["街"]),
+])
+def test_how_people_phrase_changes(prompt: str, instruction: str, must: list[str],
+                                   must_not: list[str]) -> None:
+    out = apply_rules(prompt, instruction).prompt
+    for m in must:
+        assert _contains(out, m, whole_word=True), (instruction, out, m)
+    for m in must_not:
+        assert not _contains(out, m, whole_word=True), (instruction, out, m)

@@ -125,8 +125,11 @@ def _tokenizer() -> Any:
         import jieba
         import jieba.posseg
 
+        from storage.caches import jieba_dir
+
         jieba.setLogLevel(logging.WARNING)
         tok = jieba.Tokenizer()
+        tok.tmp_dir = jieba_dir()  # its cache under the data dir, not the shared /tmp
         tok.initialize()
         _add(tok, _pending_words)
         _pending_words.clear()

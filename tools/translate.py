@@ -450,12 +450,37 @@ WORD_NUMBERS = {v: k for k, v in EN_NUMBERS.items()} | {"a": 1, "an": 1, "single
                                                        "couple": 2, "pair": 2}
 
 
+_EN_PLACE_PREP = re.compile(
+    r"^(.*?)\b(on top of|in front of|next to|on|in|inside|under|beneath|beside|near|behind|"
+    r"above|over|at)\s+(.+)$", re.I)
+_ZH_PLACE_FRAME = {"on top of": "{}顶上", "in front of": "{}前面", "next to": "{}旁边",
+                   "on": "{}上", "in": "{}里", "inside": "{}里", "under": "{}下",
+                   "beneath": "{}下", "beside": "{}旁边", "near": "{}附近", "behind": "{}后面",
+                   "above": "{}上方", "over": "{}上方", "at": "{}"}
+
+
 def en_to_zh(text: str) -> str:
-    """Lexicon translation of a short English phrase into Chinese ("a red hat" -> "红色的帽子").
+    """Lexicon translation of a short English phrase into Chinese ("a red hat" -> "红色的帽子",
+    "sitting on the rocks" -> "坐在岩石上").
 
     Greedy longest match over up to four words; articles dropped; numbers become a numeral
-    and measure word; unknown words are kept in English.
+    and measure word; unknown words are kept in English. A place phrase at the end ("on X",
+    "under X") becomes "在X上", "在X下"...
     """
+    m = _EN_PLACE_PREP.match(clean_text(text))
+    if m and m.group(3).strip() and not en_zh_lexicon().get(clean_text(text).lower()):
+        obj = _en_to_zh_words(m.group(3))
+        if obj and has_cjk(obj) and not re.search(r"[A-Za-z]", obj):
+            places = {z for e in vocabulary() if e.category == "place" for z in e.zh}
+            frame = _ZH_PLACE_FRAME[m.group(2).lower()]
+            place = obj if obj in places and m.group(2).lower() in ("on", "in", "at") \
+                else frame.format(obj)  # "on a beach" -> "在海边", not "在海边上"
+            head = _en_to_zh_words(m.group(1)) if m.group(1).strip() else ""
+            return (head + "在" + place).strip()
+    return _en_to_zh_words(text)
+
+
+def _en_to_zh_words(text: str) -> str:
     words = en_words(clean_text(text))
     rev = en_zh_lexicon()
     pieces: list[tuple[str, bool]] = []  # (text, is_chinese)

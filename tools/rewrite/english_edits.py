@@ -1,0 +1,267 @@
+"""How each kind of :class:`Edit` changes an English prompt (:class:`EnPrompt`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tools.rewrite.en_phrases import NUM_RE, count_from
+from tools.rewrite.english import EnPrompt
+from tools.rewrite.english_words import TOKEN
+from tools.rewrite.vocab import (
+    MODIFIER_CATS,
+    PERSON,
+    Edit,
+    entry,
+    find_en,
+    is_living,
+    same_kind,
+    to_prompt_lang,
+    vocab_phrase,
+    wear_kind,
+)
+from tools.text import has_cjk, is_plural, pluralize, stem
+from tools.translate import EN_NUMBERS
+
+_PARTS = frozenset("hair eyes eye hat glasses shirt jacket coat dress shoe shoes".split())
+_ANIMAL_PARTS = frozenset("fur coat feather wing skin scale shell body plumage mane".split())
+_GROUND = frozenset(
+    "grass sand ground floor rock stone bench chair sofa couch bed table desk rug carpet "
+    "blanket towel lawn snow ice branch fence log stump step stair swing mat pillow "
+    "cushion wall edge ledge shore water leg knee".split())
+
+
+def _place_phrase_en(value: str, key: str | None) -> str:
+    v = value.strip()
+    if re.match(r"^(?:on|in|at|by|near|under|inside|underwater|beside|in front of|among|"
+                r"outdoors|indoors|atop|across|along)\b", v, re.I):
+        return v
+    e = entry(key)
+    if e is not None:
+        prep = re.match(r"^(on the|on|in the|in|at|by|among|in front of|underwater)\b",
+                        e.en_phrase)
+        body = v if re.match(r"^(?:a|an|the|some)\s", v, re.I) or is_plural(v.split()[-1]) \
+            else ("the " + v if e.en_phrase.split()[1:2] == ["the"] else
+                  ("a " + v if e.en_phrase.split()[1:2] in (["a"], ["an"]) else v))
+        if prep and prep.group(1) == "underwater":
+            return "underwater"
+        return f"{prep.group(1).split()[0] if prep else 'in'} {body}".strip()
+    if not re.match(r"^(?:a|an|the|some)\s", v, re.I) and not is_plural(v.split()[-1]) \
+            and not v[:1].isupper():
+        v = "a " + v
+    return f"in {v}"
+
+
+def apply_en(p: EnPrompt, e: Edit) -> None:
+    target = to_prompt_lang(e.target, "en") if e.target else None
+    value = to_prompt_lang(e.value, "en") if e.value else None
+    if e.kind == "remove":
+        if e.old and not target:  # "should not be holding anything": what she holds goes
+            held = next((i for i, t in enumerate(p.toks) if t.low == e.old), None)
+            if held is not None:
+                p._delete(held, p._np_end(held + 1, len(p.toks)))
+            return
+        if e.key:
+            if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
+                p.notes.append(f"there was no {target} to remove")
+            return
+        if not p.remove(target or ""):
+            p.notes.append(f"there was no {target} in the prompt to remove")
+        return
+    if e.kind == "add":
+        if not value:
+            return
+        if e.key == "describe":
+            p.append_segment(value)
+            return
+        if e.modifier:
+            span = (p.find(target) if target else None) or p.subject()
+            if span is None:
+                p.append_segment(value)
+            elif value.endswith("ing"):
+                p.insert_after(span, value)  # "a woman smiling"
+            else:
+                p._insert(p._head(span), value)
+            return
+        parts = re.split(r"\s+and\s+(?:an?\s+)?", value)
+        if len(parts) > 1 and all(p.find(x.split()[-1]) for x in parts if x.split()):
+            for part in parts:  # "give her red hair and a black shirt"
+                apply_en(p, replace(e, value=part))
+            return
+        words = value.split()
+        if len(words) >= 2 and not re.match(r"(?:a|an|the|some|\d+)$", words[0], re.I):
+            span = p.find(words[-1])
+            mods = [h for h in find_en(" ".join(words[:-1]), MODIFIER_CATS)]
+            if span is not None and mods:  # "give her long hair" to "... with short hair"
+                for h in mods:
+                    p.set_modifier(p.find(words[-1]) or span, h.text, h.entry.category)
+                return
+        m = re.fullmatch(rf"({NUM_RE}|a|an)\s+(?:more\s+)?([\w'-]+)", value, re.I)
+        if m and p.find(m.group(2)) is not None:  # "add two cats" to "a cat": three cats
+            n = count_from(m.group(1)) or 1
+            p.set_count(n, m.group(2), relative=True)
+            return
+        kind = wear_kind(value)
+        span = p.find(target) if target else None
+        subj = p.subject()
+        where = span or subj
+        head_word = p.toks[p._head(where)].low if where else ""
+        if kind == "wear" and where:
+            p.insert_after(where, f"wearing {value}")
+        elif kind == "hold" and where and stem(head_word) in PERSON:
+            if any(t.low == "holding" for t in p.toks):
+                idx = next(i for i, t in enumerate(p.toks) if t.low == "holding")
+                obj = p.find(p.toks[idx + 1].text) if idx + 1 < len(p.toks) else None
+                p.insert_after(obj or where, f"and {value}")
+            else:
+                p.insert_after(where, f"holding {value}")
+        elif is_living(value) and where:
+            p.insert_after(where, f"and {value}")
+        elif span:
+            p.insert_after(span, f"with {value}")
+        else:
+            p.insert_after(None, f"with {value}")
+        return
+    if e.kind == "replace":
+        if not value:
+            return
+        if e.key == "restate" or target is None:
+            # "i'd prefer yellow roses", "make it a clay teacup": the prompt's own roses or
+            # teacup, restated
+            head = TOKEN.findall(value)[-1] if TOKEN.findall(value) else ""
+            if head and p.find(head) is not None:
+                target = head
+            elif e.key == "restate":
+                subj = p.subject()
+                words = [t.low for t in p.toks[subj[0]:subj[1]]] if subj else []
+                if not (set(same_kind(head)[0] if same_kind(head) else ()) & set(words)):
+                    p.append_segment(value)
+                    return
+        if target and p.find(target) is None:
+            p.notes.append(f"there was no {target} in the prompt; I changed the main subject")
+            target = None
+        if not p.replace_np(target, value):
+            p.append_segment(value)
+        return
+    if e.kind in MODIFIER_CATS:
+        _apply_modifier_en(p, e, target, value or "")
+        return
+    if e.kind == "pose":
+        span = _locate_en(p, target, e.owner)
+        if not value or (e.old and p.substitute(to_prompt_lang(e.old, "en"), value, span)):
+            return
+        if span is None:
+            p.append_segment(value)
+            return
+        m = re.fullmatch(r"(\w+ing(?:\s+(?:down|up|around|together))?)\s+((?:on|in|at|inside|"
+                         r"under|across|through|along|near|by|beside|atop|over|above|around|"
+                         r"into|in front of)\s+"
+                         r"(?!(?:his|her|its|their|each)\b).+)", value, re.I)
+        place = m.group(2) if m else ""
+        ground = re.sub(r"^\w+(?:\s+front of)?\s+(?:the\s+|a\s+|an\s+|some\s+)?", "", place)
+        if m and (stem(ground.split()[-1] if ground else "") in _GROUND or re.match(
+                r"at\s+(?:the\s+)?(?:camera|viewer|me|us|each other|him|her|them)\b", place)):
+            m = None  # "sit on the grass" in a garden: the garden stays
+        if m and not re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:\w+\s+)?(?:legs?|feet|knees?|"
+                              r"back|side|belly|stomach|tiptoes?|hands?|arms?|toes?)\b",
+                              place, re.I):
+            # "make them dance on a rooftop": a new action in a new place
+            p.set_pose(span, m.group(1))
+            thing = re.sub(r"^\w+(?:\s+front of)?\s+", "", place)
+            p.set_background(place, thing)
+            return
+        p.set_pose(span, value)
+        return
+    if e.kind in ("style", "time", "weather", "season", "camera"):
+        if e.kind == "style":
+            _strip_en_style_phrases(p)  # "in the style of X" goes whole, X known or not
+        p.strip_vocab((e.kind,))
+        p.append_segment(vocab_phrase(e, "en"))
+        return
+    if e.kind == "background":
+        phrase = _place_phrase_en(value or "", e.key)
+        thing = re.sub(r"^(?:on|in|at|by|near|under|inside|beside|in front of|among|atop|"
+                       r"across|along)\s+", "", phrase)
+        p.set_background(phrase, thing if thing != phrase or not
+                         re.match(r"(?:underwater|outdoors|indoors)$", thing) else "")
+        return
+    if e.kind == "count":
+        if e.count is None:
+            return
+        tgt = target
+        if tgt and p.find(tgt) is None and e.relative:
+            p.insert_after(p.subject(), f"and {EN_NUMBERS.get(e.count, e.count)} "
+                                        f"{pluralize(tgt) if e.count > 1 else tgt}")
+            return
+        if not p.set_count(e.count, tgt, e.relative):
+            p.notes.append("I could not tell what to count")
+        return
+
+
+def _locate_en(p: EnPrompt, target: str | None, owner: str | None) -> tuple[int, int] | None:
+    """The noun phrase an edit is about: the target, else its owner, else the subject."""
+    if target:
+        span = p.find(target)
+        if span is not None:
+            return span
+    if owner:
+        span = p.find(to_prompt_lang(owner, "en"))
+        if span is not None:
+            return span
+    return p.subject()
+
+
+def _apply_modifier_en(p: EnPrompt, e: Edit, target: str | None, value: str) -> None:
+    """A colour, material, size, shape, age, expression or state for one noun."""
+    ent = entry(e.key)
+    if e.kind == "color" and ent is not None:
+        value = vocab_phrase(e, "en")
+    elif ent is not None and has_cjk(e.value or ""):
+        value = ent.en_phrase  # "把电脑合上" on an English prompt: "closed"
+    elif ent is not None and re.fullmatch(r"[a-z]+(?:er|ier)", value.lower()) and \
+            value.lower() not in ("silver", "copper", "paper", "rubber", "leather", "sober"):
+        value = ent.en_phrase  # "bigger" -> "big", "older" -> "old"
+    if not value:
+        return
+    span = p.find(target) if target else None
+    if e.old and p.substitute(to_prompt_lang(e.old, "en"), value, span):
+        return
+    if span is None and target and e.owner and e.kind == "color" and stem(
+            target.split()[-1]) in _ANIMAL_PARTS and p.find(to_prompt_lang(e.owner, "en")):
+        # "make the butterfly's wings orange": the butterfly's colour was its wings'
+        owner = p.find(to_prompt_lang(e.owner, "en"))
+        p.set_modifier(owner, value, "color")
+        return
+    if span is None and target and not e.owner and same_kind(target.split()[-1]) and \
+            target.split()[-1].lower() not in _PARTS:
+        span = p.subject()  # "make the car red" for "a ford mustang": the subject is the car
+    if span is None and target:
+        where = _locate_en(p, None, e.owner)
+        if e.owner and p.find(to_prompt_lang(e.owner, "en")) is None and where is None:
+            p.append_segment(f"{value} {target}")
+        else:  # "make her hair pink" when the prompt says nothing of hair
+            p.insert_after(where, f"with {value} {target}")
+        return
+    span = span or p.subject()
+    if span is None:
+        p.append_segment(value)
+        return
+    kind = e.kind
+    if kind == "color" and e.key in ("gold", "silver") and any(
+            find_en(t.low, ("material",)) for t in p.toks[span[0]:span[1]]):
+        kind = "material"  # "make the stone statue gold": gold is what it is made of
+    p.set_modifier(span, value, kind, noun=target)
+
+
+def _strip_en_style_phrases(p: EnPrompt) -> None:
+    """Drop "in the style of X", "by <artist>" and "<X> style" pieces before a new style."""
+    text = "".join(t.pre + t.text for t in p.toks)
+    new = re.sub(r"(?:,\s*)?\b(?:in\s+)?the\s+style\s+of\s+[^,]+", "", text, flags=re.I)
+    new = re.sub(r"(?:,\s*)?\bby\s+(?!the\b|a\b|an\b)[A-Za-z][^,]*", "", new)
+    new = re.sub(r"(?:^|,)\s*[\w\s'-]{1,30}?\s+style\s*(?=,|$)", "", new, flags=re.I)
+    if new != text:
+        gone = [w for w in re.findall(r"[\w'-]+", text) if w not in re.findall(r"[\w'-]+", new)]
+        p.removed.append(" ".join(gone))
+        p.reload(new)
+
+

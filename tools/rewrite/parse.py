@@ -1,0 +1,117 @@
+"""Change instructions (English or Chinese, one or several clauses) -> a list of edits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
+from tools.rewrite.parse_en import parse_en
+from tools.rewrite.parse_zh import parse_zh
+from tools.rewrite.vocab import Edit, classify
+from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
+
+# ------------------------------------------------------------------- splitting clauses
+
+_EN_SPLIT = re.compile(r"\s*(?:;|,|\band then\b|\bthen\b|\band also\b|\balso\b|\band\b|"
+                       r"\bplus\b|\bbut\b)\s*", re.I)
+_ZH_SPLIT = re.compile(r"\s*(?:[，,；;。]|然后|并且|同时|再把|而且|另外|还要|并把|以及|"
+                       r"并(?=[让把将给加去换改变])|再(?=[让把将给加去换改变])|"
+                       r"还(?=[让把将给加去换改])|和(?=[让把将给去换改]))\s*")
+
+
+_DESCRIBE = "\x00describe:"
+
+
+_GAP_VERB = re.compile(r"(change|make|turn|replace|swap|remove|delete|erase|add|put|paint|"
+                       r"colou?r|set|give|move|get rid of|take away)\b", re.I)
+
+
+def _gapped(previous: str, part: str) -> str | None:
+    """"the background to a beach" after "change the cat to a dog": the same verb, left out
+    ("change the background to a beach"); ``None`` when the part is not such a clause."""
+    verb = _GAP_VERB.match(EN_LEAD.sub("", previous.strip()))
+    if not verb or not (re.match(r"(?:the|his|her|its|their|my)\s+\w", part.strip(), re.I) or (
+            verb.group(1).lower() in ("add", "put") and re.match(
+                r"(?:a|an|some)\s+\w+.*\b(?:on|in|next to|behind|beside|near|under|above|at)\b",
+                part.strip(), re.I))):
+        return None
+    candidate = f"{verb.group(1)} {part.strip()}"
+    found = parse_en(candidate)
+    if not found or (found[0].kind == "replace" and verb.group(1).lower() in ("make", "turn")
+                     and not re.search(r"\b(?:into|to)\b", part)):
+        return None
+    return candidate
+
+
+def _clauses(text: str, lang: str) -> list[str]:
+    """Split a compound instruction where a new edit starts ("add a hat and make it night"),
+    but not inside a value ("black and white", "a cat and a dog")."""
+    splitter = _ZH_SPLIT if lang == "zh" else _EN_SPLIT
+    parts, seps, last = [], [], 0
+    for m in splitter.finditer(text):
+        parts.append(text[last:m.start()])
+        seps.append(m.group(0))
+        last = m.end()
+    parts.append(text[last:])
+    clauses: list[str] = []
+    for k, part in enumerate(parts):
+        if not part.strip():
+            continue
+        starts_edit = (bool(EN_EDIT_START.match(EN_LEAD.sub("", part.strip())))
+                       if lang == "en" else bool(parse_zh(part)))
+        if lang == "en" and not starts_edit:
+            starts_edit = bool(classify(part.strip(), ("time", "weather", "season", "camera",
+                                                      "style"))) or bool(re.match(
+                r"(?:in|on|at|under|inside|underwater|near)\s+(?:the|a|an)\s+\w+|"
+                r"(?:be|is|are)\s+(?:holding|carrying|wearing)\b", part.strip(), re.I))
+        gapped = _gapped(clauses[-1], part) if clauses and lang == "en" and not starts_edit \
+            else None
+        if gapped:  # "change the cat to a dog and the background to a beach"
+            clauses.append(gapped)
+        elif clauses and not starts_edit and lang == "zh" and re.search(r"[，,；;。]",
+                                                                        seps[k - 1]) \
+                and len(part.strip()) >= 2:
+            clauses.append(_DESCRIBE + part)  # "改成冬天，湖面结冰": a description to keep
+        elif clauses and not starts_edit:
+            clauses[-1] = clauses[-1] + seps[k - 1] + part
+        else:
+            clauses.append(part)
+    return [c.strip() for c in clauses if c.strip()]
+
+
+def parse_instructions(text: str) -> list[Edit]:
+    """Every edit in ``text``, in order ("add a hat and make it night" -> 2 edits)."""
+    s = clean_text(text, MAX_INSTRUCTION_CHARS)
+    if not s:
+        return []
+    lang = language(s)
+    edits: list[Edit] = []
+    for clause in _clauses(s, lang):
+        if edits and edits[-1].kind == "pose" and edits[-1].value is None:
+            stop = edits.pop()  # "狗别睡了，让它跑": the old pose for the new one
+            found = [e if e.kind != "pose" or e.old else replace(e, old=stop.old)
+                     for e in (parse_zh(clause) if has_cjk(clause) else parse_en(clause))]
+            edits.extend(found or [stop])
+            continue
+        if clause.startswith(_DESCRIBE):
+            edits.append(Edit("add", value=clause[len(_DESCRIBE):], key="describe",
+                              lang="zh", text=clause[len(_DESCRIBE):]))
+            continue
+        found = parse_zh(clause) if has_cjk(clause) else parse_en(clause)
+        edits.extend(found)
+    return edits
+
+
+def parse_instruction(text: str) -> Edit | None:
+    """The (first) edit ``text`` asks for, or ``None`` when it is not a change instruction.
+
+    Cheap and never raises, so the planner can ask it of every message: "make it night" ->
+    ``Edit(kind="time", ...)``, "a cat on a sofa" -> ``None``.
+    """
+    try:
+        edits = parse_instructions(text)
+    except Exception:  # noqa: BLE001 - a parser bug must not break the chat
+        return None
+    return edits[0] if edits else None
+

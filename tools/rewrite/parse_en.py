@@ -1,0 +1,607 @@
+"""English change instructions -> :class:`Edit` s ("make the car blue", "add a red hat")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tools.rewrite.en_phrases import (
+    ART_NOUNS,
+    EN_LEAD,
+    EN_TAIL,
+    EXPRESSION_VERBS,
+    NUM_RE,
+    POSE_VERBS,
+    SCENE_WORDS,
+    attribute_of,
+    base_adjective,
+    count_from,
+    ing_form,
+    is_pronoun,
+    modifier_edits,
+    pose_edits,
+    split_owner,
+    strip_det,
+    target_of,
+)
+from tools.rewrite.vocab import (
+    MODIFIER_CATS,
+    Edit,
+    Hit,
+    _leftover_en,
+    classify,
+    find_en,
+    vocab_edits,
+)
+
+
+def value_edits_en(value: str, target: str | None, text: str, allow_place: bool = False
+                    ) -> list[Edit]:
+    """What "make <target> <value>" means: a colour, a style, a time... or a new thing."""
+    v = value.strip()
+    looks = bool(re.match(r"^(?:look(?:s)?(?: like)?|seem|appear|like|more like)\b", v, re.I))
+    v = re.sub(r"^(?:look(?:s)? like|looks?|seem|appear|be|become|into|as|like|"
+               r"more like)\s+", "", v, flags=re.I).strip()
+    v = re.sub(r"^in\s+(?=(?:\w+\s+){0,2}(?:style|colou?rs?|tones?)$)", "", v, flags=re.I)
+    if not v:
+        return []
+    neg = re.fullmatch(r"(.+?),?\s+(?:and\s+)?(?:not|rather than|instead of)\s+(.+)", v, re.I)
+    if neg:  # "red not green"
+        edits = value_edits_en(neg.group(1), target, text)
+        return [e if e.old else replace(e, old=strip_det(neg.group(2))) for e in edits]
+    shade = re.fullmatch(r"(bright|light|dark|pale|deep|vivid|matte|pastel|neon|hot|baby|sky|"
+                         r"royal|forest|olive|burnt|metallic|glossy|shiny)\s+(\w+)", v, re.I)
+    if shade and classify(shade.group(2), ("color",)):  # "bright orange"
+        return [Edit("color", target=target, value=v, lang="en", text=text)]
+    made = re.fullmatch(r"(?:made (?:out )?of|out of|made from|from)\s+(.+)", v, re.I)
+    if made:  # "make the lantern out of stained glass"
+        return modifier_edits(made.group(1), target, text, "material")
+    age = re.fullmatch(r"(?:about |around |roughly |maybe )?(\d+|\w+)[\s-]+years?[\s-]+old", v,
+                       re.I)
+    if age:  # "make him about 70 years old"
+        return [Edit("age", target=target, value=f"{age.group(1)}-year-old", lang="en",
+                     text=text)]
+    v = re.sub(r"^(?:just|only)\s+(?=\S)", "", v, flags=re.I)
+    both = re.split(r"\s+and\s+", v)
+    if len(both) == 2 and all(len(x.split()) <= 2 for x in both) and not classify(v):
+        # "dry and fluffy"
+        parts = [value_edits_en(x, target, text) for x in both]
+        if all(p and p[0].kind != "replace" for p in parts):
+            return parts[0] + parts[1]
+    one = re.fullmatch(r"(?:a|an|the)\s+(.+?)\s+(?:one|ones)", v, re.I)
+    if one:  # "turn the chair into a wooden one"
+        mods = modifier_edits(one.group(1), target, text)
+        if mods:
+            return mods
+    words = v.lower().split()
+    owner = None
+    if looks and not re.match(r"^(?:a|an|the)\s", v, re.I) and len(words) <= 3:
+        mods = modifier_edits(v, target, text, owner=owner)
+        if mods:
+            return mods
+    pose = pose_edits(v, target, text) if not classify(v) else []
+    if pose and (words[0] in POSE_VERBS or words[0] in EXPRESSION_VERBS
+                 or words[0].endswith("ing")):
+        return pose
+    if (looks or len(words) <= 3) and words[-1] in ART_NOUNS and not classify(v):
+        return [_style_edit(v, text, hits=[]) if not looks else
+                Edit("style", value=strip_det(v), lang="en", text=text)]
+    style = find_en(v, ("style",), strong=True)
+    if style and target is None and looks:  # "make it look like a stained glass window"
+        return [_style_edit(style[0].text, text, hits=style)]
+    if style and target is None and re.search(r"\b(?:panel|painting|art|print|poster|"
+                                              r"illustration|drawing|style|render|comic|photo|"
+                                              r"cartoon|sketch|version|look|movie|film|scene|"
+                                              r"artwork|piece|image|picture)s?$", v, re.I):
+        return [_style_edit(style[0].text, text, hits=style)]
+    hits = classify(v)
+    if hits and not (re.match(r"^(?:a|an)\s", v, re.I)
+                     and all(h.entry.category == "color" for h in hits)):
+        return vocab_edits(hits, "en", text, target)
+    if not re.match(r"^(?:a|an|the|some)\s", v, re.I):
+        mods = modifier_edits(v, target, text)
+        if mods:
+            return mods
+    if allow_place or re.match(r"^(?:on|in|at|by|near|under|inside|underwater|beside)\b", v,
+                               re.I):
+        place = find_en(v, ("place",))
+        if place or re.match(r"^(?:on|at|inside|by|near|under|beside|in)\s", v, re.I):
+            return [Edit("background", value=v, key=place[0].entry.key if place else None,
+                         lang="en", text=text)]
+    m = re.fullmatch(rf"({NUM_RE})(?:\s+(.+))?", v, re.I)
+    if m and m.group(1).lower() not in ("a", "an"):
+        n = count_from(m.group(1))
+        if n is not None:
+            return [Edit("count", target=m.group(2) or target, count=n, lang="en", text=text)]
+    adj = base_adjective(v)
+    if adj and not re.match(r"^(?:a|an|the)\s", v, re.I):
+        return [Edit("add", target=target, value=adj, modifier=True, lang="en", text=text)]
+    return [Edit("replace", target=target, value=v, lang="en", text=text)]
+
+
+def _split_make(rest: str) -> tuple[str | None, str]:
+    """"the red car blue" -> ("red car", "blue"): where the object ends and the value begins."""
+    words = rest.split()
+    if len(words) < 2:
+        return None, rest
+    for k in range(1, len(words)):
+        value = " ".join(words[k:])
+        if (classify(value) or classify(value, MODIFIER_CATS)
+                or (classify(words[k], MODIFIER_CATS) and " and " in value)
+                or re.match(r"^(?:a|an|into|look|like|as|in|out of|made of)\b", value, re.I)):
+            return " ".join(words[:k]), value
+    return " ".join(words[:-1]), words[-1]
+
+
+_STATE_VERBS = {"close": "closed", "shut": "closed", "open": "open", "light": "lit",
+                "ignite": "lit", "break": "broken", "shatter": "broken", "smash": "broken",
+                "crack": "broken", "fill": "full", "empty": "empty", "freeze": "frozen",
+                "melt": "melting", "wet": "wet", "soak": "wet", "dry": "dry", "clean": "clean",
+                "tidy": "clean", "extinguish": "unlit", "blow out": "unlit", "slice": "sliced",
+                "cut": "sliced", "unlock": "open", "switch on": "lit", "turn on": "lit",
+                "turn off": "unlit", "switch off": "unlit"}
+_REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|drop|eliminate|"
+                 r"lose|hide|cut out|clear away|clean up|strip|shave off|shave|ditch|"
+                 r"leave out|omit|exclude|wipe out|wipe away|wipe|clear")
+_ADD_VERBS = r"add|include|insert|paint in|attach|also add|throw in|put in"
+_PREPS = (r"on top of|in front of|next to|on|in|at|into|onto|inside|by|near|under|beside|"
+          r"behind|above|over|around|to")
+
+
+def parse_en(clause: str) -> list[Edit]:
+    instead = bool(re.search(r"\binstead\W*$", clause, re.I))
+    c = EN_TAIL.sub("", EN_LEAD.sub("", clause.strip())).strip(" ,.")
+    c = re.sub(r"\b(he|she|it|they|that|there)'s\b", r"\1 is", c, flags=re.I)
+    c = re.sub(r"\b(they|we|you)'re\b", r"\1 are", c, flags=re.I)
+    if not c:
+        return []
+    text = c
+    low = c.lower()
+
+    # --- "apple -> pear", "door: yellow", "the mouse shouldn't be there"
+    m = re.fullmatch(r"(.+?)\s*(?:->|→|=>|⇒)\s*(.+)", c)
+    if m:
+        return _replace_edits(m.group(1), m.group(2), text)
+    m = re.fullmatch(r"((?:the\s+|his\s+|her\s+|its\s+|their\s+)?[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)"
+                     r"\s*:\s*(.+)", c, re.I)
+    if m and not re.match(r"(?:a|an|some)\b", m.group(1), re.I) and not SCENE_WORDS.match(
+            m.group(1)) and m.group(1).lower() not in (
+            "style", "time", "weather", "season", "note"):
+        return _object_value_edits(m.group(1), m.group(2), text)
+    m = re.fullmatch(r"(?:the\s+)?(.+?)\s+(?:shouldn'?t|should not|mustn'?t|must not|does not "
+                     r"need to|doesn'?t need to|can'?t|cannot)\s+be\s+(?:there|here|in (?:it|"
+                     r"the (?:picture|image|photo|scene|shot))|visible|in the way)", c, re.I)
+    if m:
+        return [Edit("remove", target=strip_det(m.group(1)), lang="en", text=text)]
+
+    # --- "instead of a horse, he should be riding a camel"
+    m = re.fullmatch(r"instead of\s+(.+?),?\s+((?:he|she|it|they|the|make|have|let|i)\b.+)", c,
+                     re.I)
+    if m:
+        new = re.findall(r"\b(?:a|an|the|some)\s+[\w\s'-]+?$", m.group(2), re.I)
+        if new:
+            return _replace_edits(m.group(1), new[-1], text)
+
+    # --- "i'd prefer yellow roses", "let's go with a matte black car"
+    if instead and re.match(r"(?:a|an|some)\s+\w+\s+\w+", c, re.I):
+        c = "i'd prefer " + c  # "a silk scarf instead" (the agent strips "I want")
+    m = re.fullmatch(r"(?:(him|her|them|it)\s+(?:to be\s+)?)(\w+ing\b.*)", c, re.I)
+    if m:  # "him eating a banana instead"
+        found = pose_edits(m.group(2), None, text, loose=True)
+        if found:
+            return found
+    m = re.fullmatch(r"((?:the|his|her|its|their)\s+.+?|him|her|it|them)\s+to\s+(?:be|look|become)"
+                     r"\s+(.+)", c, re.I)
+    if m:  # "the cat to be orange" (the agent strips "I want")
+        return _object_value_edits(m.group(1), m.group(2), text)
+    m = re.fullmatch(r"(he|she|they|it|(?:the|his|her|its|their)\s+.+?)\s+(?:should not|shouldn'?t|"
+                     r"must not|mustn'?t|doesn'?t|does not|is not|isn'?t)\s+(?:be\s+)?(holding|"
+                     r"carrying|wearing)\s+(?:anything|something|that|it|any\w*)", c, re.I)
+    if m:  # "the woman should not be holding anything"
+        return [Edit("remove", target=None, old=m.group(2).lower(), lang="en", text=text)]
+    m = re.fullmatch(r"((?:the|his|her|its|their)\s+.+?)\s+(?:needs|should have|could use|"
+                     r"gets|deserves|must have|has to have)\s+((?:a|an|some)\s+.+)", c, re.I)
+    if m:  # "the puppy needs a blue collar"
+        target, owner = split_owner(m.group(1))
+        return _add_edits(m.group(2), target, text)
+    m = re.fullmatch(r"(?:i'?d prefer|i prefer|i would prefer|go with|let'?s go with|i'?d rather "
+                     r"have|i'?d rather|rather|how about|what about|maybe|try|let'?s try|"
+                     r"let'?s do|i'?d like|i want|i need|make it|it should be)\s+"
+                     r"((?:a|an|some|\d+|two|three)\s+.+|\w+\s+\w+s)", c, re.I)
+    if m and not re.match(r"(?:a|an)\s+\w+$", m.group(1), re.I) and not classify(m.group(1)) \
+            and not re.search(r"\b(?:instead of|rather than|not)\b", m.group(1), re.I):
+        value = m.group(1)
+        words = value.split()
+        if find_en(" ".join(words[:-1]), MODIFIER_CATS) or len(words) >= 3:
+            return [Edit("replace", value=value, key="restate", lang="en", text=text)]
+
+    # --- state: "close the book", "light the candles", "open the window"
+    m = re.fullmatch(rf"({'|'.join(_STATE_VERBS)})\s+(.+?)(?:\s+(?:up|out|down))?"
+                     rf"(?:\s+(?:with|of)\s+(.+))?", c, re.I)
+    if m and not re.match(r"(?:it|this|that|everything)$", m.group(2), re.I):
+        key = _STATE_VERBS[m.group(1).lower()]
+        target, owner = split_owner(m.group(2))
+        found = modifier_edits(key, target, text, "state", owner)
+        if m.group(3):  # "fill the bowl with fruit"
+            found += _add_edits(m.group(3), target, text)
+        return found
+
+    # --- remove
+    m = re.fullmatch(r"(?:take|move|put|carry|clear|get|send)\s+(.+?)\s+(?:away|out|off)"
+                     r"(?:\s+.+)?", c, re.I)
+    if m is None:
+        m = re.fullmatch(r"(?:he|she|it|they|(?:the|this|that)\s+.+?)\s+(?:shouldn'?t|should not|"
+                         r"doesn'?t|does not|don'?t|do not|mustn'?t|must not|needn'?t|can'?t)\s+"
+                         r"(?:have|hold|wear|carry|need|be holding|be wearing|be carrying|"
+                         r"have on)\s+(?:a\s+|an\s+|the\s+|any\s+|his\s+|her\s+|its\s+|"
+                         r"their\s+)?(.+)", c, re.I)
+    if m is None:
+        m = re.fullmatch(r"(?:make\s+)?(.+?)\s+(?:should be |is |are )?(?:gone|removed|deleted|"
+                         r"disappear|vanish|go away|leave|erased)(?:\s+from\s+.+)?", c, re.I)
+        if m and (is_pronoun(m.group(1)) or len(m.group(1).split()) > 5):
+            m = None
+    if m is None:
+        m = re.fullmatch(rf"(?:{_REMOVE_VERBS})\s+(.+?)(?:\s+(?:from|off|out of|on)\s+"
+                         rf"(?:the\s+)?(.+))?", c, re.I)
+    if m is None:
+        m = re.fullmatch(r"(?:no more|no|without|not|i don'?t want|don'?t want|do not want|"
+                         r"make it without|get rid of)\s+(?:any\s+|the\s+)?(.+)()", c, re.I)
+    if m:
+        what = strip_det(m.group(1).split(",")[0])
+        what = re.sub(r"\s+(?:in|on|at|from|near)\s+the\s+(?:background|foreground|left|right|"
+                      r"picture|image|photo|scene|sky|distance|corner|middle|center|front|"
+                      r"back)$", "", what, flags=re.I) or what
+        hits = classify(what)
+        if hits:
+            return [Edit("remove", target=what, key=hits[0].entry.key, lang="en", text=text)]
+        return [Edit("remove", target=what, lang="en", text=text)] if what else []
+
+    # --- "change the dress from red to green", "turn the cat from sitting to standing"
+    m = re.fullmatch(r"(?:change|turn|switch|make|convert|transform|swap|alter|recolou?r|"
+                     r"repaint|paint|dye|update|modify|edit|move)\s+(.+?)\s+from\s+(.+?)\s+"
+                     r"(?:in)?to\s+(?:be\s+|being\s+)?(.+)", c, re.I)
+    if m:
+        return _from_to_edits(m.group(1), m.group(2), m.group(3), text)
+    m = re.fullmatch(r"(?:change\s+|switch\s+|go\s+)?from\s+(.+?)\s+(?:in)?to\s+(.+)", c, re.I)
+    if m:
+        return _from_to_edits("it", m.group(1), m.group(2), text)
+
+    # --- replace X with Y / swap / substitute / Y instead of X
+    m = re.fullmatch(r"(?:replace|swap|switch|exchange|change)\s+(.+?)\s+(?:with|for|by)\s+(.+)",
+                     c, re.I)
+    if m:
+        return _replace_edits(m.group(1), m.group(2), text)
+    m = re.fullmatch(r"substitute\s+(.+?)\s+for\s+(.+)", c, re.I)
+    if m:
+        return _replace_edits(m.group(2), m.group(1), text)
+    m = re.fullmatch(r"(.+?)\s+instead of\s+(.+)", c, re.I)
+    if m:  # "make it a castle instead of a lighthouse", "i want a white horse instead of ..."
+        new = re.sub(r"^(?:make it|make them|turn it into|change it to|i want|i'?d like|"
+                     r"i'?d prefer|i prefer|use|have|let'?s have|draw|put|show)\s+", "",
+                     m.group(1), flags=re.I)
+        old = re.sub(r"^(?:a|an|the)\s+(\w+)\s+one$", r"\1", m.group(2), flags=re.I)
+        return _replace_edits(old, new, text)
+
+    # --- "i'd like the lion to be roaring", "i want the cat to be orange"
+    m = re.fullmatch(r"(?:i'?d like|i would like|i want|i need|i'?d love|let'?s have)\s+"
+                     r"(it|him|her|them|(?:the|this|that|these|those)\s+.+?)\s+(?:to\s+"
+                     r"(?:be\s+|look\s+|become\s+)?|(?=\w+ing\b))(.+)", c, re.I)
+    if m:
+        target, owner = split_owner(m.group(1))
+        found = pose_edits(m.group(2), target, text, owner, loose=True)
+        if found:
+            return found
+        return _object_value_edits(m.group(1), m.group(2), text)
+
+    # --- pose / action: "make the dogs play with each other", "have her sit down"
+    found = _make_do_edits(c, text)
+    if found:
+        return found
+
+    # --- background / setting
+    m = re.fullmatch(r"(?:change|replace|swap|switch|make|set|turn|use)\s+(?:the\s+)?"
+                     r"(?:background|backdrop|setting|scenery|location|place|surroundings|"
+                     r"environment|scene)\s*(?:to|into|with|as|for|:)?\s+(.+)", c, re.I)
+    if m is None:
+        m = re.fullmatch(r"(?:the\s+)?(?:background|backdrop|setting|scenery|location)\s*"
+                         r"(?:should be|is|becomes|:|=|to|of|-)?\s*(.+)", c, re.I)
+    if m:
+        return _background_edits(m.group(1), text)
+    m = re.fullmatch(rf"(?:put|move|place|set|take|bring|send|transport|teleport|relocate|"
+                     rf"show|have|i want|i'?d like|i would like|want|keep|need)\s+"
+                     rf"(it|him|her|them|this|everything|the\s+[\w\s'-]+?)\s+"
+                     rf"({_PREPS})\s+(.+)", c, re.I)
+    if m and not re.match(r"^(?:a|an|some)\b", m.group(1), re.I):
+        prep = m.group(2).lower()
+        value = m.group(3) if prep in ("to", "into") else f"{prep} {m.group(3)}"
+        hits = classify(value)
+        if hits:
+            return vocab_edits(hits, "en", text)
+        return _background_edits(value, text)
+    m = re.fullmatch(r"(?:put|move|place|take|send|bring|show)\s+(?:it|him|her|them|"
+                     r"the\s+[\w\s'-]+?)\s+(underwater|outdoors|indoors|outside|in space|"
+                     r"upstairs|downstairs|in the (?:sky|air|water|rain|snow))", c, re.I)
+    if m:
+        return _background_edits(m.group(1), text)
+    m = re.fullmatch(r"(?:with\s+|add\s+|put\s+)?(?:a|an|the)?\s*(.+?)\s+(?:background|backdrop|"
+                     r"in the background|as (?:the\s+)?background)", c, re.I)
+    if m:
+        return _background_edits(m.group(1), text)
+
+    # --- count (relative): "add two more cats", "another cat", "one more dog"
+    m = re.fullmatch(rf"(?:add\s+|draw\s+|include\s+)?(?:(another)|({NUM_RE})\s+more)\s+"
+                     rf"(?:of\s+)?(.+)", c, re.I)
+    if m and not classify(m.group(3)):
+        n = 1 if m.group(1) else count_from(m.group(2))
+        if n:
+            return [Edit("count", target=strip_det(m.group(3)), count=n, relative=True,
+                         lang="en", text=text)]
+
+    # --- add (with an optional receiver: "give the cat a hat", "put a hat on the cat")
+    m = re.fullmatch(r"(?:give|let)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:have\s+)?"
+                     r"((?:a|an|some|\d+|two|three|four|five)\s+.+|[\w-]+s|[\w-]+\s+[\w\s-]+)",
+                     c, re.I)
+    if m:
+        return _add_edits(m.group(2), target_of(m.group(1)), text)
+    m = re.fullmatch(r"(?:make|let|have)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:wear|hold|"
+                     r"carry|have|get|put on)\s+(.+)", c, re.I)
+    if m:
+        return _add_edits(m.group(2), target_of(m.group(1)), text)
+    m = re.fullmatch(rf"(?:{_ADD_VERBS}|put|place|plus|with|also|there should be|"
+                     rf"there (?:is|are)|i want|wearing|holding|carrying)\s+(.+?)"
+                     rf"(?:\s+(?:to|on|onto|in|into|next to|beside|near|by|behind|in front of|"
+                     rf"around|at|for)\s+(it|him|her|them|the\s+[\w\s'-]+))?", c, re.I)
+    if m:
+        what = m.group(1)
+        hits = classify(what, ("weather", "time", "season", "style", "camera"))
+        if hits:
+            return vocab_edits(hits, "en", text)
+        if re.fullmatch(r"(?:more\s+)?details?|detail", what, re.I):
+            return [Edit("add", value="highly detailed", lang="en", text=text)]
+        if is_pronoun(what):
+            return []
+        receiver = m.group(2)
+        if receiver and SCENE_WORDS.match(receiver.strip()):
+            receiver = None
+        return _add_edits(what, target_of(receiver), text)
+
+    # --- style: "in the style of X", "X style", "render it as X", "in watercolor"
+    m = re.fullmatch(r"(?:(?:make|draw|paint|render|redo|do|turn|show|style|reimagine|recreate)"
+                     r"\s+(?:it|this|that|him|her|them|everything)\s+)?(?:in|as|with|like)?\s*"
+                     r"(?:the\s+|a\s+)?(?:style|manner|art style)\s+of\s+(.+)", c, re.I)
+    if m:
+        return [_style_edit(m.group(1), text, artist=True)]
+    m = re.fullmatch(r"(?:(?:make|draw|paint|render|redo|do|turn|show|restyle|reimagine|"
+                     r"recreate|change)\s+(?:it|this|that|him|her|them|everything|the "
+                     r"(?:image|picture|scene|whole thing))\s+(?:in|as|into|to|like)?\s*|"
+                     r"make it\s+|in\s+|as\s+)?(?:an?\s+)?(.+?)[\s-](?:style|styled|"
+                     r"aesthetic|look|vibes?)", c, re.I)
+    if m and len(m.group(1).split()) <= 4:
+        hits = classify(m.group(1), ("style",))
+        return [_style_edit(m.group(1), text, hits=hits)]
+
+    # --- pose / action: "make the dogs play with each other", "have her sit down",
+    #     "the cat should be sleeping"
+    m = re.fullmatch(r"(?:what if|imagine if|imagine|suppose)\s+(.+?)\s+(?:was|were|is|are|"
+                     r"became|looked like|turned into)\s+(.+)", c, re.I)
+    if m is None:
+        m = re.fullmatch(r"(he|she|it|they|(?:the|this|that|these|those|his|her|its|their)\s+"
+                         r".+?)\s+(?:should be|should look|"
+                         r"must be|needs? to be|has to be|is now|are now|becomes|should become|"
+                         r"looks like|should look like|is|are)\s+(?!\w+ing\b)(.+)", c, re.I)
+        if m and (ing_form(m.group(2).split()[0]) or re.match(
+                r"(?:gone|removed|deleted|not|no longer)\b", m.group(2), re.I)):
+            m = None
+    if m:
+        return _object_value_edits(m.group(1), m.group(2), text)
+    words = c.split()
+    if re.match(r"(?:he|she|it|they|the|both|all)$", words[0], re.I):  # "the dog lies down"
+        for k in range(1, min(len(words), 5)):
+            verb = words[k].lower()
+            if verb in ("is", "are", "was", "were", "has", "does", "looks", "should", "must"):
+                break
+            if ing_form(verb) and not verb.endswith("ing"):
+                who = " ".join(words[:k])
+                target, owner = split_owner(None if who.lower() in ("he", "she", "they", "it")
+                                             else who)
+                found = pose_edits(" ".join(words[k:]), target, text, owner)
+                if found:
+                    return found
+                break
+    m = re.fullmatch(r"(it|he|she|they|(?:the|both|all)\s+.+?)\s+(?:should be|should|is|are|"
+                     r"must be|needs? to be|will be|to be|be|becomes?)\s+(\w+ing\b.*|\w+)",
+                     c, re.I)
+    if m and (ing_form(m.group(2).split()[0]) or m.group(2).lower().endswith("ing")
+              or re.match(r"\w+ing\s", m.group(2))):
+        target, owner = split_owner(None if m.group(1).lower() in ("he", "she", "they", "it")
+                                     else m.group(1))
+        found = pose_edits(m.group(2), target, text, owner, loose=True)
+        if found:
+            return found
+
+    # --- make / turn / paint / change ... <value>
+    m = re.fullmatch(r"(?:change|turn|transform|convert|switch|alter|make|set)\s+(.+?)\s+"
+                     r"(?:in)?to\s+(?:be\s+|a\s+different\s+)?(.+)", c, re.I)
+    if m and not re.match(r"^(?:look|like)\b", m.group(2), re.I):
+        obj, value = m.group(1), m.group(2)
+        obj_l = obj.strip().lower()
+        if re.fullmatch(r"(?:the\s+)?(?:time|time of day|hour|lighting)", obj_l):
+            return value_edits_en(value, None, text)
+        if re.fullmatch(r"(?:the\s+)?(?:weather|season|style|art style|mood|view|camera|"
+                        r"angle|perspective|shot)", obj_l):
+            return value_edits_en(value, None, text)
+        if SCENE_WORDS.match(obj_l):
+            return _background_edits(value, text)
+        return _object_value_edits(obj, value, text)
+    m = re.fullmatch(r"(?:make|turn|paint|colou?r|recolou?r|dye|repaint)\s+(?:her|his|its|"
+                     r"their)\s+(.+)", c, re.I)
+    if m and not re.match(r"(?:look|seem|appear|be|become|feel)\b", m.group(1), re.I):
+        obj, value = _split_make(m.group(1))
+        if obj and (classify(value) or base_adjective(value) or classify(value, MODIFIER_CATS)
+                    or attribute_of(obj)[1]):
+            return _object_value_edits(obj, value, text)
+    m = re.fullmatch(r"(?:make|turn|paint|colou?r|recolou?r|dye|render|draw|redo|do|show|"
+                     r"have|keep|repaint|style|set)\s+(?:it|this|that|him|her|them|everything|"
+                     r"the\s+(?:image|picture|photo|scene|whole\s+\w+))\s+(.+)", c, re.I)
+    if m:
+        return value_edits_en(m.group(1), None, text)
+    m = re.fullmatch(r"(?:make|turn|paint|colou?r|recolou?r|dye|repaint)\s+(?:the\s+|his\s+|"
+                     r"her\s+|its\s+|their\s+)(.+)", c, re.I)
+    if m:
+        obj, value = _split_make(m.group(1))
+        if obj:
+            return _object_value_edits(obj, value, text)
+    m = re.fullmatch(r"(?:it should be|it'?s|it is|should be|make that|make it|turn it|"
+                     r"it becomes|let it be|let it)\s+(.+)", c, re.I)
+    if m:
+        return value_edits_en(m.group(1), None, text)
+    m = re.fullmatch(r"(?:change|switch)\s+(?:the\s+)?(?:time|weather|season|style|art style|"
+                     r"colou?r|view|camera|angle|background)", c, re.I)
+    if m:
+        return []
+
+    # --- camera / framing: "zoom in", "show it from above", "close-up of the face"
+    cam = find_en(c, ("camera",))
+    if cam and len(_leftover_en(c, cam)) <= 2 and not re.search(
+            r"\b(?:add|remove|replace|with|and)\b", low):
+        return vocab_edits(cam, "en", text)
+
+    # --- count: "three cats", "make it two", "only one dog"
+    m = re.fullmatch(rf"(?:make\s+(?:it|them|there be)\s+|there should be\s+|i want\s+|"
+                     rf"only\s+|just\s+|show\s+|draw\s+|change\s+(?:it|the number)\s+to\s+)?"
+                     rf"({NUM_RE})(?:\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?))?", c, re.I)
+    if m:
+        n = count_from(m.group(1))
+        noun = m.group(2)
+        explicit = bool(re.match(r"^(?:make|there|i want|only|just|show|draw|change)", low))
+        if n is not None and (n >= 2 or explicit) and (noun or explicit):
+            if not noun or not classify(noun):
+                return [Edit("count", target=noun, count=n, lang="en", text=text)]
+
+    # --- a bare vocabulary phrase or preposition phrase: "night", "at sunset", "watercolor",
+    #     "in winter", "on a beach", "blue"
+    hits = classify(c)
+    if hits:
+        return vocab_edits(hits, "en", text)
+    m = re.fullmatch(r"(?:on|in|at|inside|underwater|by|near|under|beside|in front of)\s+.+|"
+                     r"underwater|outdoors|indoors|in space", c, re.I)
+    if m and len(c.split()) <= 9:
+        return _background_edits(c, text)
+    m = re.fullmatch(r"(?:be|is|are)\s+((?:holding|carrying|wearing)\s+.+)", c, re.I)
+    if m:  # "... and be holding a cake"
+        return _add_edits(m.group(1).split(None, 1)[1], None, text)
+    return []
+
+
+def _make_do_edits(c: str, text: str) -> list[Edit]:
+    """"make the two dogs play with each other", "have her sit down", "let him smile"."""
+    m = re.fullmatch(r"(?:make|have|let|get)\s+(.+?)\s+(open|close|shut)\s+(?:its|his|her|their)"
+                     r"\s+(\w+)", c, re.I)
+    if m:  # "make the cat open its mouth": the mouth is open
+        target, owner = split_owner(m.group(1))
+        state = "open" if m.group(2).lower() == "open" else "closed"
+        return modifier_edits(state, m.group(3), text, "state", target)
+    m = re.fullmatch(r"(?:make|have|let|get)\s+(.+)", c, re.I)
+    if not m:
+        return []
+    words = m.group(1).split()
+    for k in range(1, min(len(words), 6)):
+        verb = words[k].lower()
+        if verb.endswith("ing") or not (ing_form(verb) or verb in EXPRESSION_VERBS) or \
+                verb in ("be", "look") and \
+                k + 1 < len(words) and not re.fullmatch(r"up|down|away|back|around|at|out|"
+                                                        r"left|right", words[k + 1], re.I):
+            continue
+        obj = " ".join(words[:k])
+        if not re.fullmatch(r"(?:it|him|her|them|(?:the|this|that|these|those|his|her|its|"
+                            r"their|both|all)\s+.+|\w+)", obj, re.I):
+            return []
+        target, owner = split_owner(obj)
+        return pose_edits(" ".join(words[k:]), target, text, owner)
+    return []
+
+
+def _object_value_edits(obj: str, value: str, text: str, old: str | None = None
+                        ) -> list[Edit]:
+    """"change <obj> to <value>" where obj may name an attribute ("the table's shape") or
+    an owner ("the man's hat")."""
+    target, attr, owner = attribute_of(obj)
+    if attr:
+        found = modifier_edits(value, target, text, attr, owner, old)
+        if found:
+            return found
+    edits = value_edits_en(value, target, text)
+    return [replace(e, owner=e.owner or owner, old=old) for e in edits]
+
+
+def _from_to_edits(obj: str, old: str, new: str, text: str) -> list[Edit]:
+    """"change <obj> from <old> to <new>": the new value, remembering the old one."""
+    old_v = strip_det(old)
+    target, attr, owner = attribute_of(obj)
+    if attr is None and not is_pronoun(obj):
+        old_hits = classify(old_v, MODIFIER_CATS)
+        attr = old_hits[0].entry.category if old_hits else None
+        if attr is None and ing_form(old_v.split()[0]) if old_v else False:
+            attr = "pose"
+    if attr:
+        found = modifier_edits(new, target, text, attr, owner, old_v)
+        if found:
+            return found
+    if is_pronoun(obj) or target is None:
+        edits = value_edits_en(new, None, text)
+        if edits and edits[0].kind == "replace":
+            return [replace(edits[0], target=old_v, old=old_v)]
+        return [replace(e, old=old_v) for e in edits]
+    edits = value_edits_en(new, target, text)
+    if edits and edits[0].kind == "replace":  # "change the pet from a cat to a dog"
+        return [replace(edits[0], target=old_v, owner=target, old=old_v)]
+    return [replace(e, old=old_v, owner=e.owner or owner) for e in edits]
+
+
+def _replace_edits(old: str, new: str, text: str) -> list[Edit]:
+    old_t = target_of(old)
+    if old_t and SCENE_WORDS.match(old_t):
+        return _background_edits(new, text)
+    old_hits = classify(old_t or "")
+    new_hits = classify(strip_det(new))
+    if old_t:  # "sitting instead of standing", "a leather jacket instead of denim"
+        mod_old = classify(old_t, MODIFIER_CATS)
+        if mod_old or ing_form(old_t.split()[0]):
+            found = _from_to_edits("it", old_t, new, text)
+            if found and found[0].kind != "replace":
+                return found
+    if new_hits and (not old_t or old_hits):
+        return vocab_edits(new_hits, "en", text,
+                            None if old_hits else old_t)
+    return [Edit("replace", target=old_t, value=new.strip(), lang="en", text=text)]
+
+
+def _background_edits(value: str, text: str) -> list[Edit]:
+    v = value.strip()
+    hits = classify(v)
+    if hits and not find_en(v, ("place",)):
+        return vocab_edits(hits, "en", text)
+    place = find_en(v, ("place",))
+    return [Edit("background", value=v, key=place[0].entry.key if place else None, lang="en",
+                 text=text)]
+
+
+def _add_edits(what: str, target: str | None, text: str) -> list[Edit]:
+    w = what.strip()
+    if not w:
+        return []
+    adj = base_adjective(w)
+    if adj and not re.match(r"^(?:a|an|the|some)\s", w, re.I):
+        return [Edit("add", target=target, value=adj, modifier=True, lang="en", text=text)]
+    return [Edit("add", target=target, value=w, lang="en", text=text)]
+
+
+def _style_edit(value: str, text: str, artist: bool = False,
+                hits: list[Hit] | None = None) -> Edit:
+    v = strip_det(value.strip())
+    hits = hits if hits is not None else classify(v, ("style",))
+    if hits:
+        return Edit("style", value=hits[0].text, key=hits[0].entry.key, lang="en", text=text)
+    phrase = f"in the style of {v}" if artist else f"{v} style"
+    return Edit("style", value=phrase, lang="en", text=text)
+

@@ -1,0 +1,432 @@
+"""Chinese change instructions -> :class:`Edit` s ("把猫换成狗", "背景换成海边")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tools.rewrite.parse_en import value_edits_en
+from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_zh, vocab_edits
+from tools.text import ZH_CLASSIFIERS, ZH_NUMERALS, has_cjk
+from tools.translate import zh_number
+
+# ------------------------------------------------------------------------ Chinese parser
+
+_ZH_LEAD = re.compile(r"^(?:请你?|麻烦你?|帮我|帮忙|给我|我想要?|我要|我希望|希望|能不能|能否|"
+                      r"可以|可不可以|再|然后|并且|并|还要|另外|同时|把它|让我们|试试|试着)+")
+_ZH_TAIL = re.compile(r"(?:吧|呢|啊|呀|哦|一下|好吗|可以吗|行吗|谢谢|就好|就行|即可|看看)*"
+                      r"[。！!？?.~～\s]*$")
+_ZH_REMOVE = (r"删去|移去|除去|去掉|去除|删掉|删除|移除|移走|拿掉|拿走|摘掉|摘下|脱掉|取消|"
+              r"消除|抹掉|擦掉|清除|不要了|去了|删了|剃掉|刮掉|拿开|扔掉|丢掉|撤掉|移开|清理掉|去|删")
+_ZH_CHANGE = (r"换成|改成|变成|替换成|替换为|换为|改为|变为|改画成|画成|涂成|染成|调成|弄成|做成|"
+              r"变作|换作|改作")
+_ZH_ADD = (r"加点|加些|加一些|添点|加上|加个|加一个|加入|添加|添上|增加|增添|放上|放一个|放个|"
+           r"画上|画一个|画个|戴上|穿上|"
+           r"配上|配个|带上|多加|再加|再来|来一个|来个|加")
+_ZH_PRONOUN = re.compile(r"^(?:它|他|她|它们|他们|她们|这个|那个|这|那|整体|画面|图片|整个画面|图|"
+                         r"照片|主体|整张图|这张图)$")
+_ZH_SCENE = re.compile(r"^(?:背景|场景|环境|地点|背景图|周围|环境背景)$")
+_ZH_NUMCL = re.compile(rf"^([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])(.*)$")
+
+
+_ZH_ATTR = {"颜色": "color", "色": "color", "发色": "color", "毛色": "color", "色调": "color",
+            "材质": "material", "材料": "material", "质地": "material", "面料": "material",
+            "形状": "shape", "外形": "shape", "大小": "size", "尺寸": "size", "个头": "size",
+            "年龄": "age", "表情": "expression", "神情": "expression", "情绪": "expression",
+            "心情": "expression", "姿势": "pose", "动作": "pose", "姿态": "pose",
+            "状态": "state"}
+_ZH_ATTR_RE = "|".join(sorted(_ZH_ATTR, key=len, reverse=True))
+_ZH_PLACE_SUFFIX = r"(?:脸上|头上|身上|手上|手里|脖子上|脚上|鼻子上|眼睛上|背上|上面|上|里|中)"
+# verbs of a pose or an action ("让狗跑起来", "让他坐下")
+_ZH_POSE = sorted(
+    "投篮 踢球 吃草 走路 跑步 打球 弹琴 看报 露营 做饭 骑车 钓鱼 游 坐 "
+    "站 躺 跑 走 跳 飞 游泳 睡觉 睡 跪 蹲 趴 玩 玩耍 奔跑 散步 跳舞 "
+    "爬 吃 喝 看书 读书 唱歌 挥手 拥抱 奔驰 飞奔 打滚 伸懒腰 打哈欠 追 "
+    "追逐 嬉戏 休息 骑 倚 靠 跳跃 飞翔 奔腾 漫步 行走 站立 坐下 躺下 "
+    "蹲下 跪下 趴下 睡着 打架 亲吻 抬头 低头 回头 招手 举手 弯腰 转身 "
+    "微笑 大笑 哭 笑".split(), key=len, reverse=True)
+_ZH_POSE_RE = "|".join(_ZH_POSE)
+
+
+_ZH_STATE_VERBS = {"打开": "打开", "关上": "关着", "关起来": "关着", "关掉": "关着",
+                   "合上": "关着", "点燃": "点燃", "点亮": "点燃", "熄灭": "熄灭", "吹灭": "熄灭",
+                   "打碎": "破碎", "打破": "破碎", "摔碎": "破碎", "装满": "装满", "倒满": "装满",
+                   "清空": "空的", "倒空": "空的", "弄湿": "湿", "擦干": "干燥", "冻住": "冰冻",
+                   "融化": "融化", "切开": "切开", "弄脏": "脏", "弄干净": "干净"}
+
+
+def _zh_target(text: str | None) -> str | None:
+    return _zh_owner(text)[0]
+
+
+def _zh_owner(text: str | None) -> tuple[str | None, str | None]:
+    """"男人脸上的眼镜" -> ("眼镜", "男人"); "她的头发" -> ("头发", None); "它" -> (None, None)."""
+    if not text:
+        return None, None
+    t = text.strip().strip("的")
+    t = re.sub(r"^(?:那个|这个|那只|这只|那些|这些|那|这)", "", t)
+    t = re.sub(r"的?颜色$", "", t)
+    owner = None
+    if "的" in t:
+        own, _, t = t.rpartition("的")
+        own = re.sub(_ZH_PLACE_SUFFIX + "$", "", own)
+        owner = None if not own or _ZH_PRONOUN.match(own) else own
+    elif m := re.fullmatch(rf"(.+?){_ZH_PLACE_SUFFIX}(.+)", t):
+        if len(m.group(2)) >= 2 and not classify(t):
+            owner, t = m.group(1), m.group(2)
+    if not t or _ZH_PRONOUN.match(t):
+        return None, owner
+    return t, owner
+
+
+def _zh_attribute_of(obj: str) -> tuple[str | None, str | None, str | None]:
+    """"裙子的颜色" -> ("裙子", "color", None); "她的头发" -> ("头发", None, None)."""
+    o = obj.strip()
+    m = re.fullmatch(rf"(.*?)的?({_ZH_ATTR_RE})", o)
+    if m:
+        attr = _ZH_ATTR[m.group(2)]
+        target, owner = _zh_owner(m.group(1))
+        if m.group(2) == "发色":
+            target, owner = "头发", target
+        elif m.group(2) == "毛色":
+            target, owner = "毛", target
+        return target, attr, owner
+    target, owner = _zh_owner(o)
+    return target, None, owner
+
+
+def _zh_modifier_edits(value: str, target: str | None, text: str, attr: str | None = None,
+                       owner: str | None = None, old: str | None = None) -> list[Edit]:
+    v = re.sub(r"^(?:看起来|看上去|显得|变得|更加|更|很|非常|有点|一点|全|纯|整个|全部)+", "",
+               value.strip())
+    v = re.sub(r"(?:一点|一些|些|的|一样|点|起来|下来|了)+$", "", v).strip()
+    v = re.sub(r"(?:做的|制的|做成的|制成的|材质的|做|制)$", "", v) or v
+    m = re.fullmatch(rf"(.+?)的?({_ZH_ATTR_RE})", v)
+    if m and attr is None and classify(m.group(1), MODIFIER_CATS):  # "天鹅绒材质"
+        v, attr = m.group(1), _ZH_ATTR[m.group(2)]
+    if not v:
+        return []
+    if attr == "pose" or (attr is None and re.match(_ZH_POSE_RE, v)):
+        pose = _zh_pose_edits(v, target, text, owner, old)
+        if pose or attr == "pose":
+            return pose
+    cats = (attr,) if attr in MODIFIER_CATS else MODIFIER_CATS
+    hits = classify(v, cats)
+    if hits:
+        return [Edit(h.entry.category, target=target, value=h.text, key=h.entry.key,
+                     owner=owner, old=old, lang="zh", text=text) for h in hits]
+    if attr in MODIFIER_CATS and len(v) <= 6:
+        return [Edit(attr, target=target, value=v, owner=owner, old=old, lang="zh",
+                     text=text)]
+    return []
+
+
+def _zh_let_edits(c: str, text: str) -> list[Edit]:
+    """"让男人哭", "让狗跑起来", "让她看起来很伤心", "把房子变大", "猫变胖一点"."""
+    m = re.fullmatch(r"(?:让|使|叫|把|将)?(.+)", c)
+    body = m.group(1) if m else c
+    lead = c[:len(c) - len(body)]
+    splits = [(k, explicit) for explicit in (True, False) for k in range(1, min(len(body), 10))]
+    for k, explicit in splits:
+        who, rest = body[:k], body[k:]
+        if explicit and not re.match(rf"(?:都|也|一起)?(?:看起来|看上去|显得|变成|变为|换成|改成|"
+                                     rf"变得|变|开始|在|(?:{_ZH_POSE_RE}|停)(?:在|到))", rest):
+            continue
+        if lead in ("把", "将") or not lead:
+            v = re.match(r"(?:都|也)?(?:变得|变|弄得|弄|调得|调)(?:得)?", rest)
+            if not v:
+                continue
+            rest = rest[v.end():]
+        else:
+            rest = re.sub(r"^(?:都|也|一起)?(?:看起来|看上去|显得|变成|变为|换成|改成|变得|变|"
+                          r"开始|在)?", "", rest)
+        if not rest or re.match(r"(?:戴|穿|拿|抱|举|加|配|添|画|成)", rest):
+            continue
+        target, owner = _zh_owner(who)
+        place = re.fullmatch(rf"(?:{_ZH_POSE_RE}|停|待|呆|留)?(?:在|到)(.+?)(上|里|中|下|边|旁边)?"
+                             rf"((?:{_ZH_POSE_RE}).*)?", body[k:])
+        if explicit and place and (classify(place.group(1), ("place",)) or place.group(2)
+                                   or place.group(3)):
+            # "让她在树下跳舞", "让车停在山顶上": a new place (and maybe a new action)
+            where = place.group(1) + (place.group(2) or "")
+            found = [Edit("background", value="在" + where, lang="zh", text=text)]
+            verb = re.match(rf"(?:{_ZH_POSE_RE}|停)", body[k:])
+            action = place.group(3) or (verb.group(0) if verb else "")
+            if action:
+                found += _zh_pose_edits(action, target, text, owner)
+            return found
+        if explicit and re.match(r"(?:变成|变为|换成|改成)", body[k:]):
+            found = _zh_modifier_edits(rest, target, text, None, owner)
+            return found or _zh_change(who, rest, text)
+        found = _zh_modifier_edits(rest, target, text, None, owner)
+        if found:
+            return found
+    return []
+
+
+def _zh_pose_edits(value: str, target: str | None, text: str, owner: str | None = None,
+                   old: str | None = None) -> list[Edit]:
+    v = re.sub(r"^(?:一起|在|正在|开始|都)+", "", value.strip())
+    v = re.sub(r"(?:起来|下来|了|着|吧)+$", "", v)
+    v = re.sub(r"^(伸|打|睡|洗|散|跑|跳)个", r"\1", v)  # "伸个懒腰"
+    v = re.sub(r"^([坐躺蹲跪趴])下$", r"\1", v)
+    m = re.match(_ZH_POSE_RE, v)
+    if not m:
+        return []
+    if v in ("微笑", "大笑", "哭", "笑"):
+        return [Edit("expression", target=target, value=v, owner=owner, old=old, lang="zh",
+                     text=text)]
+    return [Edit("pose", target=target, value=v, owner=owner, old=old, lang="zh", text=text)]
+
+
+def _value_edits_zh(value: str, target: str | None, text: str) -> list[Edit]:
+    v = value.strip().strip("的").strip()
+    if not v:
+        return []
+    if not has_cjk(v):
+        return [replace(e, lang="zh") for e in value_edits_en(v, target, text)]
+    hits = classify(v)
+    if hits:
+        return vocab_edits(hits, "zh", text, target)
+    mods = _zh_modifier_edits(v, target, text)
+    if mods and mods[0].kind != "pose":  # "改成玉石的": what it is made of
+        return mods
+    if re.search(r"(?:素描|速写|画|风格|画风|插画|漫画|照片|动画|雕塑|雕像|剪纸|版画)$", v) and (
+            target is None or find_zh(v, ("style",))):
+        style = find_zh(v, ("style",))
+        return [Edit("style", value=v, key=style[0].entry.key if style else None, lang="zh",
+                     text=text)]
+    m = _ZH_NUMCL.match(v)
+    if m:
+        n = zh_number(m.group(1) + m.group(2))
+        noun = m.group(3).strip() or None
+        if n is not None and (noun is None or len(noun) <= 4):
+            if noun is None or n > 1:
+                return [Edit("count", target=noun or target, count=n, lang="zh", text=text)]
+            v = noun  # "换成一只狗": a replacement that happens to say "one"
+    place = classify(v, ("place",))
+    if place and target is None and re.match(r"^在", value.strip()):
+        return [Edit("background", value=v, key=place[0].entry.key, lang="zh", text=text)]
+    return [Edit("replace", target=target, value=v, lang="zh", text=text)]
+
+
+def parse_zh(clause: str) -> list[Edit]:
+    c = _ZH_TAIL.sub("", _ZH_LEAD.sub("", clause.strip())).strip(" ，,。")
+    c = re.sub(r"(伸|打|睡|洗|散)个(懒腰|哈欠|盹|澡|步)", r"\1\2", c)  # "伸个懒腰"
+    c = re.sub(r"([\u4e00-\u9fff])一\1", r"\1", c)  # "笑一笑"
+    m = re.fullmatch(rf"(.+?)(?:别|不要|不再|不用)(?:再)?({_ZH_POSE_RE})(?:着|了)*", c)
+    if m:  # "狗别睡了": what it should stop doing (the next clause says what instead)
+        target, owner = _zh_owner(m.group(1))
+        return [Edit("pose", target=target, owner=owner, old=m.group(2), lang="zh", text=c)]
+    if not c:
+        return []
+    text = c
+
+    # --- "把裙子的颜色从红色改成绿色", "把猫从坐着改成站着"
+    m = re.fullmatch(rf"(?:把|将|让)?(.*?)(?:从|由)(.+?)(?:{_ZH_CHANGE}|变|改|换)(.+)", c)
+    if m:
+        target, attr, owner = _zh_attribute_of(m.group(1))
+        old = m.group(2).strip().strip("的")
+        if attr is None:
+            hits = classify(old, MODIFIER_CATS)
+            attr = hits[0].entry.category if hits else (
+                "pose" if re.match(_ZH_POSE_RE, old) else None)
+        if attr:
+            found = _zh_modifier_edits(m.group(3), target, text, attr, owner, old)
+            if found:
+                return found
+        edits = _value_edits_zh(m.group(3), old if target is None else target, text)
+        return [replace(e, old=old, owner=e.owner or owner) for e in edits]
+
+    # --- "让女孩坐着而不是站着": the first part, the second is what it replaces
+    m = re.fullmatch(r"(.+?)[，,]?(?:而不是|而非|不要再?|不再)(.+)", c)
+    if m and re.match(r"(?:让|使|把|将)?[^，,]*$", m.group(2)) is not None:
+        edits = parse_zh(m.group(1))
+        old = re.sub(r"(?:着|了|的)$", "", m.group(2).strip())
+        if edits:
+            return [e if e.old else replace(e, old=old) for e in edits]
+
+    # --- state: "把门打开", "把蜡烛点燃"
+    m = re.fullmatch(rf"(?:把|将|让)(.+?)({'|'.join(_ZH_STATE_VERBS)})(?:了|起来|吧)?", c)
+    if m is None:  # "让杯子装满水"
+        m = re.fullmatch(r"(?:把|将|让)(.+?)(装满|倒满)(?:了)?(.{1,6})", c)
+    if m:
+        target, owner = _zh_owner(m.group(1))
+        found = _zh_modifier_edits(_ZH_STATE_VERBS[m.group(2)], target, text, "state", owner)
+        if found and m.lastindex == 3:
+            found += _zh_add(m.group(3), target, text)
+        if found:
+            return found
+
+    # --- pose, expression: "让狗跑起来", "让他坐下", "让她看起来很伤心", "让她笑"
+    found = _zh_let_edits(c, text)
+    if found:
+        return found
+
+    # --- remove
+    m = re.fullmatch(rf"(?:把|将)(.+?)(?:给)?(?:{_ZH_REMOVE})(?:了|掉)?", c)
+    if m is None:
+        m = re.fullmatch(rf"(?:{_ZH_REMOVE})(?:了|掉)?(?:那个|这个|那些|这些)?(.+)", c)
+    if m is None:
+        m = re.fullmatch(r"(?:不要|别要|不要有|别有|没有|不带|不需要|不用)(?:那个|这个)?(.+)", c)
+    if m is None:
+        m = re.fullmatch(r"(?:让|把)?(.+?)(?:消失|不见)(?:了)?", c)
+    if m is None:  # "彩虹去掉", "墙上的时钟不要了"
+        m = re.fullmatch(rf"([^把将让给在]{{1,12}}?)(?:也|都|就)?(?:给)?"
+                         rf"(?:{_ZH_REMOVE}|不要|不需要)(?:了|掉|吧)?", c)
+    if m:
+        what = (_zh_target(m.group(1)) or m.group(1)).strip()
+        hits = classify(what)
+        if hits:
+            return [Edit("remove", target=what, key=hits[0].entry.key, lang="zh", text=text)]
+        return [Edit("remove", target=what, lang="zh", text=text)]
+
+    # --- background
+    m = re.fullmatch(rf"(?:把|将)?(?:背景|场景|环境|背景图)(?:也)?(?:{_ZH_CHANGE}|设为|设置为|设成|"
+                     rf"是|为|用|：|:|要|放在|在)(.+)", c)
+    if m is None:
+        m = re.fullmatch(r"(.+?)(?:的)?背景", c)
+        if m and (_ZH_PRONOUN.match(m.group(1)) or not m.group(1)):
+            m = None
+    if m:
+        v = m.group(1).strip().strip("的")
+        hits = classify(v)
+        if hits:
+            return vocab_edits(hits, "zh", text)
+        place = classify(v, ("place",))
+        return [Edit("background", value=v, key=place[0].entry.key if place else None,
+                     lang="zh", text=text)]
+    m = re.fullmatch(r"(?:把|将|让)?(?:它|他|她|它们|他们|(.+?))?(?:放到|放在|移到|搬到|挪到|放进|"
+                     r"带到|送到|去到|去|来到|到|移动到|换到)(.+?)(?:去|里面|里|上面|上)?", c)
+    if m and m.group(2):
+        v = m.group(2).strip()
+        hits = classify(v)
+        if hits:
+            return vocab_edits(hits, "zh", text)
+        place = classify(v, ("place",))
+        return [Edit("background", value=v, key=place[0].entry.key if place else None,
+                     lang="zh", text=text)]
+
+    # --- replace / change: "把猫换成狗", "用狗代替猫", "猫换成狗", "换成水彩风格"
+    m = re.fullmatch(r"用(.+?)(?:代替|替换|替代|取代|换掉)(.+)", c)
+    if m:
+        return _zh_change(m.group(2), m.group(1), text)
+    m = re.fullmatch(rf"(?:把|将|给)(.+?)(?:都|也|全部|全)?(?:{_ZH_CHANGE})(.+)", c)
+    if m is None:  # "气球要绿色的"
+        m = re.fullmatch(r"([^把将让给]{1,10}?)(?:要|要是|得是|应该是|应该|最好是|改为|是)"
+                         r"((?:更|很)?[^，,]{1,8})", c)
+        if m and re.match(_ZH_POSE_RE, m.group(2)):  # "她应该坐着"
+            target, owner = _zh_owner(m.group(1))
+            found = _zh_pose_edits(m.group(2), target, text, owner)
+            if found:
+                return found
+        if m and not (classify(m.group(2).strip("的")) or
+                      classify(m.group(2).strip("的"), MODIFIER_CATS)):
+            m = None
+    if m is None:
+        m = re.fullmatch(rf"(.+?)(?:{_ZH_CHANGE})(.+)", c)
+        if m and re.search(r"[让给加]", m.group(1)[:1]):
+            m = None
+    if m:
+        return _zh_change(m.group(1), m.group(2), text)
+    m = re.fullmatch(rf"(?:让它|让画面|让|使|使它|把它)?"
+                     rf"(?:{_ZH_CHANGE}|用|来个|来一个|改用|换个|换一个)(.+)", c)
+    if m:
+        return _value_edits_zh(m.group(1), None, text)
+
+    # --- "只留一只鸭子", "只要一个"
+    m = re.fullmatch(rf"(?:只留|只保留|只剩|只剩下|留下|只要|只画)([{ZH_NUMERALS}]+)"
+                     rf"([{ZH_CLASSIFIERS}])(.*)", c)
+    if m:
+        n = zh_number(m.group(1) + m.group(2))
+        if n:
+            return [Edit("count", target=m.group(3) or None, count=n, lang="zh", text=text)]
+
+    # --- count (relative): "再加两只猫", "多一只狗"
+    m = re.fullmatch(rf"(?:再|多)(?:加|来|画|添)?([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])(.+)", c)
+    if m:
+        n = zh_number(m.group(1) + m.group(2))
+        if n:
+            return [Edit("count", target=m.group(3), count=n, relative=True, lang="zh",
+                         text=text)]
+
+    # --- add beside: "在他旁边加一只狗", "在桌子上放一个花瓶"
+    m = re.fullmatch(rf"在?(.+?)(?:的)?(?:旁边|身边|身旁|左边|右边|前面|后面|上面|下面|上|里|脚边|"
+                     rf"附近)(?:再)?(?:{_ZH_ADD}|放|画|摆|站|坐|有)(?:了)?(.+)", c)
+    if m:
+        return _zh_add(m.group(2), _zh_target(m.group(1)), text)
+
+    # --- add: "加一顶红帽子", "给猫戴上帽子", "让她拿着一把伞"
+    m = re.fullmatch(r"(?:给|让)(.+?)(?:戴上|戴着|戴|穿上|穿着|拿着|拿上|抱着|举着|加上|加|配上|"
+                     r"添上|画上)(.+)", c)
+    if m:
+        return _zh_add(m.group(2), _zh_target(m.group(1)), text)
+    m = re.fullmatch(rf"(?:{_ZH_ADD}|戴着|穿着|拿着|带着|还有|再有|有)(?:了)?(.+)", c)
+    if m:
+        what = m.group(1).strip()
+        hits = classify(what, ("weather", "time", "season", "style", "camera"))
+        if hits:
+            return vocab_edits(hits, "zh", text)
+        if re.fullmatch(r"(?:更多)?细节|(?:点|些)细节", what):
+            return [Edit("add", value="细节丰富", lang="zh", text=text)]
+        return _zh_add(what, None, text)
+
+    # --- style: "水彩风格", "画成水彩风格" (handled above), "用梵高的风格"
+    m = re.fullmatch(r"(?:用|以|按|按照|采用)?(.+?)(?:的)?(?:风格|画风|风)", c)
+    if m and len(m.group(1)) <= 8:
+        hits = classify(m.group(1), ("style",))
+        if hits:
+            return [Edit("style", value=hits[0].text, key=hits[0].entry.key, lang="zh",
+                         text=text)]
+        return [Edit("style", value=c if c.endswith(("风格", "画风")) else c + "风格",
+                     lang="zh", text=text)]
+
+    # --- count: "三只猫", "两只"
+    m = _ZH_NUMCL.match(c)
+    if m and len(m.group(3)) <= 4 and not re.search(r"[在，,]", m.group(3)):
+        n = zh_number(m.group(1) + m.group(2))
+        if n is not None and n >= 2:
+            return [Edit("count", target=m.group(3) or None, count=n, lang="zh", text=text)]
+
+    # --- a bare vocabulary phrase: "夜晚", "下雪", "特写", "从上往下看", "蓝色"
+    hits = classify(c)
+    if hits:
+        return vocab_edits(hits, "zh", text)
+    m = re.fullmatch(r"在(.+?)(?:上|里|中|边|旁边)?", c)
+    if m:
+        place = classify(m.group(1), ("place",))
+        if place:
+            return [Edit("background", value=m.group(1), key=place[0].entry.key, lang="zh",
+                         text=text)]
+    return []
+
+
+def _zh_change(old: str, new: str, text: str) -> list[Edit]:
+    old = old.strip()
+    if _ZH_SCENE.match(old.strip("的")):
+        v = new.strip().strip("的")
+        hits = classify(v)
+        if hits:
+            return vocab_edits(hits, "zh", text)
+        place = classify(v, ("place",))
+        return [Edit("background", value=v, key=place[0].entry.key if place else None,
+                     lang="zh", text=text)]
+    if re.fullmatch(r"(?:时间|天气|季节|风格|画风|视角|镜头|角度|颜色|色调|整体颜色)", old):
+        return _value_edits_zh(new, None, text)
+    target, attr, owner = _zh_attribute_of(old)
+    if attr or not classify(new.strip()):
+        found = _zh_modifier_edits(new, target, text, attr, owner)
+        if found and (attr or found[0].kind != "pose" or len(new.strip()) <= 4):
+            return found
+    if owner and target:
+        return [replace(e, owner=owner) for e in _value_edits_zh(new, target, text)]
+    hits = classify(target or "")
+    if hits and classify(new.strip()):
+        return _value_edits_zh(new, None, text)
+    return _value_edits_zh(new, target, text)
+
+
+def _zh_add(what: str, target: str | None, text: str) -> list[Edit]:
+    w = what.strip()
+    return [Edit("add", target=target, value=w, lang="zh", text=text)] if w else []
+

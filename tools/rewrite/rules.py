@@ -1,0 +1,75 @@
+"""The deterministic, offline ``rules`` backend: parse the instruction, edit the prompt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tools.rewrite.chinese import ZhPrompt, apply_zh
+from tools.rewrite.en_phrases import EN_LEAD, EN_TAIL
+from tools.rewrite.english import EnPrompt
+from tools.rewrite.english_edits import apply_en
+from tools.rewrite.parse import parse_instructions
+from tools.rewrite.parse_zh import _ZH_LEAD, _ZH_TAIL
+from tools.rewrite.vocab import Edit, to_prompt_lang
+from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language, stem
+
+
+@dataclass
+class RulesOutcome:
+    prompt: str
+    edits: list[Edit]
+    removed: list[str]
+    added: list[str]
+    notes: list[str]
+
+
+def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
+    """The deterministic rewrite, with a trace of the words it removed and added."""
+    edits = parse_instructions(instruction)
+    lang = language(prompt)
+    p: EnPrompt | ZhPrompt = ZhPrompt(prompt) if lang == "zh" else EnPrompt(prompt)
+    notes: list[str] = []
+    if not edits:
+        extra = _free_text(instruction, lang)
+        if extra:
+            p.append_segment(extra)
+            notes.append("I did not recognise a specific change, so I added your words to "
+                         "the prompt")
+        else:
+            notes.append("I could not tell what to change, so the prompt is unchanged")
+    for e in edits:
+        if isinstance(p, ZhPrompt):
+            apply_zh(p, e)
+            p.refresh()
+        else:
+            apply_en(p, e)
+    notes += p.notes
+    notes += _contradictions(edits)
+    out = p.render() or prompt
+    return RulesOutcome(out, edits, list(p.removed), list(p.added), notes)
+
+
+def _free_text(instruction: str, lang: str) -> str:
+    s = clean_text(instruction, MAX_INSTRUCTION_CHARS)
+    if has_cjk(s):
+        s = _ZH_TAIL.sub("", _ZH_LEAD.sub("", s))
+        s = re.sub(r"^(?:让它|让画面|让|使它|使|更加|更)", "", s)
+    else:
+        s = EN_TAIL.sub("", EN_LEAD.sub("", s))
+        s = re.sub(r"^(?:make|let|have)\s+(?:it|this|the (?:image|picture|scene))\s+(?:look\s+)?",
+                   "", s, flags=re.I)
+    s = s.strip(" ,.;")
+    if not re.search(r"[A-Za-z\u4e00-\u9fff]", s) or len(s) > 80 or len(s.split()) > 12:
+        return ""  # not a description worth adding: keep the prompt as it is
+    return to_prompt_lang(s, lang) if s else ""
+
+
+def _contradictions(edits: list[Edit]) -> list[str]:
+    notes = []
+    adds = {stem((e.value or "").split()[-1]) for e in edits if e.kind == "add" and e.value}
+    for e in edits:
+        if e.kind == "remove" and e.target and stem(e.target.split()[-1]) in adds:
+            notes.append(f"you asked both to add and to remove {e.target}; I followed the "
+                         "later request")
+    return notes
