@@ -236,13 +236,13 @@ _DESCRIBE = re.compile(
     r"看图说话|这张(?:图|照片)(?:里|中)?(?:有|是)(?:什么|啥)",
     re.I)
 _QUESTION_START = re.compile(
-    r"^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|have|has|"
+    r"^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|"
     r"should|shall|am)\b|[?？]\s*$|(吗|呢|么|什么|为什么|怎么样|谁|哪里|哪儿|几点|多少)\W*$|^(为什么|谁|哪)",
     re.I)
 _REQUEST_LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|alright|now|and|then|also|next|hmm+|well|great|nice|cool|good|perfect|"
-    r"thanks|thank you|thx|awesome|lovely|wow|no|nope|actually|sorry|oh|oops|i meant|i mean)"
-    r"[,!.]?\s+)*"
+    r"thanks|thank you|thx|awesome|lovely|wow|actually|sorry|oh|oops|i meant|i mean)"
+    r"[,!.]?\s+|(?:no|nope)[,!.]\s+)*"
     r"(?:(?:please|pls|plz|kindly)\s+|(?:can|could|would|will) you(?: please)?\s+|"
     r"(?:i'?d like|i would like|i want|i wanna|i need|let'?s|let us|how about|what about|"
     r"is it possible to|can (?:i|we) (?:have|get)|(?:can|could) we|(?:can|could) i get)"
@@ -289,13 +289,17 @@ _FAQ = {
                         re.I),
 }
 _EDIT_CUE = re.compile(
+    r"^as an? |^in (?:the )?style\b|^like an? |^(?:\w+\s+){0,2}(?:style|version)\W*$|\bto be\b|"
+    r"\bshould be\b|"
+    r"^(?:line art|pixel art|watercolou?r|oil painting|sketch|cartoon|anime|manga|3d|cgi|"
+    r"black and white|monochrome|sepia|vintage|retro)\b|"
     r"\b(?:more|less|bigger|smaller|brighter|darker|lighter|larger|taller|shorter|older|younger|"
     r"happier|sadder|wider|thinner|fatter|longer|it|him|her|them|instead)\b|"
     r"更|一点|一些|大些|小些|它|他|她|他们|她们|它们|变得?[大小亮暗长短高矮胖瘦老年轻]|改为|换为|"
     r"^背景|虚化|模糊|色调",
     re.I)
 _EDIT_LEAD = re.compile(
-    r"^(?:make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
+    r"^(?:have|make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
     r"get rid of|take (?:away|off|out)|convert|transform|move|place|paint|color|colour|"
     r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
     r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|"
@@ -313,10 +317,23 @@ def strip_request(text: str) -> str:
     """'Could you please make it blue?' -> 'make it blue'; '请帮我把车改成蓝色吧' keeps its verb."""
     out = _REQUEST_LEAD.sub("", text.strip(), count=1)
     out = _REQUEST_TAIL.sub("", out)
-    out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可以|帮我|"
-                 r"帮忙)(?=[把将让给换改加去删画生])", "", out)
+    out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可不可以|可以|能|帮我|"
+                 r"帮忙)(?:帮我)?(?=[把将让给换改加去删画生])", "", out)
+    out = re.sub(r"^what if (.+?) (?:was|were|is|became) (.+)$", r"make \1 \2", out,
+                 flags=re.I)  # "what if the bear was a puppy" asks for a change
     out = re.sub(r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)[\s。！？?!]*$", "", out)
     return out.strip() or text.strip()
+
+
+def _edit_text(raw: str, rest: str, images: int, origin: int | None) -> str:
+    """The instruction as the rewrite reads best: the user's own words (without picture
+    numbers) when it understands them, else the request-stripped ones."""
+    _, own = _refs(raw, images, origin)
+    own = _clean(own)
+    if own and own != rest and parse_instruction(own) is not None \
+            and not re.match(r"^what if\b", own, re.I):
+        return own
+    return rest
 
 
 def starting_prompt(rest: str) -> str:
@@ -431,7 +448,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("img2img", refs=refs, text=starting_prompt(rest))
     instruction = rest or low
     if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
-        return Intent("edit", refs=refs, text=rest)
+        return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
     if _looks_like_question(raw) and not _EDIT_LEAD.match(instruction):
         return Intent("question", text=raw)
     if any_image and not _is_new_picture(body) and (
@@ -439,7 +456,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
             or _EDIT_CUE.search(instruction)):
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
-        return Intent("edit", refs=refs, text=rest)
+        return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
     if has_upload:  # a caption that asks nothing ("my garden"): keep it, say what it shows
         return Intent("describe", refs=refs, text=rest)
     if not any_image and _EDIT_LEAD.match(instruction) and not _is_new_picture(body):
@@ -561,6 +578,9 @@ def _looks_like_question(body: str) -> bool:
 def _is_new_picture(body: str) -> bool:
     """'draw a dog', 'a new picture of a boat', '画一只狗' ask for a new picture even when one
     exists."""
+    if re.match(r"^(?:draw|paint|sketch|generate|create|render|produce|make)\s+(?:it|this|that|"
+                r"them|him|her|as|in)\b", body, re.I):
+        return False  # "render it in anime style", "draw it as a sketch": a change
     return bool(re.match(r"^(?:draw|paint|sketch|generate|create|render|produce)\b|"
                          r"^(?:make|show)\s+(?:me\s+)?(?:a|an)\s+(?:new\s+)?(?:picture|image|photo|"
                          r"painting|drawing)\b|^(?:a |an )?new (?:picture|image|one)\b|"
