@@ -3,6 +3,7 @@
 
     python bot.py chat                      talk to it in this terminal
     python bot.py telegram                  run the Telegram bot
+    python bot.py web                       chat in a browser (Gradio)
     python bot.py batch prompts.tsv -o out.tsv
     python bot.py index ~/Pictures          make your pictures searchable
     python bot.py search "海边的日落"        find them by text or --image
@@ -27,6 +28,7 @@ from tools.profiles import PROFILES
 COMMANDS: dict[str, str] = {
     "chat": "channels.cli:run",
     "telegram": "channels.telegram:run",
+    "web": "channels.web:run",
     "batch": "channels.batch:run",
     "index": "channels.library:run_index",
     "search": "channels.library:run_search",
@@ -75,6 +77,18 @@ or failed), "conversation_id", "notes", "images": [{"number", "path", "width", "
     p.add_argument("--webhook-url", help="use a webhook at this public URL instead of polling")
     p.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     p.add_argument("--port", type=int, default=8443, help="webhook listen port")
+
+    p = sub.add_parser(
+        "web", parents=[common], help="run the web chat (Gradio) in a browser",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the web chat: pictures inline, clickable suggestions, photo upload.",
+        epilog="""\
+Without IMAGECHAT_WEB_USERS there is one local user and no login, on loopback only.
+IMAGECHAT_WEB_USERS=ann:pw1,bob:pw2 (or the path of a file of user:password lines)
+asks for a login and keeps each user's conversations apart; only then may --host be
+an address beyond loopback. Needs the 'web' extra: pip install -e '.[web]'.""")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="listen port (default 7860)")
 
     p = sub.add_parser(
         "batch", parents=[common], help="generate images for a TSV of prompts",
