@@ -421,9 +421,54 @@ def _follow_current(name: str, args: dict[str, Any], state: SessionState | None,
     args[key] = state.current.number
 
 
+# what the rules read with certainty: a first call that does something else is corrected
+_COMMAND_KINDS = frozenset({
+    "undo", "goto", "variations", "reseed", "history", "show", "info", "settings", "search",
+    "search_like", "use_result", "beautify", "describe", "add_to_library", "restyle"})
+
+
+def _rules_reading(state: SessionState | None, user_text: str) -> tuple[Any, Any]:
+    """(intent, the rules planner's first call) for the user's message, or (None, None)."""
+    if state is None or not user_text.strip():
+        return None, None
+    from agent import intents
+    from agent.planner import RulesPlanner
+
+    try:
+        intent = intents.parse(user_text, has_image=state.current is not None,
+                               has_search=bool(state.last_search),
+                               has_upload=bool(state.uploads), images=len(state.images),
+                               origin=state.origin())
+        return intent, RulesPlanner(state=state)._plan(intent, [])
+    except Exception:  # noqa: BLE001 - a reading that fails changes nothing
+        return None, None
+
+
+def _correct_first_call(call: dict[str, Any], state: SessionState | None, user_text: str,
+                        facts: TurnFacts) -> None:
+    """Small models call the wrong tool for plain commands ("another one" ->
+    generate_image("another one")) and paraphrase instructions ("把背景换成海边" ->
+    "make it watercolor"): where the rules read the message with certainty, the call
+    follows that reading, and a change always carries the user's own words."""
+    intent, planned = _rules_reading(state, user_text)
+    if intent is None or planned is None:
+        return
+    name = call["name"]
+    if not facts.calls and name != planned[0] and (
+            intent.kind in _COMMAND_KINDS
+            or (intent.kind == "edit" and name == "generate_image"
+                and call["args"].get("parent") is None)):
+        call["name"], call["args"] = planned[0], dict(planned[1])
+        return
+    if intent.kind == "edit" and call["name"] in ("rewrite_prompt", "edit_image") \
+            and intent.text:
+        call["args"]["instruction"] = intent.text
+
+
 def check_against_state(call: dict[str, Any], state: SessionState | None, user_text: str,
                         facts: TurnFacts) -> str:
     """Correct ``call["args"]`` in place where the intent is clear; "" or why it is wrong."""
+    _correct_first_call(call, state, user_text, facts)
     name, args = call["name"], call["args"]
     said = _said_numbers(user_text)
     for key in IMAGE_ARGS.get(name, ()):

@@ -478,3 +478,22 @@ def test_a_change_after_undo_applies_to_the_current_picture(settings: Settings) 
         turn(agent, "undo")
         third = turn(agent, "add a spoiler").images[-1]
     assert third.parent == 1 and "red" in third.prompt and "blue" not in third.prompt
+
+
+def test_a_small_models_wrong_tool_or_paraphrase_is_corrected(settings: Settings) -> None:
+    """What Qwen2.5-Coder-1.5B did here: 'another one' drawn as a new picture of the words,
+    and a Chinese instruction paraphrased into the few-shot example's words."""
+    script = [  # English prompts: a Chinese one would also ask the model to translate it
+        [("generate_image", json.dumps({"prompt": "a cat on a sofa"}))], "#1.",
+        [("rewrite_prompt", json.dumps({"instruction": "make it watercolor", "image": 1}))],
+        [("generate_image", json.dumps({"prompt": "whatever", "parent": 1}))], "#2.",
+        [("generate_image", json.dumps({"prompt": "another one"}))], "#3.",
+    ]
+    with FakeOpenAI(script) as fake:
+        agent = Agent(llm_settings(settings, fake.base_url))
+        turn(agent, "a cat on a sofa")
+        beach = turn(agent, "把背景换成海边").images[-1]
+        another = turn(agent, "another one").images[-1]
+    assert "beach" in beach.prompt and "watercolor" not in beach.prompt and beach.parent == 1
+    assert "sofa" not in beach.prompt and "cat" in beach.prompt
+    assert another.tool == "variations" and another.prompt == beach.prompt
