@@ -240,7 +240,8 @@ class Agent:
             final = clean_reply(final, [t.name for t in self._tools]) or said
             numbers = re.findall(r"Here (?:is|are)[^#]*#(\d+)|^#(\d+):", "\n".join(made), re.M)
             named = {int(a or b) for a, b in numbers}
-            if made and not all(f"#{n}" in final for n in named):
+            words = re.sub(r"#\d+|[\W_]+", "", final)
+            if made and (len(words) < 4 or not all(f"#{n}" in final for n in named)):
                 # pictures were made and the model's closing words do not name them (a small
                 # model says "You're welcome!"): say what was made in the tools' own words
                 final = "\n".join(made)
@@ -252,7 +253,12 @@ class Agent:
             if isinstance(msg, AIMessage):
                 calls = [{"id": c["id"], "name": c["name"], "args": c["args"]}
                          for c in msg.tool_calls] or None
-                repo.add_message(s, conv, "assistant", str(msg.content), tool_calls=calls)
+                content = str(msg.content)
+                if ctx.planner == "llm":  # history keeps words, never a model's debris
+                    from agent.llm_calls import clean_reply
+
+                    content = clean_reply(content, [t.name for t in self._tools])
+                repo.add_message(s, conv, "assistant", content, tool_calls=calls)
             elif isinstance(msg, ToolMessage):
                 repo.add_message(s, conv, "tool", str(msg.content), tool_call_id=msg.tool_call_id,
                                  name=msg.name)

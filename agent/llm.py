@@ -389,6 +389,11 @@ class GuardedChatModel(BaseChatModel):
             calls += found.calls
             errors += found.errors
             text = found.text
+            bare = content.strip().strip("`'\".").strip()
+            if not calls and bare in schemas:  # a tool's name alone ("undo"): that call
+                calls.append({"name": bare, "args": {}, "id": new_call_id(),
+                              "type": "tool_call"})
+                text = ""
         text = clean_reply(text, schemas)
         kept = []
         for call in calls:
@@ -399,6 +404,11 @@ class GuardedChatModel(BaseChatModel):
                 kept.append(call)
                 facts.calls.append((call["name"], json.dumps(call["args"], sort_keys=True,
                                                              default=str)))
+        if any(c["name"] in ("rewrite_prompt", "beautify_prompt") for c in kept):
+            # a drawing asked for beside the rewrite cannot know the new prompt yet: the
+            # next step draws what the rewrite returns
+            kept = [c for c in kept if c["name"] not in ("generate_image", "img2img",
+                                                         "edit_image")]
         if message.tool_calls or message.invalid_tool_calls:
             text = "" if kept else text
         return kept, errors, text
@@ -476,7 +486,8 @@ Examples (user says -> your tool call):
 "a cat on a sofa" -> generate_image({{"prompt": "a cat on a sofa"}})
 "a red car, seed 7" -> generate_image({{"prompt": "a red car", "seed": 7}})
 "make it night" (current #1, seed 42) -> rewrite_prompt({{"instruction": "make it night", \
-"image": 1}}), then generate_image({{"prompt": "<its new prompt>", "seed": 42, "parent": 1}})
+"image": 1}}); when it returns "a cat at night": generate_image({{"prompt": "a cat at night", \
+"seed": 42, "parent": 1}})
 "more detailed" -> beautify_prompt({{"image": 1}}), then generate_image with the first \
 candidate, the same seed and "parent": 1
 photo #2 sent with "make it watercolor" -> edit_image({{"instruction": "make it \

@@ -456,10 +456,12 @@ def _correct_first_call(call: dict[str, Any], state: SessionState | None, user_t
     name = call["name"]
     if not facts.calls and name != planned[0] and (
             intent.kind in _COMMAND_KINDS
-            or (intent.kind == "edit" and name == "generate_image"
-                and call["args"].get("parent") is None)):
+            or (intent.kind == "edit" and name in ("generate_image", "edit_image", "img2img")
+                and not (name == "generate_image" and call["args"].get("parent")))):
         call["name"], call["args"] = planned[0], dict(planned[1])
         return
+    if not facts.calls and name == planned[0] and not call["args"]:
+        call["args"] = dict(planned[1])  # "undo" alone, "go_to_image" with no number
     if intent.kind == "edit" and call["name"] in ("rewrite_prompt", "edit_image") \
             and intent.text:
         call["args"]["instruction"] = intent.text
@@ -560,6 +562,9 @@ def _clean_reply(text: str, tool_names: list[str]) -> str:
                          re.I | re.M)
     if callish.search(rest):
         rest = "\n".join(line for line in rest.splitlines() if not callish.search(line))
+    # template debris a small model echoes: "<tools>", "</tool_call>", "<|im_end|>"
+    rest = re.sub(r"</?\s*(?:tools?|tool_calls?|tool_response|function|\|[a-z_]+\|)\s*>", "",
+                  rest, flags=re.I)
     return rest.strip()
 
 
