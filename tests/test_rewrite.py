@@ -439,3 +439,117 @@ def test_how_people_phrase_changes(prompt: str, instruction: str, must: list[str
         assert _contains(out, m, whole_word=True), (instruction, out, m)
     for m in must_not:
         assert not _contains(out, m, whole_word=True), (instruction, out, m)
+
+
+# ---------------------------------------------------------------- phrasings in general
+# Each row is one general rule (a paraphrase the parser normalises, a vocabulary class, a
+# way of replacing the old value) checked with phrasings no rule is keyed to.
+@pytest.mark.parametrize("prompt,instruction,must,must_not", [
+    # colour: modal / passive / "in <colour>" / recolour verbs / "its colour" / bare phrase
+    ("a blue car parked on a street", "the car needs to be dark green",
+     ["dark green car", "parked"], ["blue", "needs"]),
+    ("a blue car parked on a street", "can the car be red", ["red car"], ["blue"]),
+    ("a blue car parked on a street", "I want the car in silver", ["silver car"], ["blue"]),
+    ("a blue car parked on a street", "change its color to orange", ["orange car", "street"],
+     ["blue"]),
+    ("a red sports car on a mountain road", "recolor the car to matte black",
+     ["matte black sports car"], ["red"]),
+    ("a woman in a red dress walking in a park", "the dress should be green instead of red",
+     ["green dress", "walking"], ["red", "should"]),
+    ("a woman in a red dress walking in a park", "green dress please", ["green dress"],
+     ["red"]),
+    ("a bedroom with beige walls", "paint the walls sage green", ["sage green walls"],
+     ["beige"]),
+    ("a man in a navy suit with a red tie", "swap the red tie for a purple one",
+     ["purple tie", "navy suit"], ["red"]),
+    ("a white mug of coffee", "mug should be fuchsia", ["fuchsia mug"], ["white"]),
+    # attribute: elaborations dropped, unknown adjectives are descriptions, old state goes
+    ("a small wooden cabin in a forest", "make the cabin huge, like a mansion",
+     ["huge", "cabin"], ["small", "mansion"]),
+    ("a tall knight in armor", "he should be short and stocky", ["knight", "stocky"],
+     ["tall"]),
+    ("a smiling bride in a white gown", "make her look nervous", ["nervous", "bride"],
+     ["smiling"]),
+    ("a wooden door slightly open, old farmhouse", "close the door", ["closed", "door"],
+     ["open"]),
+    ("a man with a serious expression, black background", "make him laugh",
+     ["laughing", "man"], ["serious"]),
+    ("a teenage boy reading a book", "age him up to about 40", ["40-year-old", "boy"],
+     ["teenage"]),
+    ("two horses grazing in a meadow", "just one horse please", ["horse", "meadow"],
+     ["two"]),
+    ("a little girl holding a balloon", "make her an old lady", ["old lady", "balloon"],
+     ["little"]),
+    ("an empty bookshelf in a library", "fill the shelf with books", ["books"], ["empty"]),
+    # pose: modal + verb, "get X to", -ing after have, verbs the pose list does not know
+    ("a cat sitting on a windowsill facing the camera", "the cat should face away",
+     ["facing away", "sitting"], ["camera"]),
+    ("a woman standing in a garden", "get her to smile", ["smiling", "woman"], []),
+    ("a puppy sitting in a basket", "have the puppy lying down", ["lying", "basket"],
+     ["sitting"]),
+    ("a ballerina standing still on stage", "make her do a pirouette",
+     ["doing a pirouette", "ballerina"], ["standing"]),
+    ("a woman in a red coat standing on a bridge", "have her sit on the railing",
+     ["sitting on the railing", "bridge"], ["standing"]),
+    ("a man sitting at a desk, typing on a laptop", "have him stretch with his arms up",
+     ["stretching", "desk"], ["typing"]),
+    # style: the user's words, the old medium goes, whole-picture adjectives are a style
+    ("a fox in a snowy forest, photorealistic", "render it as a charcoal drawing",
+     ["charcoal drawing", "fox"], ["photorealistic"]),
+    ("a lion on a rock, savanna, wildlife photo", "turn it into a stained glass window",
+     ["stained glass", "lion"], ["photo"]),
+    ("a cozy coffee shop interior, 35mm photo", "make it isometric",
+     ["isometric", "coffee shop"], ["35mm"]),
+    ("a girl walking her dog in the park, photo", "I'd love this in a Studio Ghibli look",
+     ["Ghibli", "girl"], ["photo"]),
+    # mixed: a clause that starts "the X should" is a new edit; count with a colour
+    ("two cats sleeping on a blue blanket", "one cat only, and the blanket should be green",
+     ["a cat", "green blanket"], ["two", "cats", "blue"]),
+    ("three yellow tulips in a vase", "change them to five purple tulips",
+     ["five purple tulips", "vase"], ["yellow"]),
+    ("a young man playing guitar on a rooftop", "make him older with a grey beard",
+     ["man", "grey beard", "guitar"], ["young"]),
+    ("a red fox in a green forest, summer", "change the background to a snowy forest",
+     ["snowy forest", "fox"], ["summer", "green"]),
+    # Chinese
+    ("一个长发女孩坐在窗边看书", "把她的头发剪短", ["短发女孩"], ["长发"]),
+    ("桌上放着一本合上的旧书", "把书翻开", ["打开", "书"], ["合上"]),
+    ("一只猫躺在沙发上睡觉，午后阳光", "让猫坐起来舔爪子", ["坐起来舔爪子", "沙发"],
+     ["睡觉", "躺"]),
+    ("一个小女孩抱着一只兔子，草地，照片", "画成宫崎骏动画风格", ["宫崎骏", "兔子"],
+     ["照片"]),
+    ("一位穿汉服的女子在竹林中抚琴，电影感", "改成工笔画", ["工笔画", "竹林"], ["电影感"]),
+    ("一群孩子在操场上踢足球", "背景换成沙滩", ["在沙滩上踢足球"], ["操场"]),
+    ("一个年轻女孩站在樱花树下，春天", "让她变老一点，坐在树下", ["坐", "樱花"], ["站"]),
+    ("a teddy bear sitting on a bed", "make the teddy a stuffed bunny",
+     ["stuffed bunny sitting", "bed"], ["bear"]),
+    ("a plastic toy robot on a desk", "make the robot metal, like chrome",
+     ["metal", "robot"], ["plastic", "chrome"]),
+])
+def test_phrasings_generalise(prompt: str, instruction: str, must: list[str],
+                              must_not: list[str]) -> None:
+    out = apply_rules(prompt, instruction).prompt
+    for m in must:
+        assert _contains(out, m, whole_word=False), (instruction, out, m)
+    for m in must_not:
+        assert not _contains(out, m, whole_word=True), (instruction, out, m)
+
+
+@pytest.mark.parametrize("text", ["a red car", "a watercolor painting of a fox",
+                                  "two dogs running on a beach"])
+def test_new_picture_descriptions_are_not_read_as_changes(text: str) -> None:
+    # the fallback readings ("green dress please") never take a new prompt for a change
+    assert parse_instruction(text) is None
+
+
+DEV2_SET = Path(__file__).parent / "data" / "edits_dev2.tsv"
+DEV2_OVERALL_FLOOR = 0.74  # reached 80.0% (55.8% before this file was looked at)
+
+
+def test_rules_pass_the_second_development_set() -> None:
+    if not DEV2_SET.exists():
+        pytest.skip("no second development set")
+    bench = _eval_edits()
+    cases = bench.load_cases(DEV2_SET)
+    passed = sum(bench.judge(c, apply_rules(c.prompt, c.instruction).prompt)[0] for c in cases)
+    assert passed / len(cases) >= DEV2_OVERALL_FLOOR, f"{passed}/{len(cases)}"

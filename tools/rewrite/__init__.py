@@ -10,9 +10,13 @@ Layout:
               :func:`classify`) and helpers both editors share.
 ``parse``     instruction -> list of :class:`Edit` (clause splitting; ``parse_en`` and
               ``parse_zh`` read one English / Chinese clause; ``en_phrases`` holds the
-              English phrase helpers: owners, attribute nouns, pose verbs, modifiers).
+              English phrase helpers: owners, attribute nouns, pose verbs, modifiers;
+              ``normalize_en`` rewrites paraphrases to the canonical phrasings the English
+              rules read: "the car needs to be red", "I want the car in red", "get her to
+              smile" -> "make the car red", "make her smile").
 ``english``   :class:`EnPrompt`: an English prompt as tokens, with noun-phrase operations
-              (find, remove, set a modifier or a pose, set the background...).
+              (find, remove, set a modifier or a pose...); ``english_ops`` the
+              whole-phrase operations (count, a new thing, the place).
 ``english_edits``  what each kind of :class:`Edit` does to an :class:`EnPrompt`;
               ``english_words`` the word lists both use.
 ``chinese``   :class:`ZhPrompt` and what each kind of edit does to a Chinese prompt.

@@ -324,8 +324,15 @@ class ZhPrompt:
                 continue  # "飞机", "跑车" are things, not actions
             self.removed.append(m.group(0))
             self.added.append(verb)
-            self.toks = [[w, f] for w, f in pos_segment(text[:m.start()] + verb +
-                                                        text[m.end():])]
+            after = text[m.end():]
+            if not re.fullmatch(r"[坐站躺趴蹲跪睡停][着下起来了]*", verb):
+                # "躺在沙发上睡觉" -> "坐起来舔爪子在沙发上": the old activity goes too
+                act = re.match(r"(在[^，,。]{1,10}?(?:上|里|中|下|边|旁|前|后|内|外|间))"
+                               r"([^，,。在的]{1,5})(?=[，,。]|$)", after)
+                if act:
+                    self.removed.append(act.group(2))
+                    after = act.group(1) + after[act.end():]
+            self.toks = [[w, f] for w, f in pos_segment(text[:m.start()] + verb + after)]
             return
         for i in range(len(self.toks) if span is None else end):
             w = self._w(i)
@@ -499,6 +506,15 @@ class ZhPrompt:
             self._insert(span[0], v + (("上" if old.endswith("上") else "里") if lead and
                                        v[-1] not in "上里中边" else ""))
             return
+        text = self.text
+        m = re.search(r"在([^，,。；;在的]{1,8}?)(?:上面|里面|上|里|中|下|边|旁|内|外)", text)
+        if m and not re.search(r"[头手脸身]", m.group(1)):  # "在操场上": the place, any place
+            self.removed.append(m.group(0))
+            self.added.append(v)
+            suffix = "" if v[-1:] in "上里中边下内外" else m.group(0)[len(m.group(1)) + 1:]
+            self.toks = [[w, f] for w, f in pos_segment(text[:m.start()] + "在" + v + suffix +
+                                                        text[m.end():])]
+            return
         subj = self.subject()
         at = self._clause_end(subj[1] if subj else 0)
         self._insert(at, "在" + v)
@@ -580,6 +596,9 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             else:
                 p.append_segment(v)
             return
+        other = {"短": "长", "长": "短"}.get(v)
+        if other and target and "发" in target and p.substitute(other + "发", v + "发"):
+            return  # "把头发剪短": "长发女孩" -> "短发女孩"
         p.set_modifier(span, v, e.kind)
         return
     if e.kind == "pose":
@@ -596,6 +615,13 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         p.strip_vocab((e.kind,))
         own = e.value if e.kind in ("time", "weather", "season") and has_cjk(e.value or "") \
             and len(e.value or "") >= 2 else None
+        if e.kind == "style":
+            _strip_zh_medium(p)  # "照片", "电影感", "写实摄影": the old medium goes
+            phrase = vocab_phrase(e, "zh")
+            said = e.value or ""
+            if has_cjk(said) and len(said) >= 2 and said not in phrase:
+                own = said if re.search(r"(?:画|风|风格|图|照|绘|雕|艺术)$", said) \
+                    else said + "风格"  # "宫崎骏动画风格", not the vocabulary's "动漫风格"
         p.append_segment(own or vocab_phrase(e, "zh"))  # "晚霞" stays "晚霞"
         return
     if e.kind == "background":
@@ -610,3 +636,22 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         if e.count is not None:
             p.set_count(e.count, target, e.relative)
 
+
+
+_ZH_MEDIUM = re.compile(r"(?:摄影|照片|拍摄|实拍|电影感|电影质感|胶片|胶片风|写真|纪实|写实|"
+                        r"超写实|真实感|照)$")
+
+
+def _strip_zh_medium(p: ZhPrompt) -> None:
+    """Comma parts that only say how the picture was made ("日系摄影", "电影感")."""
+    parts = re.split(r"([，,])", p.text)
+    keep = [parts[0]]
+    for k in range(1, len(parts) - 1, 2):
+        part = parts[k + 1]
+        if len(part.strip()) <= 6 and _ZH_MEDIUM.search(part.strip()):
+            p.removed.append(part.strip())
+            continue
+        keep += [parts[k], part]
+    text = "".join(keep)
+    if text != p.text:
+        p.toks = [[w, f] for w, f in pos_segment(text)]

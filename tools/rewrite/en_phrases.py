@@ -19,7 +19,8 @@ EN_LEAD = re.compile(
     r"i'?d like(?: you)? to|i would like(?: you)? to|let'?s|lets|try to|go ahead and|"
     r"how about|what about|what if you|what if we|you can|you could|but)\b[\s,]*)+", re.I)
 EN_TAIL = re.compile(
-    r"(?:[\s,]*\b(?:please|thanks|thank you|instead|now|too|as well|for me|a bit|a little|"
+    r"(?:[\s,]*\b(?:please|pls|plz|thx|ty|thanks|thank you|instead|now|too|as well|for me|"
+    r"a bit|a little|"
     r"again|in (?:the|this) (?:image|picture|photo|scene|drawing)|to (?:the|this) "
     r"(?:image|picture|photo|scene|drawing)|ok|okay)\b)+[\s.!?]*$|[\s.!?]+$", re.I)
 _EN_DET = re.compile(r"^(?:the|a|an|some|any|all|this|that|these|those|his|her|its|their|"
@@ -39,7 +40,11 @@ _ADJECTIVES = frozenset(
     "dark bright colorful fluffy shiny scary spooky cozy beautiful pretty ugly detailed "
     "simple elegant cheerful gloomy dramatic vivid soft sharp blurry wet dry furry smiling "
     "futuristic ancient modern magical mysterious warm cold glowing realistic chubby slim "
-    "serious calm peaceful wild friendly fierce majestic cinematic moody lively".split())
+    "serious calm peaceful wild friendly fierce majestic cinematic moody lively bald bearded "
+    "muscular skinny wrinkled tanned freckled dirty muddy clean messy tidy rusty broken "
+    "sleepy tired excited scared surprised shy proud lonely curious hungry thirsty sick "
+    "strong weak hairy shaggy sleek elegant fancy plain shabby worn torn "
+    "crumpled shiny dusty sparkling glowing transparent translucent".split())
 
 
 def strip_det(text: str) -> str:
@@ -80,7 +85,9 @@ _ACTIONS = frozenset(
 ART_NOUNS = frozenset(
     "painting drawing sketch photo photograph picture cartoon poster illustration "
     "sculpture statue movie film still comic postcard mosaic tapestry mural print "
-    "engraving woodcut etching figurine toy render".split())
+    "engraving woodcut etching figurine toy render cover diorama miniature fresco collage "
+    "embroidery origami lithograph linocut blueprint storybook stamp sticker emoji "
+    "claymation papercut manga anime".split())
 
 
 def _ing(verb: str) -> str:
@@ -139,7 +146,9 @@ POSE_VERBS = frozenset(
     "watch peek roam trot prance skip tumble slither flap nest groom growl purr chirp hike "
     "trek dig plant water harvest pick gather build fix repair knit sew teach practice "
     "perform meditate glow shine sparkle kneel stare look listen sing play spread cross fold "
-    "raise lower wag extend shake nod tilt put".split())
+    "raise lower wag extend shake nod tilt put face rear bask laze doze slumber think ponder "
+    "balance somersault cartwheel jump skydive parachute wrestle box punch kick bathe splash "
+    "graze flutter crouch squat limp tiptoe sneak stalk charge flee escape peer point".split())
 EXPRESSION_VERBS = {"smile": "smiling", "laugh": "laughing", "cry": "crying",
                      "frown": "frowning", "grin": "grinning", "weep": "crying",
                      "pout": "pouting", "scowl": "frowning"}

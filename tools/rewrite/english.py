@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tools.rewrite.english_ops import EnPhraseOps
 from tools.rewrite.english_words import (
     BOUNDARY,
+    COMPOUND_HEADS,
     CONNECT,
     DETS,
     FRAME,
     ING_COMPOUND_HEADS,
     ING_NOUNS,
-    KEEP_ADJECTIVES,
-    LOC_PREP,
     LOOK_VERBS,
     MEASURE,
     MODIFIER_ORDER,
@@ -22,19 +22,17 @@ from tools.rewrite.english_words import (
     PREP,
     QUALITY_WORDS,
     SHADES,
-    SUPPORTS,
     TOKEN,
 )
 from tools.rewrite.vocab import (
     MODIFIER_CATS,
     Hit,
-    classify,
     find_en,
     is_living,
     same_kind,
 )
-from tools.text import is_plural, pluralize, singularize, stem
-from tools.translate import EN_NUMBERS, WORD_NUMBERS, fix_articles
+from tools.text import stem
+from tools.translate import fix_articles
 
 # ====================================================================== English editing
 
@@ -58,7 +56,7 @@ class _Tok:
         return self.text[:1].isalnum()
 
 
-class EnPrompt:
+class EnPrompt(EnPhraseOps):
     """An English prompt as tokens that keep their spacing, with a trace of what changed."""
 
     def __init__(self, text: str) -> None:
@@ -130,6 +128,16 @@ class EnPrompt:
         nxt = self.toks[i + 1].low if i + 1 < len(self.toks) else ""
         return stem(nxt) not in ING_COMPOUND_HEADS  # "a living room", "a swimming pool"
 
+    def _is_participle(self, i: int) -> bool:
+        """"parked" in "a car parked on a street": a verb after the noun, followed by a
+        place or the end of the segment, not an adjective before one ("a curved sword")."""
+        w = self.toks[i].low
+        if not (w.endswith("ed") and len(w) > 4) and w not in POSE_PARTICIPLES:
+            return False
+        nxt = self.toks[i + 1].low if i + 1 < len(self.toks) else ","
+        return nxt in PREP or nxt in BOUNDARY or not self.toks[i + 1].word if \
+            i + 1 < len(self.toks) else True
+
     def _frame_end(self) -> int:
         return _frame_len(" ".join(t.text for t in self.toks))
 
@@ -171,7 +179,7 @@ class EnPrompt:
                     continue
                 if content:
                     break
-            if content and (low in BOUNDARY or self._is_ing(i)):
+            if content and (low in BOUNDARY or self._is_ing(i) or self._is_participle(i)):
                 break
             if low in BOUNDARY and not content and low not in DETS:
                 break
@@ -202,6 +210,9 @@ class EnPrompt:
                 if stems[i] == words[-1]:
                     hit = (i, i + 1)
                     break
+        if hit is None and len(words[-1]) >= 4:  # "the shelf" in "a bookshelf"
+            hit = next(((i, i + 1) for i in range(n) if stems[i].endswith(words[-1])
+                        and len(stems[i]) > len(words[-1]) + 2), None)
         if hit is None:  # another word for it ("the puppy" -> "golden retriever")
             for group in same_kind(words[-1]):
                 hit = next(((i, i + 1) for i in range(n) if stems[i] and (
@@ -211,6 +222,10 @@ class EnPrompt:
         if hit is None:
             return None
         a, b = hit
+        # right: the rest of a compound noun ("the teddy" in "a teddy bear sitting")
+        while b < n and self.toks[b].word and self.toks[b - 1].word and len(words) == 1 \
+                and self.toks[b].low in COMPOUND_HEADS:
+            b += 1
         # right: "cup of coffee", "mug of hot chocolate"
         if self.toks[b - 1].low in MEASURE and b + 1 < n and self.toks[b].low == "of":
             b = max(b + 2, self._np_end(b + 1, n))
@@ -374,6 +389,7 @@ class EnPrompt:
             a -= 1  # "a smiling man", "a full glass": modifiers the noun phrase stops at
         head = self._head((a, b))
         k = a
+        old_at = None  # where the old value was: the new one goes there ("a red sports car")
         while k < head:
             piece = " ".join(t.low for t in self.toks[k:head])
             hit = [h for h in find_en(piece, (cat,)) if h.start == 0]
@@ -382,6 +398,7 @@ class EnPrompt:
                 if cat == "color" and k > a and self.toks[k - 1].low in SHADES:
                     k -= 1
                     n_words += 1
+                old_at = k if old_at is None else old_at
                 self._delete(k, k + n_words)
                 head -= n_words
                 b -= n_words
@@ -406,6 +423,8 @@ class EnPrompt:
             hits = [h for h in find_en(after, (cat,)) if h.start == 0]
             if hits:  # "the front door closed", "a man smiling", "a lamp turned on"
                 self._delete(b, b + len(TOKEN.findall(hits[0].text)))
+        if cat in ("state", "expression"):
+            self._drop_after(b, cat)
         if cat == "material":  # "a golden crown" out of ice: gold was what it was made of
             k = a
             while k < head:
@@ -425,6 +444,9 @@ class EnPrompt:
                     break
         rank = MODIFIER_ORDER.get(cat, 5)
         at = head
+        if old_at is not None and old_at < head:
+            self._insert(old_at, value)
+            return
         if noun:  # "the wedding dress": before "wedding", not between the two nouns
             words = [stem(w) for w in noun.lower().split()]
             k = head - len(words) + 1
@@ -440,6 +462,34 @@ class EnPrompt:
                 at = k
                 break
         self._insert(at, value)
+
+    def _drop_after(self, b: int, cat: str) -> None:
+        """The old state or expression further on ("a door slightly open", "full to the
+        brim", "with a serious expression", ", serious expression,"): the new one replaces it."""
+        text = "".join(t.pre + t.text for t in self.toks[b:])
+        seg_end = text.find(",") if cat == "state" else len(text)
+        region = text[:seg_end if seg_end >= 0 else len(text)]
+        tail = text[len(region):]
+        hits = find_en(region, (cat,), strong=True)
+        if not hits:
+            return
+        spans = []
+        for h in hits:
+            a, z = h.start, h.end
+            pre = re.search(r"(?:\b(?:with\s+(?:a|an)\s+|a\s+|an\s+))?(?:\b(?:slightly|half|"
+                            r"partly|partially|very|wide|fully|completely)\s+)?$", region[:a], re.I)
+            a = pre.start() if pre else a
+            post = re.match(r"\s+(?:expression|face|look|smile|to the brim|to the top)\b",
+                            region[z:], re.I)
+            if cat == "expression" and not post and "," in region[:a]:
+                continue  # another one's smile, in another part of the prompt
+            z += post.end() if post else 0
+            spans.append((a, z))
+        for a, z in reversed(spans):
+            region = region[:a] + region[z:]
+        self.removed.extend(text[a:z].strip() for a, z in spans)
+        head = "".join(t.pre + t.text for t in self.toks[:b])
+        self.reload(head + region + tail)
 
     def set_pose(self, span: tuple[int, int], phrase: str) -> None:
         """What the noun phrase ``span`` is doing becomes ``phrase`` ("sitting" ->
@@ -480,7 +530,23 @@ class EnPrompt:
                 end = min(n, end + 3)
             self._delete(k, end)
             b = k
+        if not re.fullmatch(r"(?:sitting|standing|lying|kneeling|crouching|squatting|leaning)"
+                            r"(?:\s+(?:down|up))?", phrase):
+            self._drop_activity_segments(b)
         self._insert(b, phrase)
+
+    def _drop_activity_segments(self, b: int) -> None:
+        """A new action replaces the old one told in its own comma part ("a man at a desk,
+        typing on a laptop"); what it holds or wears stays."""
+        k = self._seg_bounds(b)[1]
+        while k < len(self.toks) and self.toks[k].text == ",":
+            first = k + 1
+            seg_end = self._seg_bounds(first)[1] if first < len(self.toks) else first
+            if first < len(self.toks) and self._is_ing(first) and self.toks[first].low not in (
+                    "wearing", "holding", "carrying", "lighting", "looking"):
+                self._delete(k, seg_end)
+                continue
+            k = seg_end
 
     def _attachments_end(self, i: int, stop: int) -> int:
         """Past what a noun wears or has ("wearing a hat", "with a beard", "in a red
@@ -514,203 +580,6 @@ class EnPrompt:
                     self._insert(i, new)
                     return True
         return False
-
-    def colour(self, target: str | None, value: str) -> bool:
-        span = self.find(target) if target else self.subject()
-        if span is None:
-            return False
-        a, b = span
-        head = self._head(span)
-        k = a
-        while k < head:
-            low = self.toks[k].low
-            piece = " ".join(t.low for t in self.toks[k:head])
-            hit = [h for h in find_en(piece, ("color",)) if h.start == 0]
-            if hit:
-                n_words = len(TOKEN.findall(hit[0].text))
-                if k > a and self.toks[k - 1].low in ("light", "dark", "pale", "bright", "deep",
-                                                      "pastel", "neon", "vivid"):
-                    k -= 1
-                    n_words += 1
-                self._delete(k, k + n_words)
-                head -= n_words
-                continue
-            if re.fullmatch(r"[a-z]+-colou?red", low):
-                self._delete(k, k + 1)
-                head -= 1
-                continue
-            k += 1
-        self._insert(head, value)
-        return True
-
-    def set_count(self, n: int, target: str | None, relative: bool = False) -> bool:
-        span = self.find(target) if target else None
-        if span is None:
-            span = self.subject()
-            if span is None:
-                return False
-            if target and not self.find(target):  # "three cats" when the prompt has a dog
-                head = self._head(span)
-                self._delete(head, head + 1)
-                self._insert(head, singularize(target.split()[-1]))
-                span = (span[0], span[1])
-        a, b = span
-        head = self._head(span)
-        det = self.toks[a].low if a < head else ""
-        current = WORD_NUMBERS.get(det, None) if det else None
-        if det.isdigit():
-            current = int(det)
-        if relative:
-            base = current if current is not None else (
-                2 if is_plural(self.toks[head].text) else 1)
-            n = base + n
-        word = "a" if n == 1 else EN_NUMBERS.get(n, str(n))
-        noun = self.toks[head].text
-        new_noun = pluralize(singularize(noun)) if n > 1 else singularize(noun)
-        if new_noun != noun:
-            self.removed.append(noun)
-            self.added.append(new_noun)
-            self.toks[head].text = new_noun
-        if det in DETS or det.isdigit():
-            if det != word:
-                self.removed.append(self.toks[a].text)
-                self.toks[a].text = word
-                self.added.append(word)
-        else:
-            self._insert(a, word)
-        return True
-
-    def replace_np(self, target: str | None, value: str) -> bool:
-        span = self.find(target) if target else self.subject()
-        if span is None:
-            return False
-        a, b = span
-        head = b - 1  # the noun itself, also in "a cup of coffee"
-        measure = self._head(span)
-        if measure != head and target and stem(target.split()[-1]) == stem(
-                self.toks[measure].low):  # "the mug" in "a ceramic mug of hot chocolate"
-            head = measure
-        value_words = TOKEN.findall(value.strip())
-        v_det = value_words[0].lower() if value_words and value_words[0].lower() in DETS else None
-        v_body = value_words[1:] if v_det else value_words
-        if not v_body:
-            return False
-        v_low = {w.lower() for w in v_body}
-        v_cats = {h.entry.category for h in find_en(" ".join(v_body), MODIFIER_CATS)}
-        np_det = self.toks[a].low if self.toks[a].low in DETS else None
-        same_head = stem(v_body[-1].lower()) == stem(self.toks[head].low)
-        mods = []
-        for t in self.toks[(a + 1 if np_det else a):head]:
-            cats = {h.entry.category for h in find_en(t.low, MODIFIER_CATS)}
-            if t.low in v_low or cats & v_cats:
-                continue  # the new thing's own colour, size...
-            if same_head or (cats - {"material"}) or t.low in KEEP_ADJECTIVES:
-                mods.append(t.text)  # "a red car" -> "a red motorcycle"
-            # else a part of the old name ("a pickup truck", "a straw hat"): it goes
-        # keep the count of "three cats" when the user says "a dog"
-        n_np = WORD_NUMBERS.get(np_det or "", None)
-        if np_det and np_det.isdigit():
-            n_np = int(np_det)
-        body = list(v_body)
-        det = v_det or np_det
-        if n_np and n_np > 1 and v_det in ("a", "an", None):
-            det = np_det
-            body[-1] = pluralize(singularize(body[-1]))
-        elif v_det in ("a", "an") and is_plural(body[-1]) and body[-1].lower() not in (
-                "glasses", "sunglasses"):
-            det = None
-        tail = [t.text for t in self.toks[head + 1:b]]
-        new = " ".join(([det] if det else []) + mods + body + tail)
-        self._delete(a, b)
-        self._insert(a, new)
-        return True
-
-    def setting_spans(self) -> list[tuple[int, int]]:
-        """Token spans of the prompt's place phrases ("on a sofa", "in a park", "X background")."""
-        spans = []
-        subj = self.subject()
-        n = len(self.toks)
-        i = 0
-        while i < n:
-            t = self.toks[i]
-            if t.low == "background" or t.low == "backdrop":
-                a, b = self._seg_bounds(i)
-                if b - a <= 8:
-                    spans.append((a, b))
-                    i = b
-                    continue
-            if t.low in LOC_PREP and not (subj and subj[0] <= i < subj[1]):
-                j = i + 1
-                if t.low == "in" and j + 1 < n and self.toks[j].low == "front" and \
-                        self.toks[j + 1].low == "of":
-                    j += 2
-                k = j
-                while k < n and self.toks[k].word and self.toks[k].low not in BOUNDARY \
-                        and not self._is_ing(k):
-                    k += 1
-                if k > j:
-                    phrase = " ".join(x.low for x in self.toks[j:k])
-                    if ((not find_en(phrase, ("time", "weather", "season", "style", "camera",
-                                              "wear"), strong=True)
-                         and not classify(phrase, ("color",)))
-                            or find_en(phrase, ("place",))):
-                        head = self.toks[k - 1].low
-                        if not find_en(head, ("wear", "hold")) and head not in ("style",):
-                            start = i
-                            if head in ("background", "backdrop"):  # "with hills in the bg"
-                                w = i - 1
-                                while w >= 0 and self.toks[w].word and \
-                                        self.toks[w].low not in BOUNDARY:
-                                    w -= 1
-                                if w >= 0 and self.toks[w].low == "with" and w < i - 1:
-                                    start = w
-                            spans.append((start, k))
-                            i = k
-                            continue
-            i += 1
-        return spans
-
-    def set_background(self, phrase: str, thing: str = "") -> None:
-        """The place becomes ``phrase`` ("on a beach"); a prompt that names its background
-        ("with trees in the background") keeps its other places and gets ``thing`` there."""
-        spans = self.setting_spans()
-        named = [(a, b) for a, b in spans if any(
-            t.low in ("background", "backdrop", "backgrounds") for t in self.toks[a:b])]
-        if named and thing:
-            a, b = named[0]
-            words = [t.low for t in self.toks[a:b]]
-            if words[0] == "with":
-                new = f"with {thing} in the background"
-            elif "in the background" in " ".join(words):
-                new = f"{thing} in the background"
-            else:
-                new = f"{thing} background"
-            for x, y in reversed(named[1:]):
-                self._delete(x, y)
-            self._delete(a, b)
-            self._insert(a, new)
-            return
-        if len(spans) > 1:  # "on a chair in a kitchen": the kitchen is the background
-            scenes = [(x, y) for x, y in spans
-                      if stem(self.toks[y - 1].low) not in SUPPORTS]
-            spans = scenes or spans[-1:]
-        if spans:
-            first = spans[0][0]
-            old = " ".join(t.low for t in self.toks[first:first + 3])
-            if thing and re.match(r"against\b|in front of\b", old) and \
-                    re.match(r"in\s", phrase):  # "against a white wall" -> "against a ..."
-                phrase = ("against " if old.startswith("against") else "in front of ") + thing
-            for a, b in reversed(spans):
-                if a > 0 and self.toks[a - 1].text == "," and (b >= len(self.toks) or
-                                                               self.toks[b].text == ","):
-                    a -= 1
-                self._delete(a, b)
-                first = min(first, a)
-            self._insert(min(first, len(self.toks)), phrase)
-            return
-        subj = self.subject()
-        at = self._seg_bounds(subj[0] if subj else 0)[1]
-        self._insert(at, phrase)
 
     def insert_after(self, span: tuple[int, int] | None, text: str) -> None:
         if span is None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from tools.rewrite.en_phrases import NUM_RE, count_from
 from tools.rewrite.english import EnPrompt
-from tools.rewrite.english_words import TOKEN
+from tools.rewrite.english_words import LOOK_VERBS, TOKEN
 from tools.rewrite.vocab import (
     MODIFIER_CATS,
     PERSON,
@@ -24,6 +24,8 @@ from tools.text import has_cjk, is_plural, pluralize, stem
 from tools.translate import EN_NUMBERS
 
 _PARTS = frozenset("hair eyes eye hat glasses shirt jacket coat dress shoe shoes".split())
+_BODY_FEATURES = frozenset("beard mustache moustache goatee stubble tattoo freckle scar wing "
+                           "horn tail antler whisker".split())
 _ANIMAL_PARTS = frozenset("fur coat feather wing skin scale shell body plumage mane".split())
 _GROUND = frozenset(
     "grass sand ground floor rock stone bench chair sofa couch bed table desk rug carpet "
@@ -106,7 +108,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         subj = p.subject()
         where = span or subj
         head_word = p.toks[p._head(where)].low if where else ""
-        if kind == "wear" and where:
+        if kind == "wear" and where and stem(words[-1].lower()) in _BODY_FEATURES:
+            p.insert_after(where, f"with {value}")  # "a man with a beard", not "wearing"
+        elif kind == "wear" and where:
             p.insert_after(where, f"wearing {value}")
         elif kind == "hold" and where and stem(head_word) in PERSON:
             if any(t.low == "holding" for t in p.toks):
@@ -150,6 +154,8 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         span = _locate_en(p, target, e.owner)
         if not value or (e.old and p.substitute(to_prompt_lang(e.old, "en"), value, span)):
             return
+        if _redirect_look(p, value):  # "facing away" for "facing the camera": the gaze only
+            return
         if span is None:
             p.append_segment(value)
             return
@@ -160,8 +166,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         place = m.group(2) if m else ""
         ground = re.sub(r"^\w+(?:\s+front of)?\s+(?:the\s+|a\s+|an\s+|some\s+)?", "", place)
         if m and (stem(ground.split()[-1] if ground else "") in _GROUND or re.match(
-                r"at\s+(?:the\s+)?(?:camera|viewer|me|us|each other|him|her|them)\b", place)):
-            m = None  # "sit on the grass" in a garden: the garden stays
+                r"at\s+(?:the\s+)?(?:camera|viewer|me|us|each other|him|her|them)\b", place)
+                or not find_en(place, ("place",)) and p.setting_spans()):
+            m = None  # "sit on the grass" in a garden, "on the railing" on a bridge: it stays
         if m and not re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:\w+\s+)?(?:legs?|feet|knees?|"
                               r"back|side|belly|stomach|tiptoes?|hands?|arms?|toes?)\b",
                               place, re.I):
@@ -175,11 +182,22 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
     if e.kind in ("style", "time", "weather", "season", "camera"):
         if e.kind == "style":
             _strip_en_style_phrases(p)  # "in the style of X" goes whole, X known or not
+            _strip_medium_segments(p)  # "35mm photo", "cinematic still", "digital art"
         p.strip_vocab((e.kind,))
-        p.append_segment(vocab_phrase(e, "en"))
+        p.append_segment(_own_words(e) if e.kind == "style" else vocab_phrase(e, "en"))
         return
     if e.kind == "background":
         phrase = _place_phrase_en(value or "", e.key)
+        said = find_en(phrase, ("weather", "season", "time"))
+        cats = {h.entry.category for h in said}
+        if any(h.entry.key in ("snow", "snowy") for h in said):
+            cats.add("season")  # "a snowy forest" is no summer forest
+        for cat in sorted(cats):  # the new place's weather replaces the old one
+            text = "".join(t.pre + t.text for t in p.toks)
+            before = [h for h in find_en(text, (cat,), strong=True)
+                      if not (h.start >= text.find(phrase) >= 0)]
+            if before:
+                p.strip_vocab((cat,))
         thing = re.sub(r"^(?:on|in|at|by|near|under|inside|beside|in front of|among|atop|"
                        r"across|along)\s+", "", phrase)
         p.set_background(phrase, thing if thing != phrase or not
@@ -196,6 +214,24 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         if not p.set_count(e.count, tgt, e.relative):
             p.notes.append("I could not tell what to count")
         return
+
+
+def _redirect_look(p: EnPrompt, value: str) -> bool:
+    """A new direction of gaze ("facing away", "looking up") replaces the old one of the
+    same verb, keeping the posture ("sitting ... facing the camera")."""
+    verb = value.split()[0].lower()
+    if verb not in LOOK_VERBS:
+        return False
+    at = next((i for i, t in enumerate(p.toks) if t.low == verb), None)
+    if at is None:
+        return False
+    end = at + 1
+    n = len(p.toks)
+    while end < n and p.toks[end].word and p.toks[end].low not in ("and", "with", "while"):
+        end += 1
+    p._delete(at, end)
+    p._insert(at, value)
+    return True
 
 
 def _locate_en(p: EnPrompt, target: str | None, owner: str | None) -> tuple[int, int] | None:
@@ -215,7 +251,9 @@ def _apply_modifier_en(p: EnPrompt, e: Edit, target: str | None, value: str) -> 
     """A colour, material, size, shape, age, expression or state for one noun."""
     ent = entry(e.key)
     if e.kind == "color" and ent is not None:
-        value = vocab_phrase(e, "en")
+        # the user's own words ("fuchsia", "matte black"), a Chinese colour in English
+        value = value if value and not has_cjk(e.value or "") and find_en(
+            value, ("color",)) else vocab_phrase(e, "en")
     elif ent is not None and has_cjk(e.value or ""):
         value = ent.en_phrase  # "把电脑合上" on an English prompt: "closed"
     elif ent is not None and re.fullmatch(r"[a-z]+(?:er|ier)", value.lower()) and \
@@ -265,3 +303,54 @@ def _strip_en_style_phrases(p: EnPrompt) -> None:
         p.reload(new)
 
 
+
+
+_MEDIUM_NOUNS = frozenset(
+    "photo photos photograph photography shot still painting art artwork illustration render "
+    "rendering drawing sketch print film footage snapshot selfie headshot photoshoot "
+    "cinematography style".split())
+_MEDIUM_WORDS = frozenset(
+    "cinematic photorealistic hyperrealistic hyper-realistic realistic realism photoreal "
+    "impressionist impressionism expressionist dslr 35mm 50mm 85mm 24mm analog analogue film "
+    "grain polaroid hdr digital epic professional studio raw unreal engine octane "
+    "documentary editorial lifelike".split())
+
+
+def _strip_medium_segments(p: EnPrompt) -> None:
+    """A new style replaces the old medium: comma segments that only name how the picture
+    was made ("35mm photo", "cinematic still", "wildlife photo", "epic digital art") go;
+    the first segment (the subject) always stays."""
+    text = "".join(t.pre + t.text for t in p.toks)
+    parts = text.split(",")
+    keep, gone = [parts[0]], []
+    for part in parts[1:]:
+        words = re.findall(r"[\w'-]+", part.lower())
+        medium = bool(words) and (all(w in _MEDIUM_WORDS or w in _MEDIUM_NOUNS for w in words)
+                                  or (words[-1] in _MEDIUM_NOUNS and len(words) <= 3
+                                      and words[-1] != "style"))
+        (gone if medium else keep).append(part)
+    if gone:
+        p.removed.extend(g.strip() for g in gone)
+        p.reload(",".join(keep))
+
+
+def _own_words(e: Edit) -> str:
+    """The style phrase for the prompt: the vocabulary's phrase when it says what the user
+    said ("anime" -> "anime style"), else the user's own words ("charcoal drawing", not the
+    vocabulary's "pencil sketch")."""
+    phrase = vocab_phrase(e, "en")
+    said = e.value or ""
+    if not said or has_cjk(said) or entry(e.key) is None:
+        return phrase
+
+    def norm(w: str) -> str:
+        return stem(w.lower().replace("our", "or").replace("-", ""))
+
+    mine = [norm(w) for w in re.findall(r"[\w'-]+", said)
+            if w.lower() not in ("a", "an", "the", "style", "look", "art", "version")]
+    theirs = {norm(w) for w in re.findall(r"[\w'-]+", phrase)}
+    if not mine or all(w in theirs for w in mine):
+        return phrase
+    last = said.split()[-1].lower()
+    return said if last in _MEDIUM_NOUNS or last in ("art", "style", "print", "cover",
+                                                     "poster", "window") else f"{said} style"

@@ -72,3 +72,11 @@ SHADES = frozenset("light dark pale bright deep pastel neon vivid".split())
 # the usual order of English adjectives: a happy big old round red wooden table
 MODIFIER_ORDER = {"expression": 0, "state": 1, "size": 2, "age": 3, "shape": 4, "color": 5,
                    "material": 6}
+# people named by their age ("an old lady" is no "little" anything)
+AGE_NOUNS = frozenset(
+    "child kid baby toddler infant teenager teen youth adult elder lady gentleman grandpa "
+    "grandma grandfather grandmother granny senior boy girl".split())
+# second words of compound names the user may shorten ("the teddy" for "a teddy bear")
+COMPOUND_HEADS = frozenset(
+    "bear shirt coat jacket boots shoes hat bike bicycle truck boat ship plane machine "
+    "tower castle station robot doll".split())

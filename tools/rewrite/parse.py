@@ -64,7 +64,9 @@ def _clauses(text: str, lang: str) -> list[str]:
             starts_edit = bool(classify(part.strip(), ("time", "weather", "season", "camera",
                                                       "style"))) or bool(re.match(
                 r"(?:in|on|at|under|inside|underwater|near)\s+(?:the|a|an)\s+\w+|"
-                r"(?:be|is|are)\s+(?:holding|carrying|wearing)\b", part.strip(), re.I))
+                r"(?:be|is|are)\s+(?:holding|carrying|wearing)\b|"
+                r"(?:the|his|her|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?\s+(?:should|must|needs? to|"
+                r"has to|have to|ought to)\b", part.strip(), re.I))
         gapped = _gapped(clauses[-1], part) if clauses and lang == "en" and not starts_edit \
             else None
         if gapped:  # "change the cat to a dog and the background to a beach"
@@ -95,8 +97,13 @@ def parse_instructions(text: str) -> list[Edit]:
             edits.extend(found or [stop])
             continue
         if clause.startswith(_DESCRIBE):
-            edits.append(Edit("add", value=clause[len(_DESCRIBE):], key="describe",
-                              lang="zh", text=clause[len(_DESCRIBE):]))
+            body = clause[len(_DESCRIBE):]
+            posed = [e for e in parse_zh("让它" + body) if e.kind == "pose"] \
+                if re.match(r"[坐站躺趴蹲跪跑跳走飞游睡靠倚抬低转举挥]", body) else []
+            if posed:  # "让她变老一点，坐在树下": the same subject, a new pose
+                edits.extend(replace(e, text=body) for e in posed)
+                continue
+            edits.append(Edit("add", value=body, key="describe", lang="zh", text=body))
             continue
         found = parse_zh(clause) if has_cjk(clause) else parse_en(clause)
         edits.extend(found)

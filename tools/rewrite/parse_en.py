@@ -24,6 +24,13 @@ from tools.rewrite.en_phrases import (
     strip_det,
     target_of,
 )
+from tools.rewrite.normalize_en import (
+    fallback_en,
+    ing_word,
+    looks_like_adjective,
+    looks_like_verb,
+    normalize_en,
+)
 from tools.rewrite.vocab import (
     MODIFIER_CATS,
     Edit,
@@ -92,16 +99,26 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
     if style and target is None and re.search(r"\b(?:panel|painting|art|print|poster|"
                                               r"illustration|drawing|style|render|comic|photo|"
                                               r"cartoon|sketch|version|look|movie|film|scene|"
-                                              r"artwork|piece|image|picture)s?$", v, re.I):
+                                              r"artwork|piece|image|picture|window|cover|tapestry|mosaic|diorama|mural|"
+                                              r"poster|postcard)s?$", v, re.I):
         return [_style_edit(style[0].text, text, hits=style)]
+    v = re.sub(r"^(an?\s+.+?)\s+(?:one|ones|shade|colou?r|tone|hue)$", r"\1", v, flags=re.I)
     hits = classify(v)
-    if hits and not (re.match(r"^(?:a|an)\s", v, re.I)
+    if hits and not (re.match(r"^(?:a|an)\s+\w+$", v, re.I)
                      and all(h.entry.category == "color" for h in hits)):
         return vocab_edits(hits, "en", text, target)
     if not re.match(r"^(?:a|an|the|some)\s", v, re.I):
         mods = modifier_edits(v, target, text)
         if mods:
             return mods
+    whole = bool(re.match(r"(?:make|turn|render|do|show|style|paint|draw|have|keep)\s+(?:it|"
+                          r"this|that|everything|the (?:image|picture|photo|scene))\b", text,
+                          re.I))
+    if looks and len(words) <= 2 and looks_like_adjective(words[-1]) and not whole:
+        return [Edit("add", target=target, value=v, modifier=True, lang="en", text=text)]
+    if target is None and whole and len(words) <= 2 and not base_adjective(v) and \
+            looks_like_adjective(words[-1]) and not find_en(v, ("place", "wear", "hold")):
+        return [_style_edit(v, text)]  # "make it isometric": a look for the whole picture
     if allow_place or re.match(r"^(?:on|in|at|by|near|under|inside|underwater|beside)\b", v,
                                re.I):
         place = find_en(v, ("place",))
@@ -111,11 +128,25 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
     m = re.fullmatch(rf"({NUM_RE})(?:\s+(.+))?", v, re.I)
     if m and m.group(1).lower() not in ("a", "an"):
         n = count_from(m.group(1))
-        if n is not None:
-            return [Edit("count", target=m.group(2) or target, count=n, lang="en", text=text)]
+        if n is not None:  # "five purple tulips": the count, and the tulips' new colour
+            noun = m.group(2) or target
+            words = (noun or "").split()
+            mods = modifier_edits(" ".join(words[:-1]), words[-1], text) \
+                if len(words) > 1 and classify(" ".join(words[:-1]), MODIFIER_CATS) else []
+            return [Edit("count", target=words[-1] if mods else noun, count=n, lang="en",
+                         text=text), *mods]
+    with_ = re.fullmatch(r"(.+?)\s+with\s+((?:a|an|some)\s+.+)", v, re.I)
+    if with_ and not re.match(r"(?:a|an|the|some)\s", v, re.I):
+        first = value_edits_en(with_.group(1), target, text)
+        if first and first[0].kind != "replace":  # "older with a grey beard"
+            return first + _add_edits(with_.group(2), target, text)
     adj = base_adjective(v)
     if adj and not re.match(r"^(?:a|an|the)\s", v, re.I):
         return [Edit("add", target=target, value=adj, modifier=True, lang="en", text=text)]
+    plain = [w for w in words if w not in ("and", "very", "really", "quite", "super", "more")]
+    if plain and len(plain) <= 3 and all(looks_like_adjective(w) for w in plain):
+        # "short and stocky", "nervous": a description of the thing, not a new thing
+        return [Edit("add", target=target, value=v, modifier=True, lang="en", text=text)]
     return [Edit("replace", target=target, value=v, lang="en", text=text)]
 
 
@@ -128,7 +159,8 @@ def _split_make(rest: str) -> tuple[str | None, str]:
         value = " ".join(words[k:])
         if (classify(value) or classify(value, MODIFIER_CATS)
                 or (classify(words[k], MODIFIER_CATS) and " and " in value)
-                or re.match(r"^(?:a|an|into|look|like|as|in|out of|made of)\b", value, re.I)):
+                or re.match(r"^(?:a|an|into|look|like|as|in|out of|made of|\d+[\s-]+years?)\b",
+                            value, re.I)):
             return " ".join(words[:k]), value
     return " ".join(words[:-1]), words[-1]
 
@@ -149,10 +181,29 @@ _PREPS = (r"on top of|in front of|next to|on|in|at|into|onto|inside|by|near|unde
 
 
 def parse_en(clause: str) -> list[Edit]:
+    """The edits one English clause asks for; a phrasing none of the rules reads gets a
+    second chance in its fallback form ("green dress please" -> "i'd prefer a green dress")."""
+    found = _parse_en(clause)
+    c = EN_TAIL.sub("", EN_LEAD.sub("", clause.strip())).strip(" ,.")
+    if not found or (len(found) == 1 and found[0].kind in ("replace", "background")
+                     and not found[0].key):
+        m = re.fullmatch(r"(?:make|have|let|get)\s+(.+)", normalize_en(c), re.I)
+        verb = _unknown_verb_edits(m.group(1), found[0].text if found else c) if m else []
+        if verb:  # "make the kid swing really high": a verb the pose list does not know
+            return verb
+    if found:
+        return found
+    again = fallback_en(c)
+    return _parse_en(again) if again else []
+
+
+def _parse_en(clause: str) -> list[Edit]:
+    clause = re.sub(r"^\s*(?:just|only)\s+(?=(?:one|a single)\b)", "only ", clause, flags=re.I)
     instead = bool(re.search(r"\binstead\W*$", clause, re.I))
     c = EN_TAIL.sub("", EN_LEAD.sub("", clause.strip())).strip(" ,.")
     c = re.sub(r"\b(he|she|it|they|that|there)'s\b", r"\1 is", c, flags=re.I)
     c = re.sub(r"\b(they|we|you)'re\b", r"\1 are", c, flags=re.I)
+    c = normalize_en(c)
     if not c:
         return []
     text = c
@@ -521,6 +572,23 @@ def _make_do_edits(c: str, text: str) -> list[Edit]:
     return []
 
 
+def _unknown_verb_edits(rest: str, text: str) -> list[Edit]:
+    """"make her do a pirouette", "have the chef toss vegetables": after a pronoun or "the
+    <noun>", a word that is no determiner, adjective, number or vocabulary word is a verb
+    (one the verb list does not know): the action becomes its -ing form."""
+    m = re.fullmatch(r"(him|her|them|it|(?:the|both|all)\s+[\w'-]+)\s+([a-z]+)\b(.*)",
+                     rest, re.I)
+    if m is None or not looks_like_verb(m.group(2)):
+        m = re.fullmatch(r"((?:the|both|all)\s+[\w'-]+\s+[\w'-]+)\s+([a-z]+)\b(.*)", rest,
+                         re.I)
+    if m is None or not looks_like_verb(m.group(2)) or not looks_like_verb(
+            m.group(1).split()[-1]) and len(m.group(1).split()) > 2:
+        return []
+    target, owner = split_owner(m.group(1))
+    value = (ing_word(m.group(2)) + m.group(3)).strip()
+    return [Edit("pose", target=target, value=value, owner=owner, lang="en", text=text)]
+
+
 def _object_value_edits(obj: str, value: str, text: str, old: str | None = None
                         ) -> list[Edit]:
     """"change <obj> to <value>" where obj may name an attribute ("the table's shape") or
@@ -560,6 +628,14 @@ def _from_to_edits(obj: str, old: str, new: str, text: str) -> list[Edit]:
 
 def _replace_edits(old: str, new: str, text: str) -> list[Edit]:
     old_t = target_of(old)
+    one = re.fullmatch(r"(?:a|an|some|the)\s+(.+?)\s+(?:one|ones)", new.strip(), re.I)
+    if one and old_t:  # "swap the red tie for a purple one": the same tie, now purple
+        target, owner = split_owner(old_t)
+        words = (target or old_t).split()
+        noun = " ".join(w for w in words if not classify(w, MODIFIER_CATS)) or words[-1]
+        found = modifier_edits(one.group(1), noun, text, owner=owner)
+        if found:
+            return found
     if old_t and SCENE_WORDS.match(old_t):
         return _background_edits(new, text)
     old_hits = classify(old_t or "")

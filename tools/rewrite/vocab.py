@@ -83,8 +83,25 @@ def find_en(text: str, cats: tuple[str, ...], strong: bool = False) -> list[Hit]
             options = next((v for k, v in table.items()
                             if re.sub(r"[\s-]+", " ", k) == key), [])
         if options:
-            hits.append(Hit(options[0], m.start(), m.end(), m.group(0)))
+            start = m.start()
+            if options[0].category == "color":  # "matte black", "pastel pink": one colour
+                shade = _SHADE_BEFORE.search(text[:start])
+                if shade and not (hits and hits[-1].end > shade.start()):
+                    start = shade.start()
+            hits.append(Hit(options[0], start, m.end(), text[start:m.end()]))
     return hits
+
+
+_SHADE_BEFORE = re.compile(r"(?<![\w'-])(?:matte|matt|glossy|metallic|shiny|bright|pastel|neon|"
+                           r"hot|deep|pale|light|dark|vivid|soft|muted|dusty|jet|royal|electric|"
+                           r"warm|cool|rich|powder|baby|sky|pearl|satin|sage|mint|olive|forest|sea|ocean|blood|"
+                           r"cherry|lemon|lime|emerald|ruby|midnight|ice|icy|burnt|rose|blush|"
+                           r"steel|slate|charcoal|ash|sand|chocolate|coffee|wine|plum|peach|"
+                           r"coral|salmon|aqua|mustard|dusky|dusty|faded|washed-out|candy|"
+                           r"bubblegum|fire[\s-]engine|brick|denim|khaki|mossy|moss|jade|"
+                           r"cobalt|electric|fluorescent|pure|off|snow|bone|cream|creamy|"
+                           r"silvery|golden|pinkish|reddish|bluish|greenish|yellowish|"
+                           r"brownish|grayish|greyish|purplish)[\s-]+$", re.I)
 
 
 def find_zh(text: str, cats: tuple[str, ...]) -> list[Hit]:
@@ -115,7 +132,8 @@ _EN_FILLER = frozenset(
     "during with be is are should let there image picture kind of sort tone tones theme "
     "themed feel feeling atmosphere mood kinda set setting time lighting light lit render "
     "rendered drawn painted done do show seen from art artwork painting paintings drawing "
-    "illustration photo photograph photography shot now then again too also and but".split()
+    "illustration photo photograph photography shot now then again too also and but outside "
+    "outdoors".split()
 )
 _ZH_FILLER = sorted(
     "的样子 那样 一样 的感觉 感觉 效果 风格 画风 样式 色调 颜色 时候 时间 天气 季节 视角 镜头 "
@@ -181,6 +199,11 @@ def vocab_edits(hits: list[Hit], lang: str, text: str, target: str | None = None
     """One edit per vocabulary hit ("night and rainy" -> a time and a weather edit)."""
     edits = []
     styles = [h for h in hits if h.entry.category == "style"]
+    if lang == "zh" and len(styles) > 1 and len(styles) == len(hits) and \
+            styles[-1].end - styles[0].start <= sum(len(h.text) for h in styles) + 1:
+        # "宫崎骏动画": the words of one style, not two styles one after the other
+        joined = "".join(h.text for h in styles)
+        return [Edit("style", value=joined, key=styles[0].entry.key, lang=lang, text=text)]
     if len(styles) > 1:  # "an anime illustration": anime, not a generic illustration
         generic = [h for h in styles if h.entry.key in ("illustration", "photo", "3d")]
         if len(generic) < len(styles):

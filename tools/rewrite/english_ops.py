@@ -1,0 +1,231 @@
+"""Noun-phrase operations of :class:`~tools.rewrite.english.EnPrompt` that rewrite whole
+phrases: a colour, a count, a new thing in place of the old one, the place."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tools.rewrite.english_words import (
+    AGE_NOUNS,
+    BOUNDARY,
+    DETS,
+    KEEP_ADJECTIVES,
+    LOC_PREP,
+    SUPPORTS,
+    TOKEN,
+)
+from tools.rewrite.vocab import MODIFIER_CATS, classify, find_en
+from tools.text import is_plural, pluralize, singularize, stem
+from tools.translate import EN_NUMBERS, WORD_NUMBERS
+
+if TYPE_CHECKING:
+    from tools.rewrite.english import _Tok
+
+
+class EnPhraseOps:
+    """Mixin: needs ``toks``, ``removed``, ``added`` and the token helpers of EnPrompt."""
+
+    toks: list[_Tok]
+    removed: list[str]
+    added: list[str]
+
+    def colour(self, target: str | None, value: str) -> bool:
+        span = self.find(target) if target else self.subject()
+        if span is None:
+            return False
+        a, b = span
+        head = self._head(span)
+        k = a
+        while k < head:
+            low = self.toks[k].low
+            piece = " ".join(t.low for t in self.toks[k:head])
+            hit = [h for h in find_en(piece, ("color",)) if h.start == 0]
+            if hit:
+                n_words = len(TOKEN.findall(hit[0].text))
+                if k > a and self.toks[k - 1].low in ("light", "dark", "pale", "bright", "deep",
+                                                      "pastel", "neon", "vivid"):
+                    k -= 1
+                    n_words += 1
+                self._delete(k, k + n_words)
+                head -= n_words
+                continue
+            if re.fullmatch(r"[a-z]+-colou?red", low):
+                self._delete(k, k + 1)
+                head -= 1
+                continue
+            k += 1
+        self._insert(head, value)
+        return True
+
+    def set_count(self, n: int, target: str | None, relative: bool = False) -> bool:
+        span = self.find(target) if target else None
+        if span is None:
+            span = self.subject()
+            if span is None:
+                return False
+            if target and not self.find(target):  # "three cats" when the prompt has a dog
+                head = self._head(span)
+                self._delete(head, head + 1)
+                self._insert(head, singularize(target.split()[-1]))
+                span = (span[0], span[1])
+        a, b = span
+        head = self._head(span)
+        det = self.toks[a].low if a < head else ""
+        current = WORD_NUMBERS.get(det, None) if det else None
+        if det.isdigit():
+            current = int(det)
+        if relative:
+            base = current if current is not None else (
+                2 if is_plural(self.toks[head].text) else 1)
+            n = base + n
+        word = "a" if n == 1 else EN_NUMBERS.get(n, str(n))
+        noun = self.toks[head].text
+        new_noun = pluralize(singularize(noun)) if n > 1 else singularize(noun)
+        if new_noun != noun:
+            self.removed.append(noun)
+            self.added.append(new_noun)
+            self.toks[head].text = new_noun
+        if det in DETS or det.isdigit():
+            if det != word:
+                self.removed.append(self.toks[a].text)
+                self.toks[a].text = word
+                self.added.append(word)
+        else:
+            self._insert(a, word)
+        return True
+
+    def replace_np(self, target: str | None, value: str) -> bool:
+        span = self.find(target) if target else self.subject()
+        if span is None:
+            return False
+        a, b = span
+        head = b - 1  # the noun itself, also in "a cup of coffee"
+        measure = self._head(span)
+        if measure != head and target and stem(target.split()[-1]) == stem(
+                self.toks[measure].low):  # "the mug" in "a ceramic mug of hot chocolate"
+            head = measure
+        value_words = TOKEN.findall(value.strip())
+        v_det = value_words[0].lower() if value_words and value_words[0].lower() in DETS else None
+        v_body = value_words[1:] if v_det else value_words
+        if not v_body:
+            return False
+        v_low = {w.lower() for w in v_body}
+        v_cats = {h.entry.category for h in find_en(" ".join(v_body), MODIFIER_CATS)}
+        np_det = self.toks[a].low if self.toks[a].low in DETS else None
+        same_head = stem(v_body[-1].lower()) == stem(self.toks[head].low)
+        mods = []
+        for t in self.toks[(a + 1 if np_det else a):head]:
+            cats = {h.entry.category for h in find_en(t.low, MODIFIER_CATS)}
+            if t.low in v_low or cats & v_cats:
+                continue  # the new thing's own colour, size...
+            if ("age" in v_cats or stem(v_body[-1].lower()) in AGE_NOUNS) and (
+                    "age" in cats or t.low in ("little", "baby")):
+                continue  # "a little girl" -> "an old lady": the age goes with the person
+            if same_head or (cats - {"material"}) or t.low in KEEP_ADJECTIVES:
+                mods.append(t.text)  # "a red car" -> "a red motorcycle"
+            # else a part of the old name ("a pickup truck", "a straw hat"): it goes
+        # keep the count of "three cats" when the user says "a dog"
+        n_np = WORD_NUMBERS.get(np_det or "", None)
+        if np_det and np_det.isdigit():
+            n_np = int(np_det)
+        body = list(v_body)
+        det = v_det or np_det
+        if n_np and n_np > 1 and v_det in ("a", "an", None):
+            det = np_det
+            body[-1] = pluralize(singularize(body[-1]))
+        elif v_det in ("a", "an") and is_plural(body[-1]) and body[-1].lower() not in (
+                "glasses", "sunglasses"):
+            det = None
+        tail = [t.text for t in self.toks[head + 1:b]]
+        new = " ".join(([det] if det else []) + mods + body + tail)
+        self._delete(a, b)
+        self._insert(a, new)
+        return True
+
+    def setting_spans(self) -> list[tuple[int, int]]:
+        """Token spans of the prompt's place phrases ("on a sofa", "in a park", "X background")."""
+        spans = []
+        subj = self.subject()
+        n = len(self.toks)
+        i = 0
+        while i < n:
+            t = self.toks[i]
+            if t.low == "background" or t.low == "backdrop":
+                a, b = self._seg_bounds(i)
+                if b - a <= 8:
+                    spans.append((a, b))
+                    i = b
+                    continue
+            if t.low in LOC_PREP and not (subj and subj[0] <= i < subj[1]):
+                j = i + 1
+                if t.low == "in" and j + 1 < n and self.toks[j].low == "front" and \
+                        self.toks[j + 1].low == "of":
+                    j += 2
+                k = j
+                while k < n and self.toks[k].word and self.toks[k].low not in BOUNDARY \
+                        and not self._is_ing(k):
+                    k += 1
+                if k > j:
+                    phrase = " ".join(x.low for x in self.toks[j:k])
+                    if ((not find_en(phrase, ("time", "weather", "season", "style", "camera",
+                                              "wear"), strong=True)
+                         and not classify(phrase, ("color",)))
+                            or find_en(phrase, ("place",))):
+                        head = self.toks[k - 1].low
+                        if not find_en(head, ("wear", "hold")) and head not in ("style",):
+                            start = i
+                            if head in ("background", "backdrop"):  # "with hills in the bg"
+                                w = i - 1
+                                while w >= 0 and self.toks[w].word and \
+                                        self.toks[w].low not in BOUNDARY:
+                                    w -= 1
+                                if w >= 0 and self.toks[w].low == "with" and w < i - 1:
+                                    start = w
+                            spans.append((start, k))
+                            i = k
+                            continue
+            i += 1
+        return spans
+
+    def set_background(self, phrase: str, thing: str = "") -> None:
+        """The place becomes ``phrase`` ("on a beach"); a prompt that names its background
+        ("with trees in the background") keeps its other places and gets ``thing`` there."""
+        spans = self.setting_spans()
+        named = [(a, b) for a, b in spans if any(
+            t.low in ("background", "backdrop", "backgrounds") for t in self.toks[a:b])]
+        if named and thing:
+            a, b = named[0]
+            words = [t.low for t in self.toks[a:b]]
+            if words[0] == "with":
+                new = f"with {thing} in the background"
+            elif "in the background" in " ".join(words):
+                new = f"{thing} in the background"
+            else:
+                new = f"{thing} background"
+            for x, y in reversed(named[1:]):
+                self._delete(x, y)
+            self._delete(a, b)
+            self._insert(a, new)
+            return
+        if len(spans) > 1:  # "on a chair in a kitchen": the kitchen is the background
+            scenes = [(x, y) for x, y in spans
+                      if stem(self.toks[y - 1].low) not in SUPPORTS]
+            spans = scenes or spans[-1:]
+        if spans:
+            first = spans[0][0]
+            old = " ".join(t.low for t in self.toks[first:first + 3])
+            if thing and re.match(r"against\b|in front of\b", old) and \
+                    re.match(r"in\s", phrase):  # "against a white wall" -> "against a ..."
+                phrase = ("against " if old.startswith("against") else "in front of ") + thing
+            for a, b in reversed(spans):
+                if a > 0 and self.toks[a - 1].text == "," and (b >= len(self.toks) or
+                                                               self.toks[b].text == ","):
+                    a -= 1
+                self._delete(a, b)
+                first = min(first, a)
+            self._insert(min(first, len(self.toks)), phrase)
+            return
+        subj = self.subject()
+        at = self._seg_bounds(subj[0] if subj else 0)[1]
+        self._insert(at, phrase)

@@ -1,0 +1,253 @@
+"""English instruction paraphrases -> the canonical phrasings :func:`parse_en` reads.
+
+Users say the same change in many ways ("the car needs to be red", "can the car be red",
+"I want the car in red", "recolor the car to red"); rather than teaching every rule every
+phrasing, each clause is first rewritten to one canonical form ("make the car red",
+"change the car from red to green", "make her smile"). The rewrites are general (modal
+verbs, passives, "X in <colour>", "instead of" after a value), never keyed to one case.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.rewrite.en_phrases import EXPRESSION_VERBS, _ing, base_adjective, ing_form
+from tools.rewrite.vocab import KINDS, MODIFIER_CATS, classify, find_en
+from tools.translate import WORD_NUMBERS
+
+_SUBJ = r"(?:he|she|it|they|him|her|them|(?:the|this|that|these|those|his|her|its|their)\s+.+?)"
+_MODAL_BE = (r"(?:should|must|needs? to|has to|have to|ought to|is supposed to|are supposed to|"
+             r"would|could|can|will|shall|'?d better|had better|is going to|are going to)")
+_TO_OBJ = {"he": "him", "she": "her", "they": "them", "it": "it"}
+
+
+def _obj(subject: str) -> str:
+    """"she" -> "her" (object form for "make her ...")."""
+    return _TO_OBJ.get(subject.lower(), subject)
+
+
+def _is_modifier(value: str) -> bool:
+    """A colour/material/size... value, possibly with a shade ("matte black")."""
+    v = re.sub(r"^(?:a|an)\s+", "", value.strip(), flags=re.I)
+    return bool(classify(v, ("color",)) or classify(v, MODIFIER_CATS))
+
+
+def normalize_en(c: str) -> str:
+    """The clause ``c`` in a canonical phrasing (``c`` itself when none applies)."""
+    s = c.strip()
+    # "this one", "the image", "the whole picture" -> "it"
+    s = re.sub(r"\b(?:this one|that one|the whole (?:thing|image|picture|scene)|the (?:image|"
+               r"picture|photo|artwork|drawing|scene))\b(?=\s+(?:as|in|into|to|look|like|a|an)\b)",
+               "it", s, flags=re.I)
+    # an elaboration after the change: ", like a mansion", ", maybe in his 30s", "so we see"
+    cut = re.sub(r"(?:,\s*|\s+)(?:like it'?s|like it is|like he'?s|like she'?s|like they'?re|"
+                 r"like he is|like she is|as if|as though|so (?:that )?(?:we|you|it|i|the|he|she|"
+                 r"they)\b|because|since|ready to|maybe|perhaps|kind of like|sort of like|similar "
+                 r"to|almost like)\b.*$", "", s, flags=re.I)
+    cut = re.sub(r",\s*like\s+.*$", "", cut, flags=re.I)
+    if len(cut.split()) >= 2:
+        s = cut
+    # "... and the jeans stay the same", "keep everything else": nothing to change
+    s = re.sub(r"(?:,\s*|\s+and\s+|\s+but\s+)(?:keep\s+.+|(?:the\s+|his\s+|her\s+)?[\w' -]+?\s+"
+               r"(?:stays?|remains?|can stay|should stay|stay as (?:it is|they are)|unchanged|"
+               r"untouched|as (?:it is|they are|is)|the same)\b.*)$", "", s, flags=re.I) or s
+    # "mug should be yellow": a bare noun before a modal is "the mug"
+    s = re.sub(r"^(?!(?:he|she|it|they|this|that|there|i|we|you)\b)([a-z][\w'-]*)(?=\s+(?:should|"
+               r"must|needs? to|has to|have to|ought to|could|can)\b)", r"the \1", s, flags=re.I)
+    # "I'd love this in a Studio Ghibli look", "can I see it as a watercolor"
+    s = re.sub(r"^(?:i'?d love|i would love|i'?d like|i would like|i want|can i (?:see|get|have)|"
+               r"could i (?:see|get|have)|let'?s see|show me|give me|i'?d prefer)\s+"
+               r"(?:it|this|that)\s+(in|as)\s+", r"\1 ", s, flags=re.I)
+    # "X should be Y instead of Z" / "X should be Y, not Z" -> "change X from Z to Y"
+    m = re.fullmatch(rf"({_SUBJ})\s+(?:{_MODAL_BE}\s+)?(?:be|look|become|is|are)\s+(.+?),?\s+"
+                     r"(?:instead of|rather than|and not|not)\s+(?:being\s+)?(.+)", s, re.I)
+    if m:
+        return f"change {_obj(m.group(1))} from {m.group(3)} to {m.group(2)}"
+    # "can the car be red", "could she be smiling"
+    m = re.fullmatch(rf"(?:can|could|would|will|may)\s+({_SUBJ})\s+(be|look)\s+(.+)", s, re.I)
+    if m:
+        return f"{m.group(1)} should {m.group(2)} {m.group(3)}"
+    # "make it so (that) the dog is sleeping"
+    m = re.fullmatch(r"(?:make it|make sure|make it look like|so)\s+(?:so\s+)?(?:that\s+)?"
+                     r"(.+)", s, re.I)
+    if m and re.match(rf"{_SUBJ}\s+(?:is|are|looks?|has|have)\b", m.group(1), re.I):
+        s = m.group(1)
+    # "have the puppy lying down", "get him sitting" -> "the puppy should be lying down"
+    m = re.fullmatch(r"(?:have|get|let|make|i want|i'?d like|i would like)\s+(him|her|them|it|"
+                     r"(?:the|his|her|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?)\s+(\w+ing)\b(.*)",
+                     s, re.I)
+    if m and ing_form(m.group(2)):
+        who = {"him": "he", "her": "she", "them": "they"}.get(m.group(1).lower(), m.group(1))
+        return f"{who} should be {m.group(2)}{m.group(3)}"
+    # "one cat only", "just the one dog" -> "only one cat"
+    m = re.fullmatch(r"(?:just\s+)?(?:the\s+)?(one|two|three|four|five|six|\d+)\s+([\w'-]+)"
+                     r"(?:\s+only)?", s, re.I)
+    if m and (s.lower().endswith("only") or s.lower().startswith("just")):
+        return f"only {m.group(1)} {m.group(2)}"
+    # "the car needs to be red" -> "the car should be red"
+    s = re.sub(rf"^({_SUBJ})\s+(?:needs? to|has to|have to|ought to|must|is supposed to|"
+               r"are supposed to|would have to|had better|'d better|is going to|are going to|"
+               r"will|shall)\s+(be|look|become)\b", r"\1 should \2", s, flags=re.I)
+    # "the dog should be soaking wet": a state or colour, not an action in -ing
+    m = re.fullmatch(rf"({_SUBJ})\s+should\s+(?:be|become|get)\s+(.+)", s, re.I)
+    if m and re.match(r"\w+ing\b", m.group(2)) and _is_modifier(m.group(2)):
+        return f"make {_obj(m.group(1))} {m.group(2)}"
+    # "age him up to about 40", "age her down"
+    m = re.fullmatch(r"age\s+(.+?)\s+(up|down)(?:\s+(?:to|by)\s+(?:about|around|roughly)?\s*"
+                     r"(\d{1,3})\b.*)?", s, re.I)
+    if m:
+        if m.group(3):
+            return f"make {m.group(1)} {m.group(3)} years old"
+        return f"make {m.group(1)} {'older' if m.group(2).lower() == 'up' else 'younger'}"
+    # "the girl looks happy", "the dress is green now" -> "the girl should look happy"
+    m = re.fullmatch(rf"({_SUBJ})\s+(looks?|is|are)\s+(.+)", s, re.I)
+    if m and not re.match(r"\w+ing\b|(?:gone|removed|deleted|not|no longer|there|here)\b",
+                          m.group(3), re.I) and (
+            m.group(2).lower().startswith("look") or _is_modifier(m.group(3))):
+        verb = "look" if m.group(2).lower().startswith("look") else "be"
+        return f"{m.group(1)} should {verb} {m.group(3)}"
+    # "the cat should face the camera", "she should smile" -> "make the cat face ..."
+    m = re.fullmatch(rf"({_SUBJ})\s+{_MODAL_BE}\s+(\w+)\b(.*)", s, re.I)
+    if m and m.group(2).lower() not in ("be", "look", "have", "hold", "wear", "carry", "not") \
+            and (ing_form(m.group(2)) or m.group(2).lower() in EXPRESSION_VERBS):
+        return f"make {_obj(m.group(1))} {m.group(2)}{m.group(3)}"
+    # "the boy should hold a puppy" -> "make the boy hold a puppy"
+    m = re.fullmatch(rf"({_SUBJ})\s+(?:should|must|needs? to|has to|could|can)\s+(hold|carry|"
+                     r"wear|have on|put on)\s+(.+)", s, re.I)
+    if m:
+        return f"make {_obj(m.group(1))} {m.group(2)} {m.group(3)}"
+    # "get her to smile", "have the dog to sit" -> "make her smile"
+    m = re.fullmatch(r"(?:get|have|let|make|ask|tell)\s+(\S+(?:\s+\S+){0,3}?)\s+to\s+(\w+)\b(.*)",
+                     s, re.I)
+    if m and (ing_form(m.group(2)) or m.group(2).lower() in EXPRESSION_VERBS) and \
+            m.group(2).lower() not in ("be",):
+        return f"make {m.group(1)} {m.group(2)}{m.group(3)}"
+    # "recolor the car to matte black", "paint the walls in light blue"
+    m = re.fullmatch(r"(?:re-?colou?r|repaint|paint|dye|colou?r|tint|re-?dye)\s+(.+?)\s+"
+                     r"(?:in|into|to|with)\s+(.+)", s, re.I)
+    if m and _is_modifier(m.group(2)):
+        return f"make {m.group(1)} {m.group(2)}"
+    # "change its colour to orange", "set the car's color to red", "change her hair colour to"
+    m = re.fullmatch(r"(?:change|set|switch|make|turn|update|alter)\s+(its|his|her|their|"
+                     r"the)\s+(?:(.+?)\s+)?colou?r\s+(?:to|into|in)\s+(.+)", s, re.I)
+    if m:
+        owner = {"its": "it", "his": "him", "their": "them"}.get(m.group(1).lower(),
+                                                                   m.group(1))
+        if m.group(2):
+            return f"make {m.group(1)} {m.group(2)} {m.group(3)}"
+        return f"make {owner if owner != 'the' else 'it'} {m.group(3)}"
+    # "I want the car in red", "can I get the dress in navy", "the car in silver"
+    m = re.fullmatch(r"(?:i want|i'?d like|i would like|i need|give me|can i get|can i have|"
+                     r"could i get|could i have|let'?s have|let'?s see|show me|let'?s make|"
+                     r"do|redo|have|draw|render)?\s*((?:the|his|her|its|their)\s+[\w' -]+?|"
+                     r"[\w'-]+)\s+(?:in|in a|in an)\s+(.+?)(?:\s+(?:colou?r|tones?|shade|finish))?",
+                     s, re.I)
+    if m and classify(m.group(2), ("color",)) and not re.fullmatch(
+            r"(?:it|this|that|everything|the (?:image|picture|scene|photo))", m.group(1), re.I):
+        obj = m.group(1) if " " in m.group(1) else f"the {m.group(1)}"
+        return f"make {obj} {m.group(2)}"
+    # "convert it to black and white", "convert to watercolor"
+    m = re.fullmatch(r"(?:convert|switch|change|turn)\s+(?:it\s+|this\s+|the (?:image|picture|"
+                     r"photo|scene)\s+)?(?:in)?to\s+(.+)", s, re.I)
+    if m and classify(m.group(1)):
+        return f"make it {m.group(1)}"
+    # "as if painted by Monet", "painted by Monet", "like Monet would paint it"
+    m = re.fullmatch(r"(?:(?:make it|paint it|draw it|render it|do it)\s+)?(?:as if|as though|"
+                     r"like it was|like it's)?\s*(?:it was\s+|it were\s+)?(?:painted|drawn|done|"
+                     r"made|illustrated|shot|photographed)\s+by\s+(.+)", s, re.I)
+    if m:
+        return f"in the style of {m.group(1)}"
+    # "turn the cat around", "have her turn around" -> facing away
+    m = re.fullmatch(r"(?:turn|spin|rotate|have|make|let)\s+(.+?)\s+(?:turn\s+)?(?:around|"
+                     r"round|away)(?:\s+to face away)?", s, re.I)
+    if m and not re.match(r"(?:it|this|the (?:image|picture|camera|view))$", m.group(1), re.I):
+        return f"make {m.group(1)} face away"
+    # "make the man look 30", "make her about 70", "she should be 40"
+    m = re.fullmatch(rf"(?:(?:make|have|let)\s+({_SUBJ})\s+(?:look|be|appear|seem)?|"
+                     rf"({_SUBJ})\s+(?:should|must)\s+(?:look|be))\s*(?:about|around|like|"
+                     r"roughly|maybe)?\s*(\d{1,3})(?:\s*(?:years?|yrs?)(?:\s*old)?|s)?", s, re.I)
+    if m:
+        return f"make {_obj(m.group(1) or m.group(2))} {m.group(3)} years old"
+    # "a motorcycle, not a car", "a motorcycle rather than the car"
+    m = re.fullmatch(r"(?:i want|i'?d like|i would like|i'?d prefer|use|draw|give me|make it|"
+                     r"let'?s have)?\s*((?:a|an|some|the)\s+.+?),?\s+(?:not|rather than|"
+                     r"and not)\s+((?:a|an|the|some)\s+.+)", s, re.I)
+    if m:
+        return f"replace {m.group(2)} with {m.group(1)}"
+    # "give it a cyberpunk look", "give the image a vintage feel"
+    m = re.fullmatch(r"give\s+(?:it|this|the (?:image|picture|photo|scene|whole thing))\s+"
+                     r"(?:a|an|some)\s+(.+?)\s+(?:look|feel|vibe|vibes|aesthetic|style|touch|"
+                     r"treatment|finish|makeover)", s, re.I)
+    if m:
+        return f"make it {m.group(1)} style"
+    return s
+
+
+def fallback_en(c: str) -> str | None:
+    """A second reading of a clause the rules found nothing in, or ``None``."""
+    s = re.sub(r"^(?:i want|i'?d like|i would like|give me|let'?s have|let'?s go with|"
+               r"go with|maybe|how about|what about)\s+", "", c.strip(), flags=re.I)
+    s = re.sub(r"\s+(?:instead|please|then)$", "", s, flags=re.I)
+    if re.match(r"(?:a|an|some|\d+|two|three)\s", s, re.I):
+        return None  # "a watercolor painting of a fox" describes a new picture
+    # "green dress please", "a wooden table", "bigger dog": modifiers and a noun
+    m = re.fullmatch(r"(?:(a|an|the|some)\s+)?((?:[\w'-]+\s+){1,3})([\w'-]+)", s, re.I)
+    if m:
+        mods = m.group(2).strip()
+        if _is_modifier(mods) and not classify(m.group(3)) and not _is_modifier(m.group(3)):
+            return f"make the {m.group(3)} {mods}"
+    # "chair made of steel", "the table in marble"
+    m = re.fullmatch(r"(?:(?:a|an|the|some)\s+)?([\w'-]+(?:\s+[\w'-]+)?)\s+(?:made (?:out )?of|"
+                     r"out of|made from|in)\s+(.+)", s, re.I)
+    if m and classify(m.group(2), ("material",)):
+        return f"make the {m.group(1)} out of {m.group(2)}"
+    # "dog running", "the dog lying down", "running dog"
+    m = re.fullmatch(r"(?:(?:a|an|the|some)\s+)?([\w'-]+)\s+(\w+ing\b.*)", s, re.I)
+    if m and ing_form(m.group(2).split()[0]) and not ing_form(m.group(1)):
+        return f"the {m.group(1)} should be {m.group(2)}"
+    m = re.fullmatch(r"(?:(?:a|an|the|some)\s+)?(\w+ing)\s+([\w'-]+)", s, re.I)
+    if m and ing_form(m.group(1)):
+        return f"the {m.group(2)} should be {m.group(1)}"
+    return None
+
+
+_NOT_VERBS = frozenset(
+    "a an the some any one two three four five six seven eight nine ten more less very so "
+    "really much too into to as like out from in on at with by look looks be seem appear "
+    "become feel stay remain keep not no bigger smaller older younger taller shorter all "
+    "both each his her its their my your our this that these those it him them me us "
+    "young old new wet dry".split())
+_ADJ_ENDINGS = ("ous", "ful", "less", "ive", "able", "ible", "ish", "est", "ic", "ary", "ese")
+
+
+def looks_like_verb(word: str) -> bool:
+    """Whether a word after "make her ..." reads as a verb rather than a value: not a
+    determiner, number, adjective or vocabulary word."""
+    w = word.lower()
+    if w.endswith("ing") and w in ("swing", "sing", "bring", "fling", "sting", "cling", "spring",
+                                   "wring", "ring"):
+        return True
+    if w.endswith("y") and not ing_form(w):
+        return False  # "dreamy", "fluffy" (the verbs in -y the pose list knows pass)
+    if len(w) < 2 or w in _NOT_VERBS or w.endswith(("ing", "ed", "ly")) or base_adjective(w):
+        return False
+    if w.endswith(_ADJ_ENDINGS) and w not in ("finish", "polish", "publish", "establish",
+                                              "nourish", "relish", "banish", "vanish",
+                                              "perish", "flourish", "cherish", "wish"):
+        return False
+    return not find_en(w, KINDS)
+
+
+def ing_word(verb: str) -> str:
+    """"toss" -> "tossing" (the pose list's spelling when it knows the verb)."""
+    return ing_form(verb) or _ing(verb)
+
+
+def looks_like_adjective(word: str) -> bool:
+    """"nervous", "stocky": a single word with an adjective's ending or a known adjective."""
+    w = word.lower()
+    if w in WORD_NUMBERS or w.isdigit():
+        return False
+    return bool(base_adjective(w)) or (len(w) > 3 and w.endswith(
+        ("ous", "ful", "less", "ive", "ish", "ic", "able", "ible", "ky", "ty", "py", "dy",
+         "y", "ed", "ent", "ant", "-drawn", "-made", "-style", "-like"))) and not find_en(w, KINDS)
