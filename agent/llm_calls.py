@@ -467,10 +467,30 @@ def _correct_first_call(call: dict[str, Any], state: SessionState | None, user_t
         call["args"]["instruction"] = intent.text
 
 
+def _keep_pixels(call: dict[str, Any], state: SessionState | None, user_text: str) -> None:
+    """A photo (or an edit of one) is changed through its pixels, never drawn again from
+    noise: a model's generate_image with such a parent becomes edit_image."""
+    if call["name"] != "generate_image" or state is None:
+        return
+    parent = call["args"].get("parent")
+    info = state.image(parent) if isinstance(parent, int) else None
+    if info is None or not info.pixel_born:
+        return
+    from agent import intents
+
+    intent = intents.parse(user_text, has_image=True, has_upload=bool(state.uploads),
+                           images=len(state.images), origin=state.origin())
+    instruction = intent.text if intent.kind == "edit" and intent.text else user_text
+    call["name"] = "edit_image"
+    call["args"] = {"instruction": instruction or "redraw it", "image": parent,
+                    **({"prompt": call["args"]["prompt"]} if call["args"].get("prompt") else {})}
+
+
 def check_against_state(call: dict[str, Any], state: SessionState | None, user_text: str,
                         facts: TurnFacts) -> str:
     """Correct ``call["args"]`` in place where the intent is clear; "" or why it is wrong."""
     _correct_first_call(call, state, user_text, facts)
+    _keep_pixels(call, state, user_text)
     name, args = call["name"], call["args"]
     said = _said_numbers(user_text)
     for key in IMAGE_ARGS.get(name, ()):

@@ -19,7 +19,7 @@ from fake_openai import FakeOpenAI
 from agent import llm as llm_mod
 from agent.engine import Agent
 from agent.llm_calls import clean_reply, parse_calls
-from agent.types import Turn
+from agent.types import Attachment, Turn
 from settings import Settings
 from storage import repo
 
@@ -497,3 +497,22 @@ def test_a_small_models_wrong_tool_or_paraphrase_is_corrected(settings: Settings
     assert "beach" in beach.prompt and "watercolor" not in beach.prompt and beach.parent == 1
     assert "sofa" not in beach.prompt and "cat" in beach.prompt
     assert another.tool == "variations" and another.prompt == beach.prompt
+
+
+def test_a_photo_changed_by_the_model_keeps_its_pixels(settings: Settings) -> None:
+    from tests.pictures import png
+
+    script = [[("rewrite_prompt", json.dumps({"instruction": "make it watercolor",
+                                              "image": 1}))],
+              [("generate_image", json.dumps({"prompt": "a photo, watercolor painting",
+                                              "parent": 1}))], "Done: #2."]
+    with FakeOpenAI(script) as fake:
+        agent = Agent(llm_settings(settings, fake.base_url))
+        reply = agent.handle_turn(Turn(user="cli:alice", text="make it watercolor",
+                                       attachments=[Attachment(png((200, 30, 30)), "p.png")]))
+    made = reply.images[-1]
+    assert (made.number, made.parent, made.tool) == (2, 1, "instruct")
+    with agent.storage.db.session() as s:
+        conv = repo.current_conversation(s, repo.get_user(s, "cli:alice"))
+        assert repo.get_image(s, conv, 2).extra["source_image_id"] == repo.get_image(
+            s, conv, 1).id
