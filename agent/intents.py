@@ -245,6 +245,7 @@ _REQUEST_LEAD = re.compile(
     r"[,!.]?\s+|(?:no|nope)[,!.]\s+)*"
     r"(?:(?:please|pls|plz|kindly)\s+|(?:can|could|would|will) you(?: please)?\s+|"
     r"(?:i'?d like|i would like|i want|i wanna|i need|let'?s|let us|how about|what about|"
+    r"why not|maybe|perhaps|would it be possible to|would you mind|could you possibly|"
     r"is it possible to|can (?:i|we) (?:have|get)|(?:can|could) we|(?:can|could) i get)"
     r"(?: (?:you )?to)?\s+)*",
     re.I)
@@ -258,7 +259,7 @@ _DRAW_LEAD = re.compile(
     r"|(?:(?:a|an)\s+)?(?:picture|image|photo|painting|drawing|illustration)\s+of\s+)",
     re.I)
 _ZH_DRAW_LEAD = re.compile(
-    r"^(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:再)?(?:画|生成|创作|做|来|绘制|制作)"
+    r"^(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:再)?(?:画(?![面质风])|生成|创作|做|来|绘制|制作)"
     r"(?:一下|一张|一幅|一个|张|幅)?(?:图片?|画)?(?:[:：，,]\s*)?"
     r"|^(?:我想要|我要|想要|我想看|我想|给我)(?:一张|一幅|张|幅)(?:图片?|画)?(?:[:：，,]\s*)?")
 _ZH_DRAW_TAIL = re.compile(r"的(?:图片?|画|照片|插画)$")
@@ -293,13 +294,15 @@ _EDIT_CUE = re.compile(
     r"\bshould be\b|"
     r"^(?:line art|pixel art|watercolou?r|oil painting|sketch|cartoon|anime|manga|3d|cgi|"
     r"black and white|monochrome|sepia|vintage|retro)\b|"
-    r"\b(?:more|less|bigger|smaller|brighter|darker|lighter|larger|taller|shorter|older|younger|"
+    r"\b(?:fewer|double|triple|twice|half|only one|just one|"
+    r"more|less|bigger|smaller|brighter|darker|lighter|larger|taller|shorter|older|younger|"
     r"happier|sadder|wider|thinner|fatter|longer|it|him|her|them|instead)\b|"
     r"更|一点|一些|大些|小些|它|他|她|他们|她们|它们|变得?[大小亮暗长短高矮胖瘦老年轻]|改为|换为|"
-    r"^背景|虚化|模糊|色调",
+    r"^背景|虚化|模糊|色调|代替|替换|取代|换掉|^(?:can|could|would|should|will) (?:the|his|her|its|"
+    r"their|it|he|she|they)\b.*\b(?:be|have|wear|look)\b",
     re.I)
 _EDIT_LEAD = re.compile(
-    r"^(?:have|make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
+    r"^(?:age|have|make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
     r"get rid of|take (?:away|off|out)|convert|transform|move|place|paint|color|colour|"
     r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
     r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|"
@@ -321,6 +324,10 @@ def strip_request(text: str) -> str:
                  r"帮忙)(?:帮我)?(?=[把将让给换改加去删画生])", "", out)
     out = re.sub(r"^what if (.+?) (?:was|were|is|became) (.+)$", r"make \1 \2", out,
                  flags=re.I)  # "what if the bear was a puppy" asks for a change
+    out = re.sub(r"^(mak|tak|giv|chang|remov|mov|plac|us)ing\b", r"\1e", out, flags=re.I)
+    out = re.sub(r"^(add|turn|put|let|swap|get|paint|draw|show|set|try)(?:t|p)?ing\b", r"\1",
+                 out, flags=re.I)  # "how about making it red" -> "make it red"
+    out = re.sub(r"^(?:要是|如果|要是能|如果能)(.+?)(?:就好了|就好|会更好)\W*$", r"\1", out)
     out = re.sub(r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)[\s。！？?!]*$", "", out)
     return out.strip() or text.strip()
 
@@ -361,11 +368,12 @@ def draw_subject(text: str) -> str:
 
 
 def parse(text: str, *, has_image: bool = False, has_search: bool = False,
-          has_upload: bool = False, images: int = 0, origin: int | None = None) -> Intent:
+          has_upload: bool = False, images: int = 0, origin: int | None = None,
+          current: str | None = None) -> Intent:
     """Read one message. ``has_image``: the conversation has a current image to refine;
     ``has_search``: a previous search left results; ``has_upload``: this turn has uploads;
     ``images``: how many pictures the conversation has; ``origin``: the first picture of
-    the current one's chain ("the original")."""
+    the current one's chain ("the original"); ``current``: the current picture's prompt."""
     raw = text.strip()
     if not raw:
         return Intent("describe" if has_upload else "empty")
@@ -449,11 +457,13 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     instruction = rest or low
     if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
-    if _looks_like_question(raw) and not _EDIT_LEAD.match(instruction):
+    if _looks_like_question(raw) and not _EDIT_LEAD.match(instruction) and not (
+            any_image and (_EDIT_CUE.search(instruction)
+                           or parse_instruction(instruction) is not None)):
         return Intent("question", text=raw)
     if any_image and not _is_new_picture(body) and (
             parse_instruction(instruction) is not None or _EDIT_LEAD.match(instruction)
-            or _EDIT_CUE.search(instruction)):
+            or _EDIT_CUE.search(instruction) or _names_what_is_there(instruction, current)):
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
@@ -584,8 +594,18 @@ def _is_new_picture(body: str) -> bool:
     return bool(re.match(r"^(?:draw|paint|sketch|generate|create|render|produce)\b|"
                          r"^(?:make|show)\s+(?:me\s+)?(?:a|an)\s+(?:new\s+)?(?:picture|image|photo|"
                          r"painting|drawing)\b|^(?:a |an )?new (?:picture|image|one)\b|"
-                         r"^(?:请|帮我|给我)?(?:画|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|"
+                         r"^(?:请|帮我|给我)?(?:画(?![面质风])|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|"
                          r"一张)", body, re.I))
+
+
+def _names_what_is_there(text: str, current: str | None) -> bool:
+    """'the dog wearing a hat', 'a hat on the dog': a definite reference to something in
+    the current picture makes a description a change of it."""
+    if not current:
+        return False
+    words = set(re.findall(r"[a-z]+", current.lower()))
+    named = re.findall(r"\b(?:the|his|her|its|their)\s+(\w+)(?:\s+(\w+))?", text.lower())
+    return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
 
 
 def _unclear(subject: str) -> bool:

@@ -75,7 +75,8 @@ class RulesPlanner(BaseChatModel):
         st = self.state
         intent = intents.parse(text, has_image=st.current is not None,
                                has_search=bool(st.last_search), has_upload=bool(st.uploads),
-                               images=len(st.images), origin=st.origin())
+                               images=len(st.images), origin=st.origin(),
+                               current=st.current.prompt if st.current else None)
         plan = self._plan(intent, results)
         if plan is None:
             return AIMessage(content=self._final(intent, results, zh=has_cjk(text)))

@@ -160,3 +160,22 @@ def test_starting_image_requests_keep_only_what_to_draw(text: str, prompt: str) 
 def test_a_photo_with_a_caption_that_asks_nothing_is_kept_and_described() -> None:
     assert intents.parse("my garden", has_upload=True).kind == "describe"
     assert intents.parse("make it watercolor", has_upload=True).kind == "edit"
+
+
+@pytest.mark.parametrize("text", [
+    "how about making it red", "would it be possible to make the sky pink?",
+    "can the dog be brown?", "could the cat be wearing a bow tie?", "why not add some clouds",
+    "fewer birds", "double the birds", "age the photo", "来一只狗代替猫", "要是晚上就好了",
+    "画面再暗一点", "a hat on the dog", "the dog wearing a hat",
+])
+def test_changes_phrased_as_questions_wishes_or_descriptions(text: str) -> None:
+    intent = intents.parse(text, has_image=True, images=1,
+                           current="a dog sitting in a park with two birds")
+    assert intent.kind == "edit", (text, intent)
+
+
+@pytest.mark.parametrize("text", ["a cat on a sofa", "一只猫坐在窗台上"])
+def test_a_new_description_is_still_a_new_picture(text: str) -> None:
+    intent = intents.parse(text, has_image=True, images=1,
+                           current="a dog sitting in a park with two birds")
+    assert intent.kind == "generate", (text, intent)
