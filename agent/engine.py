@@ -148,7 +148,7 @@ class Agent:
 
         ctx = TurnContext(settings=self.settings, storage=self.storage, conversation_id=conv_id,
                           on_progress=turn.on_progress, llm=self._llm, user=turn.user,
-                          lang=lang_of(text))
+                          lang=lang_of(text), cancel=turn.cancel)
         final = self._plan_and_run(ctx, state, history, text, deterministic=bool(command))
         return self._reply(ctx, final, uploads)
 

@@ -12,6 +12,7 @@ import functools
 import json
 import random
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,11 +34,12 @@ from tools import beautify as beautify_tool
 from tools import edit
 from tools import generate as generate_tool
 from tools import rewrite as rewrite_tool
-from tools.jobs import JobEvent, get_queue
+from tools.jobs import JobCancelled, JobEvent, get_queue
 from tools.prompting import prepare_prompt
 from tools.text import clean_text, has_cjk
 from tools.validate import check_generation, load_image
 
+STOPPED = "Stopped: nothing new was made."
 MAX_SEED = 2**31 - 1
 MAX_VARIATIONS = 4
 MAX_IMAGE_NUMBER = 10**9
@@ -64,6 +66,7 @@ class TurnContext:
     planner: str = "rules"  # who planned the turn: "rules" or "llm"
     user: str = ""  # the channel-qualified user id ("telegram:42"), for their own library
     lang: str = "en"  # the language of the user's message: replies follow it
+    cancel: threading.Event | None = None  # set by the channel to stop this turn's picture
 
     # --- storage helpers -------------------------------------------------------------
     def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session
@@ -111,7 +114,17 @@ class TurnContext:
             label=label,
             on_progress=report,
         )
-        return job.result()
+        if self.cancel is None:
+            return job.result()
+        while True:  # the user may stop it: a queued job never starts, a running one stops
+            if self.cancel.is_set():
+                job.cancel()
+            try:
+                return job.result(timeout=0.2)
+            except TimeoutError:
+                continue
+            except JobCancelled:
+                raise JobCancelled(STOPPED) from None
 
     def save(self, result: Any, *, kind: str, tool: str, parent: Image | None,
              prompt: str | None, extra: dict[str, Any] | None = None) -> Image:

@@ -5,6 +5,7 @@ A channel only converts between its wire format and these objects.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,9 @@ class Turn:
     # the image this turn is about (a button under an older photo): the turn runs in that
     # image's conversation, which becomes the current one again
     image_id: int | None = None
+    # set by the channel to stop the turn's picture: a queued job never starts, a running
+    # one stops at its next step, and nothing half-made is stored
+    cancel: threading.Event | None = None
 
 
 @dataclass

@@ -6,8 +6,8 @@ picture is shown in the chat with its number, prompt, seed and lineage ("refined
 turn about that picture, ``Turn.image_id``); a photo dropped or pasted into the message
 box is an :class:`Attachment`. A sidebar holds the conversations (/chats, /new, /open),
 the settings of this conversation (sent as ``/settings`` turns) and its pictures as a
-lineage tree. Queue position and steps show live while a picture is made; Stop stops
-waiting (the picture being made still finishes and shows up in the history).
+lineage tree. Queue position and steps show live while a picture is made; Stop cancels
+it (a queued job never starts, a running one stops at its next step).
 
 Users: without ``IMAGECHAT_WEB_USERS`` there is one local user, ``web:local``, and the app
 only listens on loopback. With it (``"ann:pw1,bob:pw2"`` or the path of a file of
@@ -177,6 +177,15 @@ class WebChat:
         self.stage = Path(tempfile.mkdtemp(prefix="imagechat-web-"))
         atexit.register(shutil.rmtree, self.stage, True)
         self._stage_lock = threading.Lock()
+        self._stops: dict[str, set[threading.Event]] = {}  # the user's running turns
+
+    def stop(self, user: str) -> int:
+        """Stop the user's running turns' pictures (Stop button); how many were running."""
+        with self._stage_lock:
+            running = list(self._stops.get(user, ()))
+        for event in running:
+            event.set()
+        return len(running)
 
     # who
     def user_of(self, request: Any) -> str:
@@ -244,14 +253,20 @@ class WebChat:
                 yield Reply(text="I could not read that upload; please send it again.",
                             error=True)
                 return
+        stop = threading.Event()
+        with self._stage_lock:
+            self._stops.setdefault(user, set()).add(stop)
         turn = Turn(user=user, text=text, attachments=attachments, image_id=image_id,
-                    on_progress=events.put)
+                    on_progress=events.put, cancel=stop)
 
         def work() -> None:
             try:
                 events.put(self.agent.handle_turn(turn))
             except Exception:  # the agent answers its own errors; this is the last guard
                 events.put(Reply(text="Sorry, something went wrong on my side.", error=True))
+            finally:
+                with self._stage_lock:
+                    self._stops.get(user, set()).discard(stop)
 
         threading.Thread(target=work, name="web-turn", daemon=True).start()
         while True:

@@ -27,8 +27,7 @@ footer { display: none !important; }
 PLACEHOLDER = ("**Describe a picture** — *a red car*, *一只猫坐在沙发上* — then say what to "
                "change: *make it blue*, *add a red hat*. Drop or paste a photo to edit it.")
 
-STOPPED = ("Stopped waiting. A picture already being drawn still finishes and is kept: "
-           "it shows in the sidebar, and here when you reload or reopen the conversation.")
+STOPPED = "Stopped: the picture was cancelled and nothing new was made."
 Outputs = tuple[Any, ...]
 
 
@@ -154,7 +153,8 @@ def build(chat: WebChat, title: str = "imagechat") -> gr.Blocks:
         started = new_btn.click(new_chat, [shown, conv], outputs, show_progress="hidden")
         applied = apply.click(apply_settings, [size, steps, negative, seed, shown, conv],
                               outputs, show_progress="hidden")
-        def stopped(history: list[Message]) -> list[Message]:
+        def stopped(history: list[Message], request: gr.Request) -> list[Message]:
+            chat.stop(chat.user_of(request))  # the job itself stops, not only the waiting
             return history + [{"role": "assistant", "content": STOPPED}]
 
         box.stop(stopped, [shown], [chatbot], queue=False,

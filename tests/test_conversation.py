@@ -291,3 +291,28 @@ def test_a_captioned_photo_that_asks_nothing_is_kept_not_redrawn(agent: Agent) -
     assert reply.images == [] and "saved as #1" in reply.text and "my garden" in reply.text
     zh = say(agent, "这张图里有什么", pictures=[png((30, 60, 140))])
     assert zh.images == [] and "已保存为 #2" in zh.text
+
+
+def test_a_stopped_turn_makes_nothing_and_says_so(agent: Agent) -> None:
+    """A user's Stop: the queued picture never starts, nothing is stored, the reply says so."""
+    import threading
+
+    from agent.types import Turn
+    from tools.jobs import get_queue
+
+    gate = threading.Event()
+    blocker = get_queue(agent.settings).submit(lambda ctx: gate.wait(30), label="blocker")
+    stop = threading.Event()
+    replies = []
+    worker = threading.Thread(target=lambda: replies.append(agent.handle_turn(
+        Turn(user="cli:alice", text="a slow lighthouse", cancel=stop))))
+    worker.start()
+    try:
+        stop.set()
+        worker.join(30)
+    finally:
+        gate.set()
+        blocker.result(30)
+    assert replies and replies[0].images == [] and "Stopped" in replies[0].text
+    assert count_images(agent) == 0
+    assert say(agent, "a lighthouse").images[0].number == 1  # the next turn works

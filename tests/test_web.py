@@ -308,3 +308,33 @@ def test_the_page_in_chromium(web_app: str, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert time.monotonic() - started < 60
+
+
+def test_stop_cancels_the_users_running_picture(tmp_path) -> None:  # noqa: ANN001
+    """The Stop button reaches the job, not only the page: nothing is made."""
+    import threading
+
+    from agent.engine import Agent
+    from channels.web import WebChat
+    from settings import Settings
+    from tools.jobs import get_queue
+
+    settings = Settings.load(env={}, home=tmp_path / "home", profile="tiny", device="cpu")
+    chat = WebChat(Agent(settings))
+    gate = threading.Event()
+    blocker = get_queue(settings).submit(lambda ctx: gate.wait(30), label="blocker")
+    events = []
+    worker = threading.Thread(target=lambda: events.extend(chat.turn("web:ann", "a slow boat")))
+    worker.start()
+    try:
+        for _ in range(100):  # wait until the turn is running
+            if chat.stop("web:ann"):
+                break
+            threading.Event().wait(0.05)
+        worker.join(30)
+    finally:
+        gate.set()
+        blocker.result(30)
+    reply = events[-1]
+    assert not reply.images and "Stopped" in reply.text
+    assert chat.stop("web:bob") == 0  # another user's Stop touches nothing
