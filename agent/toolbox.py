@@ -106,8 +106,9 @@ class TurnContext:
         def report(event: JobEvent) -> None:
             if self.on_progress is None:
                 return
-            self.on_progress(Progress(stage=event.stage, position=event.position,
-                                      step=event.step, total=event.total, label=label))
+            self.on_progress(Progress(
+                stage=event.stage, position=event.position, step=event.step, total=event.total,
+                label=event.label if event.stage == "downloading" else label))
 
         job = get_queue(self.settings).submit(
             lambda ctx: work(progress=ctx.progress, cancel=ctx.cancelled),

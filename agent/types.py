@@ -26,7 +26,8 @@ class Progress:
     """A progress event while a turn waits for or runs image work.
 
     ``stage`` is ``"queued"`` (``position`` set: jobs ahead of this one + 1),
-    ``"running"`` (``step``/``total`` set) or ``"done"``.
+    ``"running"`` (``step``/``total`` set), ``"downloading"`` (a model's first use:
+    ``step``/``total`` are bytes) or ``"done"``.
     """
 
     stage: str
@@ -40,6 +41,12 @@ class Progress:
             return f"queued (position {self.position})"
         if self.stage == "running" and self.total:
             return f"{self.label or 'working'}… step {self.step}/{self.total}"
+        if self.stage == "downloading":  # a real profile's model, the first time
+            done = f"{(self.step or 0) / 1e6:,.0f} MB"
+            if self.total:
+                return (f"{self.label}… {100 * (self.step or 0) // self.total}% "
+                        f"({done} of {self.total / 1e6:,.0f} MB)")
+            return f"{self.label}… {done}"
         return self.label or self.stage
 
 

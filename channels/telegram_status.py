@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def progress_text(progress: Progress) -> str:
-    icon = {"queued": "⏳", "running": "🎨", "done": "✅"}.get(progress.stage, "⏳")
+    icon = {"queued": "⏳", "running": "🎨", "downloading": "⬇️", "done": "✅"}.get(
+        progress.stage, "⏳")
     return f"{icon} {progress.describe()}"
 
 

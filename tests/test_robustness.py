@@ -287,3 +287,37 @@ def test_an_unreachable_hub_fails_fast_without_retry_warnings(tmp_path: Path) ->
     assert "Retrying" not in out.stderr and "thrown while requesting" not in out.stderr
     assert "'alibaba-pai/pai-bloom-1b1-text2prompt-sd-v2' (about 2-4 GB)" in result["error"]
     assert "the hub is unreachable" in result["error"]
+
+
+def test_a_first_download_reports_its_progress_to_the_turn(settings) -> None:  # noqa: ANN001
+    """A real profile's first use downloads gigabytes: the bytes reach the job's progress
+    (the chat's progress line, Telegram's status), not the library's own bars."""
+    import logging
+
+    from huggingface_hub.utils.tqdm import _get_progress_bar_context
+
+    from agent.types import Progress
+    from tools import hub
+    from tools.jobs import get_queue
+
+    def load_like_the_hub() -> str:  # what huggingface_hub does while downloading a file
+        with hub.download_progress("org/model"):
+            with _get_progress_bar_context(desc="model.safetensors", log_level=logging.INFO,
+                                           total=1000) as bar:
+                for _ in range(4):
+                    bar.update(250)
+        return "loaded"
+
+    events = []
+    job = get_queue(settings).submit(lambda ctx: load_like_the_hub(), label="generating",
+                                     on_progress=events.append)
+    assert job.result(30) == "loaded"
+    downloads = [e for e in events if e.stage == "downloading"]
+    assert [e.step for e in downloads] == [250, 500, 750, 1000]
+    assert downloads[-1].total == 1000 and "org/model" in downloads[-1].label
+    shown = Progress(stage="downloading", step=500_000_000, total=1_000_000_000,
+                     label="downloading org/model").describe()
+    assert shown == "downloading org/model… 50% (500 MB of 1,000 MB)"
+    # outside a download the hub's own class is back
+    import sys
+    assert sys.modules["huggingface_hub.utils.tqdm"].tqdm.__name__ == "tqdm"

@@ -88,6 +88,11 @@ class JobContext:
             self._job, JobEvent("running", step=step, total=total, label=self._job.label)
         )
 
+    def downloading(self, done: int, total: int | None, name: str) -> None:
+        """Bytes of a model download so far (the first use of a real profile's model)."""
+        self._queue._post(self._job, JobEvent("downloading", step=done, total=total,
+                                              label=f"downloading {name}"))
+
     def cancelled(self) -> bool:
         return self._job._cancel_requested.is_set()
 
@@ -356,8 +361,10 @@ class JobQueue:
         self._events.put(None)
 
     def _run(self, job: Job[Any]) -> None:
+        ctx = JobContext(job, self)
+        _running.ctx = ctx
         try:
-            value = job._context.run(job._fn, JobContext(job, self))
+            value = job._context.run(job._fn, ctx)
         except JobCancelled as e:
             self._finish(job, JobEvent("cancelled", label=job.label), exc=e)
         except BaseException as e:  # the worker must outlive any job
@@ -368,6 +375,17 @@ class JobQueue:
             )
         else:
             self._finish(job, JobEvent("done", label=job.label), value=value)
+        finally:
+            _running.ctx = None
+
+
+_running = threading.local()  # the JobContext of the job this worker thread runs
+
+
+def current_job() -> JobContext | None:
+    """The context of the job running in this thread (model loading reports downloads
+    through it), or None outside a job."""
+    return getattr(_running, "ctx", None)
 
 
 _queues: dict[str, JobQueue] = {}
