@@ -543,7 +543,7 @@ def test_new_picture_descriptions_are_not_read_as_changes(text: str) -> None:
 
 
 DEV2_SET = Path(__file__).parent / "data" / "edits_dev2.tsv"
-DEV2_OVERALL_FLOOR = 0.74  # reached 80.0% (55.8% before this file was looked at)
+DEV2_OVERALL_FLOOR = 0.85  # reached 87.1% (55.8% before this file was looked at)
 
 
 def test_rules_pass_the_second_development_set() -> None:
@@ -553,3 +553,93 @@ def test_rules_pass_the_second_development_set() -> None:
     cases = bench.load_cases(DEV2_SET)
     passed = sum(bench.judge(c, apply_rules(c.prompt, c.instruction).prompt)[0] for c in cases)
     assert passed / len(cases) >= DEV2_OVERALL_FLOOR, f"{passed}/{len(cases)}"
+
+
+@pytest.mark.parametrize("prompt,instruction,must,must_not", [
+    # a name that is part of the old word names the whole of it (hypernyms, compounds)
+    ("一辆红色的轿车停在路边", "把车换成自行车", ["自行车", "红色"], ["轿"]),
+    ("一只泰迪熊坐在床上", "把熊换成兔子", ["兔子", "床"], ["泰迪"]),
+    ("一辆车停在路边", "把车换成自行车", ["一辆自行车", "路边"], ["汽车"]),
+    ("一朵盛开的向日葵，蓝天背景", "让花枯萎", ["枯萎", "向日葵"], ["盛开"]),
+    ("a tabby kitten on a windowsill", "replace the cat with a rabbit",
+     ["rabbit", "windowsill"], ["tabby", "kitten"]),
+    ("a small dog chasing a ball in a park", "instead of the dog, a fox",
+     ["small fox", "ball"], ["dog", "instead"]),
+    ("a man reading a newspaper on a bench", "give him a book instead of the newspaper",
+     ["reading a book", "bench"], ["newspaper", "give"]),
+    # a new value replaces the old one of its kind wherever it is said
+    ("a fresh, crisp red apple on a wooden table", "make the apple rotten",
+     ["rotten", "apple", "table"], ["fresh", "crisp"]),
+    ("a glass of water, full to the brim, on a marble counter", "make the glass half full",
+     ["half full", "counter"], ["brim"]),
+    ("an old man sitting on a bench", "make him look 20 years younger",
+     ["young", "man", "bench"], ["old", "20"]),
+    ("一个小小的玻璃瓶放在沙滩上", "瓶子大一点", ["大", "玻璃瓶", "沙滩"], ["小小", "一点"]),
+    ("a wooden door in a stone wall, closed", "the door wide open",
+     ["open wooden door", "stone wall"], ["closed", "wide"]),
+    ("a muscular bodybuilder posing on a stage", "把他改得很瘦", ["slim", "bodybuilder"],
+     ["muscular", "把"]),
+    ("三个小孩在沙滩上堆沙堡，夏日海边", "改成只有一个小孩", ["一个小孩", "沙堡"],
+     ["三个", "只有"]),
+    ("一个年轻男人穿着西装站在办公楼前", "让他变成一个小男孩", ["小男孩", "西装", "办公楼"],
+     ["年轻", "男人"]),
+    ("a girl with a kite on a hill, cloudy sky", "make the sky clear and blue",
+     ["sunny", "kite"], ["cloudy", "clear"]),
+    ("一个小小的玻璃瓶放在沙滩上", "瓶子要超级大的那种", ["大的玻璃瓶"], ["小小", "那种"]),
+    # a new place takes the old landmarks and cities with it
+    ("a couple standing in front of the eiffel tower, paris, sunset",
+     "put them in front of the colosseum", ["colosseum", "couple", "sunset"],
+     ["eiffel", "paris", "front of front"]),
+    ("a cyclist on a street in paris, eiffel tower in the distance", "move him to kyoto",
+     ["kyoto", "cyclist"], ["eiffel", "paris", "street"]),
+    ("一辆自行车停在巴黎街头，埃菲尔铁塔在远处", "背景换成京都的古寺",
+     ["京都", "自行车"], ["埃菲尔", "巴黎"]),
+    ("一个男人站在城市街头，写实摄影", "换成沙漠背景", ["沙漠", "男人", "写实"], ["换成", "街头"]),
+    # a sunny day is no night; the subject told anew is its new look and its new action
+    ("一个男孩在海边放风筝，晴天", "把背景换成雪山，并让天空变成黄昏", ["雪山", "黄昏", "风筝"],
+     ["晴天", "海边"]),
+    ("a boy flying a kite on a beach, sunny day", "make it night", ["night", "kite"], ["sunny"]),
+    ("a black horse standing in a field of wildflowers, spring", "I want a white horse galloping",
+     ["white horse galloping", "wildflowers"], ["black", "standing"]),
+    ("a brown dog sitting on a porch", "I want a white horse galloping",
+     ["white horse galloping", "porch"], ["dog", "sitting"]),
+    ("a red car parked on a street", "I want a blue car racing down the road",
+     ["blue car racing"], ["red", "parked"]),
+    # several actions at once; what is held is replaced; the apparatus of the old action goes
+    ("a man in a suit standing in an office", "make him smile and wave",
+     ["smiling", "waving", "office"], ["standing"]),
+    ("a dog sleeping on a rug", "make the dog jump and bark", ["jumping and barking", "rug"],
+     ["sleeping", "bark on"]),
+    ("two friends sitting at a cafe table, talking", "make them laugh and clink their glasses",
+     ["laughing", "clinking their glasses"], ["talking"]),
+    ("a girl holding a cat in a garden", "she should hold a puppy instead",
+     ["holding a puppy", "garden"], ["cat", "two"]),
+    ("a girl holding a cat in a garden", "have her hold a puppy instead of the cat",
+     ["holding a puppy", "garden"], ["cat", "instead"]),
+    ("a woman running on a treadmill in a gym", "make her lift dumbbells instead",
+     ["lifting dumbbells", "gym"], ["treadmill", "running"]),
+    ("a boy standing on a trampoline, backyard", "let the boy jump",
+     ["jumping", "trampoline"], ["standing"]),
+    ("一个小女孩坐在地上玩积木", "让她站起来拍手", ["在地上站起来拍手"], ["坐", "拍手在"]),
+    ("一只狗躺在地毯上睡觉", "让狗跳起来叫", ["在地毯上跳起来叫"], ["躺", "睡觉"]),
+    ("一只鹰停在树枝上，山谷背景", "让鹰展翅飞翔", ["飞翔", "树枝", "山谷"], ["停在"]),
+    ("一个女孩手里拿着雨伞站在街上", "让她拿着一束花", ["拿着一束花", "街上"], ["雨伞"]),
+    # removing everything on a thing keeps the thing; a held thing takes its verb with it
+    ("a wooden table with a vase, books and a cup on it, window light",
+     "take away everything on the table", ["wooden table", "window light"],
+     ["vase", "books", "cup"]),
+    ("a kitchen counter with fruit, bread and a knife, morning light",
+     "remove everything from the counter", ["counter", "morning light"],
+     ["fruit", "bread", "knife"]),
+    ("a desk covered in papers, office", "clear the desk", ["desk", "office"], ["papers"]),
+    ("一张木桌上放着花瓶、书和杯子，窗边", "去掉桌上的东西", ["木桌", "窗边"], ["花瓶", "杯子"]),
+    ("一张书桌上堆满了书，台灯", "清空书桌", ["书桌", "台灯"], ["堆满"]),
+    ("一个男人牵着一只狗在公园散步", "去掉狗", ["男人", "公园"], ["狗", "牵"]),
+])
+def test_general_edit_principles(prompt: str, instruction: str, must: list[str],
+                                 must_not: list[str]) -> None:
+    out = apply_rules(prompt, instruction).prompt
+    for m in must:
+        assert _contains(out, m, whole_word=False), (instruction, out, m)
+    for m in must_not:
+        assert not _contains(out, m, whole_word=True), (instruction, out, m)

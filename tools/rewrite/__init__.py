@@ -19,7 +19,8 @@ Layout:
               whole-phrase operations (count, a new thing, the place).
 ``english_edits``  what each kind of :class:`Edit` does to an :class:`EnPrompt`;
               ``english_words`` the word lists both use.
-``chinese``   :class:`ZhPrompt` and what each kind of edit does to a Chinese prompt.
+``chinese``   :class:`ZhPrompt` and what each kind of edit does to a Chinese prompt;
+              ``zh_words`` the Chinese word lists it reads (names of one kind: 车/轿车).
 ``rules``     :func:`apply_rules`, the deterministic offline backend.
 ``backends``  :func:`rewrite`: the ``rules``, ``lm`` and ``llm`` backends with the content
               integrity check and the fallback to the rules.

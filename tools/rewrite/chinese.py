@@ -6,6 +6,7 @@ import re
 
 from tools.rewrite.parse_zh import _ZH_NUMCL
 from tools.rewrite.vocab import (
+    DARK_TIMES,
     MODIFIER_CATS,
     Edit,
     classify,
@@ -17,42 +18,20 @@ from tools.rewrite.vocab import (
     vocab_phrase,
     wear_kind,
 )
+from tools.rewrite.zh_words import (
+    _HAIR,
+    _ZH_GROUPS,
+    _ZH_HAVE_VERBS,
+    _ZH_LOC_SUFFIX,
+    _ZH_LOC_VERBS,
+    _ZH_POSE_WORD,
+    _ZH_PUNCT,
+    _ZH_WEAR_VERB,
+)
 from tools.text import ZH_CLASSIFIERS, has_cjk, pos_segment
 from tools.translate import zh_count, zh_en_lexicon, zh_number
 
 # ====================================================================== Chinese editing
-
-_ZH_PUNCT = "，,。；;、！!？?"
-_ZH_LOC_VERBS = ("在", "正在", "坐在", "站在", "躺在", "停在", "趴在", "睡在", "住在", "位于",
-                 "漂浮在", "走在", "飞在", "挂在", "立在", "落在", "放在")
-_ZH_LOC_SUFFIX = ("上面", "里面", "下面", "旁边", "前面", "后面", "外面", "中间", "附近", "周围",
-                  "上", "里", "中", "下", "边", "旁", "前", "后", "内", "外")
-_ZH_WEAR_VERB = (("穿着", "裙衣衫装服袍甲鞋靴"), ("背着", "背包书包"), ("戴着", ""))
-
-
-_ZH_GROUPS = (
-    ("狗", "小狗", "狗狗", "金毛", "柯基", "哈士奇", "泰迪", "拉布拉多", "柴犬", "犬"),
-    ("猫", "小猫", "猫咪", "橘猫", "猫猫"),
-    ("车", "汽车", "轿车", "跑车", "卡车", "车辆", "车子"),
-    ("女人", "女孩", "女生", "女士", "姑娘", "少女", "妈妈", "新娘", "公主", "女王", "她", "女子"),
-    ("男人", "男孩", "男生", "先生", "男士", "少年", "爸爸", "国王", "王子", "他", "男子"),
-    ("鸟", "小鸟", "鹦鹉", "麻雀", "鸽子"),
-    ("天空", "天", "蓝天", "晴空", "夜空"),
-    ("裙子", "裙", "连衣裙", "长裙", "短裙", "裙装"),
-    ("房子", "房", "房屋", "屋子", "小屋", "木屋", "砖房"),
-    ("桌子", "桌", "餐桌", "书桌", "木桌"),
-    ("椅子", "椅", "木椅", "长椅"),
-    ("毛衣", "羊毛衫", "针织衫", "线衣", "毛线衣"),
-    ("婴儿", "宝宝", "小孩", "孩子", "儿童", "小朋友", "婴孩"),
-    ("杯子", "杯", "玻璃杯", "茶杯", "水杯", "咖啡杯", "马克杯"),
-    ("头发", "发", "金发", "黑发", "长发", "短发", "卷发", "白发", "红发", "棕发", "银发", "秀发"),
-)
-_HAIR = re.compile(r"^([金黑白红棕银灰蓝绿紫粉黄])发$")
-_ZH_HAVE_VERBS = ("戴", "穿", "拿", "抱", "带", "有", "戴着", "穿着", "拿着", "抱着", "带着",
-                  "背着", "背", "举着", "牵着")
-_ZH_POSE_WORD = ("(?:走路|跑步|吃草|散步|跳舞|游泳|睡觉|玩耍|奔跑|奔驰|飞奔|漫步|行走|站立|"
-                 "休息|嬉戏|追逐|飞翔|踢球|投篮|打球|做饭|看书|读书|坐|站|躺|跑|走|跳|飞|睡|跪|"
-                 "蹲|趴|玩|爬|游)")
 
 
 def _locate_zh(p: ZhPrompt, target: str | None, owner: str | None
@@ -139,6 +118,9 @@ class ZhPrompt:
             w, f = self.toks[i]
             if not has_cjk(w) or w == "的":
                 continue
+            if head is not None and f.startswith("v") and not any(
+                    self._w(k) == "的" for k in range(i, stop)):
+                break  # "一个男人穿着西装": the man, not what he wears
             if (f.startswith("n") or f in ("s", "vn", "nr", "nz")) and not self._is_vocab(
                     w, ("color", "style", "time", "weather", "season", "camera")):
                 head = i
@@ -223,7 +205,8 @@ class ZhPrompt:
         took_verb = False
         if left and (self.toks[a - 1][1].startswith("v") or left in (
                 "戴着", "穿着", "拿着", "抱着", "带着", "有", "放", "和", "与", "跟", "还有",
-                "以及") or left in _ZH_LOC_VERBS):
+                "以及") or left in _ZH_LOC_VERBS or (  # "牵着一只狗": 牵 and 着 go with it
+                    left == "着" and a > 1 and self.toks[a - 2][1].startswith("v"))):
             a -= 1
             took_verb = left not in ("和", "与", "跟", "还有", "以及")
             if left == "着" and a > 0 and self.toks[a - 1][1].startswith("v"):
@@ -328,10 +311,13 @@ class ZhPrompt:
             if not re.fullmatch(r"[坐站躺趴蹲跪睡停][着下起来了]*", verb):
                 # "躺在沙发上睡觉" -> "坐起来舔爪子在沙发上": the old activity goes too
                 act = re.match(r"(在[^，,。]{1,10}?(?:上|里|中|下|边|旁|前|后|内|外|间))"
-                               r"([^，,。在的]{1,5})(?=[，,。]|$)", after)
-                if act:
-                    self.removed.append(act.group(2))
-                    after = act.group(1) + after[act.end():]
+                               r"([^，,。在的]{1,5})?(?=[，,。]|$)", after)
+                if act:  # the place comes first: "在地上站起来拍手", not "站起来拍手在地上"
+                    if act.group(2):
+                        self.removed.append(act.group(2))
+                    self.toks = [[w, f] for w, f in pos_segment(
+                        text[:m.start()] + act.group(1) + verb + after[act.end():])]
+                    return
             self.toks = [[w, f] for w, f in pos_segment(text[:m.start()] + verb + after)]
             return
         for i in range(len(self.toks) if span is None else end):
@@ -396,16 +382,27 @@ class ZhPrompt:
         m = _ZH_NUMCL.match(v)
         if m and any(zh_number(self._w(k)) is not None for k in range(a, h)):
             v = m.group(3) or v
-        if find_zh(v, ("color",)):
+        cats = ("color",) if find_zh(v, ("color",)) else ()
+        if find_zh(v, ("age",)) or re.search(r"男孩|女孩|小孩|孩子|老人|婴儿|爷爷|奶奶|少年|少女",
+                                             v):
+            cats += ("age",)  # "年轻男人" -> "小男孩": the age goes with the person
+        if cats:
             k = a
             while k < h:
-                if self._is_vocab(self._w(k), ("color",)):
+                if self._is_vocab(self._w(k), cats):
                     b = k + 1 + (self._w(k + 1) == "的")
                     self._delete(k, b)
                     h -= b - k
                     continue
                 k += 1
         old = target if target and target in head else head
+        if old != head:  # "车" in "轿车": the kind is named by the whole word, not a part
+            pre = head[:head.find(old)]
+            num = re.match(r"(?:[一二两三四五六七八九十几\d]+|这|那)[\u4e00-\u9fff]?", pre)
+            keep = num.group(0) if num else ""  # "一辆车": the count stays
+            rest = pre[len(keep):]
+            keep += rest if rest and find_zh(rest, ("color", "size", "age", "material")) else ""
+            old = head[len(keep):]
         self.removed.append(old)
         self.added.append(v)
         self.toks[h][0] = head.replace(old, v, 1)
@@ -472,10 +469,43 @@ class ZhPrompt:
             return 0, 2
         return None
 
+    def clear_contents(self, target: str) -> bool:
+        """What is on ``target`` goes ("一张木桌上放着花瓶和书" -> "一张木桌"), it stays."""
+        names = [target] + [g for grp in _ZH_GROUPS if any(w in target for w in grp)
+                            for g in grp if len(g) > 1 or g == target]
+        text = self.text
+        for name in names:
+            m = re.search(rf"({re.escape(name)}[^，,。；;]{{0,3}}?)(?:上面|上|里面|里)(?:放着|摆着|"
+                          r"摆满了|摆满|堆着|堆满了|有|放了|摆了)[^，,。；;]+", text)
+            if m:
+                self.removed.append(m.group(0)[len(m.group(1)):])
+                self.toks = [[w, f] for w, f in pos_segment(text[:m.start()] + m.group(1) +
+                                                            text[m.end():])]
+                return True
+        return False
+
+    def _drop_place_clauses(self) -> None:
+        """Clauses after the first that only name a landmark or city ("埃菲尔铁塔在远处",
+        "，巴黎，"): they belong to the old setting."""
+        parts = re.split(r"([，,。；;])", self.text)
+        keep, changed = parts[:1], False
+        for k in range(1, len(parts) - 1, 2):
+            clause = parts[k + 1]
+            hits = find_zh(clause, ("place",))
+            if (hits and hits[0].start == 0 and len(clause) - hits[0].end <= 4
+                    and any(c.isupper() for c in hits[0].entry.en_phrase)):
+                self.removed.append(clause)
+                changed = True
+                continue
+            keep += [parts[k], clause]
+        if changed:
+            self.toks = [[w, f] for w, f in pos_segment("".join(keep))]
+
     def set_background(self, value: str) -> None:
         """The place becomes ``value``; a prompt that names its background ("背景是树林")
         keeps its other places and gets the new background there."""
         v = re.sub(r"^在", "", value)
+        self._drop_place_clauses()
         for i, (w, _) in enumerate(self.toks):
             if "背景" in w:
                 a = i
@@ -531,6 +561,10 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
     target = to_prompt_lang(e.target, "zh") if e.target else None
     value = to_prompt_lang(e.value, "zh") if e.value else None
     if e.kind == "remove":
+        if e.key == "contents":
+            if not p.clear_contents(target or ""):
+                p.notes.append(f"{target}上没有东西")
+            return
         if e.key:
             if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
                 p.notes.append(f"画面里没有{target}")
@@ -555,6 +589,12 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         if m and m.group(3) and p.find(m.group(3)) is not None:  # "加两只猫" to "一只猫"
             n = zh_number(m.group(1) + m.group(2)) or 1
             p.set_count(n, m.group(3), relative=True)
+            return
+        verb = re.search(r"(?:让|叫|使)[^，,。]{0,6}?(拿着|抱着|举着|牵着|握着|捧着|提着)", e.text)
+        held = re.search(r"(拿着|抱着|举着|牵着|握着|捧着|提着)([^，,。的]{1,8}?)(?=在|站|坐|走|躺|"
+                         r"[，,。]|$)", p.text) if verb else None
+        if verb and held:  # "让她抱着一只小狗": what she holds now, instead of the cat
+            p.substitute(held.group(0), verb.group(1) + value)
             return
         kind = wear_kind(value)
         subj = p.subject()
@@ -613,6 +653,8 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         return
     if e.kind in ("style", "time", "weather", "season", "camera"):
         p.strip_vocab((e.kind,))
+        if e.kind == "time" and e.key in DARK_TIMES:
+            p.strip_vocab(("weather",), "sunny")  # "晴天" is a day: no sunny night
         own = e.value if e.kind in ("time", "weather", "season") and has_cjk(e.value or "") \
             and len(e.value or "") >= 2 else None
         if e.kind == "style":

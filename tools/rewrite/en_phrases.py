@@ -176,6 +176,26 @@ def pose_edits(phrase: str, target: str | None, text: str, owner: str | None = N
     words = phrase.strip().split()
     if not words:
         return []
+    m = re.fullmatch(r"(.+?),?\s+and\s+(?:then\s+|also\s+)?(\w+)\b(.*)", phrase.strip(), re.I)
+    left = pose_edits(m.group(1), target, text, owner, loose) if m else []
+    right: list[Edit] = []
+    if left and m and (ing_form(m.group(2).lower()) or m.group(2).lower() in EXPRESSION_VERBS):
+        # "smile and wave", "jump and bark": each verb is a change of its own
+        right = pose_edits(m.group(2) + m.group(3), target, text, owner, loose)
+    elif left and m:
+        from tools.rewrite.normalize_en import ing_word, looks_like_verb
+        if looks_like_verb(m.group(2)) and re.match(r"\s+(?:the|a|an|his|her|their|its|"
+                                                    r"each|some)\b", m.group(3), re.I):
+            # "laugh and clink their glasses": a verb the list does not know, with an object
+            right = [Edit("pose", target=target, owner=owner, lang="en", text=text,
+                          value=ing_word(m.group(2).lower()) + m.group(3))]
+    if left and right:
+        poses = [e for e in left + right if e.kind == "pose"]
+        others = [e for e in left + right if e.kind != "pose"]
+        if len(poses) > 1:
+            poses = [Edit("pose", target=target, owner=owner, lang="en", text=text,
+                          value=" and ".join(e.value or "" for e in poses))]
+        return poses + others  # a new pose drops "a smiling man"; the smile comes after it
     first = words[0].lower()
     if first in ("to", "be", "start", "begin", "starts", "keep"):
         return pose_edits(" ".join(words[1:]), target, text, owner) if len(words) > 1 else []
@@ -198,6 +218,8 @@ def pose_edits(phrase: str, target: str | None, text: str, owner: str | None = N
         rest = rest[1:]
     rest = [w for w in rest if w.lower() not in ("around", "about")] if not rest[1:] else rest
     value = " ".join([ing, *rest]).strip()
+    # "hold a puppy instead of the cat": the new action takes the old one's place anyway
+    value = re.sub(r",?\s+(?:instead(?:\s+of\s+.+)?|rather than\s+.+)$", "", value, flags=re.I)
     return [Edit("pose", target=target, value=value, owner=owner, lang="en", text=text)]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tools.rewrite.english_ops import EnPhraseOps
 from tools.rewrite.english_words import (
+    APPARATUS,
     BOUNDARY,
     COMPOUND_HEADS,
     CONNECT,
@@ -217,7 +218,10 @@ class EnPrompt(EnPhraseOps):
             for group in same_kind(words[-1]):
                 hit = next(((i, i + 1) for i in range(n) if stems[i] and (
                     stems[i] in group or self.toks[i].low in group)), None)
-                if hit:
+                if hit:  # "a tabby kitten", "a retriever puppy": one name in several words
+                    while hit[1] < n and (stems[hit[1]] in group or self.toks[hit[1]].low in
+                                          group) and len(words) == 1:
+                        hit = (hit[0], hit[1] + 1)
                     break
         if hit is None:
             return None
@@ -247,6 +251,44 @@ class EnPrompt(EnPhraseOps):
         return head
 
     # ---- operations
+    def clear_contents(self, target: str) -> bool:
+        """What is on ``target`` goes, ``target`` stays ("a table with a vase and books on
+        it" -> "a table"; "a desk covered in papers" -> "a desk")."""
+        span = self.find(target)
+        if span is None:
+            return False
+        b = self._head(span) + 1
+        n = len(self.toks)
+        lead = " ".join(t.low for t in self.toks[b:b + 3])
+        m = re.match(r"(?:with|covered (?:with|in)|full of|piled (?:high )?with|cluttered with|"
+                     r"filled with|topped with|laden with|strewn with|heaped with)\b", lead)
+        if m is None:
+            return False
+        end = self._seg_bounds(b)[1]
+        for k in range(b, min(n, b + 25)):  # "with a vase, books and a cup on it"
+            if self.toks[k].low == "on" and k + 1 < n and self.toks[k + 1].low in ("it", "top"):
+                end = k + 2 + (k + 3 < n and self.toks[k + 2].low == "of") * 2
+                break
+            if k > b + 1 and self.toks[k].low in ("in", "at", "under", "near", "by", "beside",
+                                                  "inside") and k < end:
+                end = k  # "a table with a red cloth in a garden": the garden stays
+                break
+        else:  # "with fruit, bread and a knife": the list runs on to its "and"
+            k = end
+            for _ in range(3):
+                if k >= n or self.toks[k].text != ",":
+                    break
+                z = self._seg_bounds(k + 1)[1] if k + 1 < n else k
+                words = [t.low for t in self.toks[k + 1:z]]
+                if len(words) > 5 or any(self._is_ing(j) for j in range(k + 1, z)):
+                    break
+                if "and" in words:
+                    end = z
+                    break
+                k = z
+        self._delete(b, end)
+        return True
+
     def remove(self, target: str) -> bool:
         span = self.find(target)
         if span is None:
@@ -385,8 +427,14 @@ class EnPrompt(EnPhraseOps):
         """Give the noun phrase ``span`` the modifier ``value`` of category ``cat`` (colour,
         material, size, shape, age, expression, state), dropping its old one."""
         a, b = span
-        while a > 0 and self.toks[a - 1].word and find_en(self.toks[a - 1].low, (cat,)):
-            a -= 1  # "a smiling man", "a full glass": modifiers the noun phrase stops at
+        while a > 0:  # "a smiling man", "a fresh, crisp apple": modifiers the phrase stops at
+            if self.toks[a - 1].word and find_en(self.toks[a - 1].low, (cat,)):
+                a -= 1
+            elif (a > 1 and self.toks[a - 1].text == "," and self.toks[a - 2].word
+                  and find_en(self.toks[a - 2].low, (cat,))):
+                a -= 1
+            else:
+                break
         head = self._head((a, b))
         k = a
         old_at = None  # where the old value was: the new one goes there ("a red sports car")
@@ -399,6 +447,8 @@ class EnPrompt(EnPhraseOps):
                     k -= 1
                     n_words += 1
                 old_at = k if old_at is None else old_at
+                if k + n_words < head and self.toks[k + n_words].text == ",":
+                    n_words += 1  # "a fresh, crisp apple": the comma goes with the old value
                 self._delete(k, k + n_words)
                 head -= n_words
                 b -= n_words
@@ -468,6 +518,10 @@ class EnPrompt(EnPhraseOps):
         brim", "with a serious expression", ", serious expression,"): the new one replaces it."""
         text = "".join(t.pre + t.text for t in self.toks[b:])
         seg_end = text.find(",") if cat == "state" else len(text)
+        if seg_end >= 0 and cat == "state":  # "a glass of water, full to the brim, ..."
+            nxt = text[seg_end + 1:].split(",")[0]
+            if any(h.start == len(nxt) - len(nxt.lstrip()) for h in find_en(nxt, (cat,), True)):
+                seg_end += 1 + len(nxt)
         region = text[:seg_end if seg_end >= 0 else len(text)]
         tail = text[len(region):]
         hits = find_en(region, (cat,), strong=True)
@@ -528,6 +582,19 @@ class EnPrompt(EnPhraseOps):
             if end < n and self.toks[end].low == "with" and end + 1 < n and \
                     self.toks[end + 1].low in ("each", "one"):
                 end = min(n, end + 3)
+            posture = re.match(r"(?:sitting|standing|lying|kneeling|crouching)\b", phrase)
+            tool = end
+            was_pose = re.match(r"(?:sitting|standing|lying|kneeling|crouching)\b",
+                                self.toks[k].low)  # "standing on a trampoline": it stays
+            if tool < n and self.toks[tool].low in ("on", "onto") and not was_pose and (
+                    not posture or tool + 2 < n and self.toks[tool + 2].low in (
+                        "treadmill", "elliptical")):  # no one sits on a treadmill
+                tool += 1 + (tool + 1 < n and self.toks[tool + 1].low in DETS | {
+                    "his", "her", "its", "their"})
+                # "running on a treadmill" -> "lifting dumbbells": the treadmill goes too
+                if tool < n and self.toks[tool].low in APPARATUS or (
+                        tool + 1 < n and self.toks[tool + 1].low in APPARATUS):
+                    end = tool + 1 + (self.toks[tool].low not in APPARATUS)
             self._delete(k, end)
             b = k
         if not re.fullmatch(r"(?:sitting|standing|lying|kneeling|crouching|squatting|leaning)"

@@ -9,6 +9,7 @@ from tools.rewrite.en_phrases import NUM_RE, count_from
 from tools.rewrite.english import EnPrompt
 from tools.rewrite.english_words import LOOK_VERBS, TOKEN
 from tools.rewrite.vocab import (
+    DARK_TIMES,
     MODIFIER_CATS,
     PERSON,
     Edit,
@@ -62,6 +63,10 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             held = next((i for i, t in enumerate(p.toks) if t.low == e.old), None)
             if held is not None:
                 p._delete(held, p._np_end(held + 1, len(p.toks)))
+            return
+        if e.key == "contents":
+            if not p.clear_contents(target or ""):
+                p.notes.append(f"there was nothing on the {target} to remove")
             return
         if e.key:
             if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
@@ -184,6 +189,8 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             _strip_en_style_phrases(p)  # "in the style of X" goes whole, X known or not
             _strip_medium_segments(p)  # "35mm photo", "cinematic still", "digital art"
         p.strip_vocab((e.kind,))
+        if e.kind == "time" and e.key in DARK_TIMES:
+            p.strip_vocab(("weather",), "sunny")  # a sunny day is no night
         p.append_segment(_own_words(e) if e.kind == "style" else vocab_phrase(e, "en"))
         return
     if e.kind == "background":

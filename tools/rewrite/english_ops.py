@@ -188,6 +188,26 @@ class EnPhraseOps:
             i += 1
         return spans
 
+    def _place_segments(self, after: int) -> list[tuple[int, int]]:
+        """Comma segments after ``after`` that only name a place (", paris,", ", london"):
+        they belong to the old setting."""
+        out = []
+        i = after
+        while i < len(self.toks):
+            if self.toks[i].text == ",":
+                a, b = self._seg_bounds(i + 1) if i + 1 < len(self.toks) else (i, i)
+                words = " ".join(t.low for t in self.toks[a:b] if t.low not in DETS)
+                words = re.sub(r"\s+(?:in (?:the )?(?:distance|background)|behind|far away|"
+                               r"in (?:the )?back|towering\s+\w+|looming\s+\w+)$", "", words)
+                hits = find_en(words, ("place",)) if words else []
+                if hits and hits[0].start == 0 and hits[0].end == len(words) and \
+                        any(c.isupper() for c in hits[0].entry.en_phrase):
+                    out.append((a, b))
+                i = max(b, i + 1)
+                continue
+            i += 1
+        return out
+
     def set_background(self, phrase: str, thing: str = "") -> None:
         """The place becomes ``phrase`` ("on a beach"); a prompt that names its background
         ("with trees in the background") keeps its other places and gets ``thing`` there."""
@@ -213,10 +233,17 @@ class EnPhraseOps:
                       if stem(self.toks[y - 1].low) not in SUPPORTS]
             spans = scenes or spans[-1:]
         if spans:
+            segs = self._place_segments(spans[0][0])
+            spans = sorted({(a, b) for a, b in spans if not any(
+                x <= a and b <= y for x, y in segs)} | set(segs))
             first = spans[0][0]
             old = " ".join(t.low for t in self.toks[first:first + 3])
+            thing = re.sub(r"^front of\s+", "", thing)
+            known = [h.entry for h in find_en(thing, ("place",)) if h.start <= 4]
             if thing and re.match(r"against\b|in front of\b", old) and \
-                    re.match(r"in\s", phrase):  # "against a white wall" -> "against a ..."
+                    re.match(r"in\s", phrase) and not (known and not re.match(
+                        r"against|in front of", known[0].en_phrase)):
+                # "against a white wall" -> "against a ..."; "in front of Big Ben" -> "in Tokyo"
                 phrase = ("against " if old.startswith("against") else "in front of ") + thing
             for a, b in reversed(spans):
                 if a > 0 and self.toks[a - 1].text == "," and (b >= len(self.toks) or

@@ -49,7 +49,7 @@ ING_COMPOUND_HEADS = frozenset(
     "gear hole rod pole line path trail track field ground court cart car bike kit set "
     "costume outfit horse ship".split())
 POSE_PARTICIPLES = frozenset("perched seated curled crouched poised stretched sprawled "
-                              "hunched propped slumped".split())
+                              "hunched propped slumped parked moored docked".split())
 # things a subject sits or stands on, not its surroundings ("on a chair in a kitchen")
 SUPPORTS = frozenset(
     "sofa couch bed table desk chair armchair stool bench windowsill sill floor rug carpet "
@@ -66,6 +66,10 @@ NOT_OBJECTS = frozenset(
     "down up off out away back past backstage outside outdoors indoors inside home here "
     "there upstairs downstairs alone together still quietly happily slowly fast quickly "
     "nearby around about barefoot".split())
+# apparatus an action is done on: it goes with that action ("running on a treadmill")
+APPARATUS = frozenset("treadmill trampoline skateboard surfboard snowboard bike bicycle "
+                      "unicycle scooter skis rowing elliptical swing seesaw slide "
+                      "motorcycle".split())
 LOOK_VERBS = frozenset("looking staring gazing peeking peering facing pointing glancing "
                         "watching".split())
 SHADES = frozenset("light dark pale bright deep pastel neon vivid".split())

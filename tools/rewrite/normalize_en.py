@@ -35,6 +35,35 @@ def _is_modifier(value: str) -> bool:
 def normalize_en(c: str) -> str:
     """The clause ``c`` in a canonical phrasing (``c`` itself when none applies)."""
     s = c.strip()
+    # "20 years younger", "a decade older", "much younger": the direction is the change
+    s = re.sub(r"\b(?:(?:\d+|a few|a couple of|several|some|many|ten|twenty|thirty|forty|fifty)"
+               r"\s+years|a decade|decades|(?:a lot|much|way|a bit|a little|far)"
+               r")\s+(younger|older)\b", r"\1", s, flags=re.I)
+    # "make the sky clear and blue": the sky's look is the weather
+    m = re.fullmatch(r"(?:make|turn|change|get|i want|let)\s+the\s+sk(?:y|ies)\s+(?:to\s+|into\s+)?"
+                     r"(?:be\s+|look\s+)?(clear|sunny|cloudy|overcast|stormy|foggy|misty|rainy)"
+                     r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
+    if m:
+        return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "wide open", "fully closed": the state itself
+    s = re.sub(r"\b(?:wide|fully|completely|all the way)\s+(open|opened|closed|shut)\b", r"\1",
+               s, flags=re.I)
+    # "the door open", "the sky blue": a thing and its new value, said without a verb
+    m = re.fullmatch(r"((?:the|his|her|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?)\s+([\w'-]+)", s, re.I)
+    if m and _is_modifier(m.group(2)) and not _is_modifier(m.group(1).split()[-1]):
+        return f"make {m.group(1)} {m.group(2)}"
+    # "she should hold a puppy instead (of the cat)", "make him carry a lamp instead": what
+    # is held is replaced -> "she should be holding a puppy" (a new action, the old one goes)
+    m = re.fullmatch(rf"(?:(?:make|have|let|get)\s+)?({_SUBJ}|he|she|they)\s+"
+                     rf"(?:{_MODAL_BE}\s+|to\s+)?(hold|holds|holding|carry|carries|carrying|"
+                     r"hug|hugs|hugging)\s+(.+?),?\s+"
+                     r"(?:instead(?:\s+of\s+.+)?|rather than\s+.+)", s.strip(), re.I)
+    if m:
+        verb = {"holds": "holding", "hold": "holding", "carries": "carrying",
+                "carry": "carrying", "hugs": "hugging", "hug": "hugging"}.get(
+                    m.group(2).lower(), m.group(2).lower())
+        who = {"him": "he", "her": "she", "them": "they"}.get(m.group(1).lower(), m.group(1))
+        return f"{who} should be {verb} {m.group(3)}"
     # "this one", "the image", "the whole picture" -> "it"
     s = re.sub(r"\b(?:this one|that one|the whole (?:thing|image|picture|scene)|the (?:image|"
                r"picture|photo|artwork|drawing|scene))\b(?=\s+(?:as|in|into|to|look|like|a|an)\b)",

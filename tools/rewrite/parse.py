@@ -8,7 +8,7 @@ from dataclasses import replace
 from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
 from tools.rewrite.parse_en import parse_en
 from tools.rewrite.parse_zh import parse_zh
-from tools.rewrite.vocab import Edit, classify
+from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify
 from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
 
 # ------------------------------------------------------------------- splitting clauses
@@ -105,9 +105,29 @@ def parse_instructions(text: str) -> list[Edit]:
                 continue
             edits.append(Edit("add", value=body, key="describe", lang="zh", text=body))
             continue
-        found = parse_zh(clause) if has_cjk(clause) else parse_en(clause)
+        found = parse_zh(clause) if has_cjk(clause) else _described_en(clause) or parse_en(
+            clause)
         edits.extend(found)
     return edits
+
+
+def _described_en(clause: str) -> list[Edit]:
+    """"I want a white horse galloping": the subject told anew, its look and its action; each
+    is a change of its own ("make the horse white", "the horse should be galloping")."""
+    m = re.fullmatch(r"(?:i want|i'?d like|i'?d prefer|i prefer|let'?s have|give me|how about|"
+                     r"what about|now)\s+(?:a|an|the)\s+((?:[\w-]+\s+){1,3}?)([a-z]+)\s+"
+                     r"([a-z]+ing)\b(.*?)[.!]?", clause.strip(), re.I)
+    if m is None or len(m.group(3)) < 6 or m.group(3).lower() in (
+            "building", "painting", "clothing", "evening", "morning", "ceiling", "wedding",
+            "drawing", "carving", "lighting", "sibling", "pudding", "dumpling", "something"):
+        return []
+    mods = m.group(1).strip()
+    if not all(classify(w, MODIFIER_CATS) or classify(w, ("color",)) for w in mods.split()):
+        return []
+    noun = m.group(2)
+    look = Edit("replace", target=noun, value=f"a {mods} {noun}", lang="en", text=clause)
+    act = parse_en(f"the {noun} should be {m.group(3)}{m.group(4)}")
+    return [look, *act] if act else []
 
 
 def parse_instruction(text: str) -> Edit | None:

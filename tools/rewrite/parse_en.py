@@ -203,7 +203,10 @@ def _parse_en(clause: str) -> list[Edit]:
     c = EN_TAIL.sub("", EN_LEAD.sub("", clause.strip())).strip(" ,.")
     c = re.sub(r"\b(he|she|it|they|that|there)'s\b", r"\1 is", c, flags=re.I)
     c = re.sub(r"\b(they|we|you)'re\b", r"\1 are", c, flags=re.I)
-    c = normalize_en(c)
+    held = instead and re.search(r"\b(?:hold|holds|holding|carry|carries|carrying|hug|hugs|"
+                                 r"hugging)\b", c, re.I)
+    c = normalize_en(c + " instead" if held else c)  # "hold a puppy instead": what is held
+    c = re.sub(r"\s+instead$", "", c) if held else c
     if not c:
         return []
     text = c
@@ -232,6 +235,9 @@ def _parse_en(clause: str) -> list[Edit]:
         new = re.findall(r"\b(?:a|an|the|some)\s+[\w\s'-]+?$", m.group(2), re.I)
         if new:
             return _replace_edits(m.group(1), new[-1], text)
+    m = re.fullmatch(r"instead of\s+(.+?),\s*((?:a|an|some|\d+)\s+.+)", c, re.I)
+    if m:  # "instead of the dog, a fox"
+        return _replace_edits(m.group(1), m.group(2), text)
 
     # --- "i'd prefer yellow roses", "let's go with a matte black car"
     if instead and re.match(r"(?:a|an|some)\s+\w+\s+\w+", c, re.I):
@@ -286,6 +292,15 @@ def _parse_en(clause: str) -> list[Edit]:
                          r"(?:have|hold|wear|carry|need|be holding|be wearing|be carrying|"
                          r"have on)\s+(?:a\s+|an\s+|the\s+|any\s+|his\s+|her\s+|its\s+|"
                          r"their\s+)?(.+)", c, re.I)
+    # "take away everything on the table", "clear the desk": what is on it goes, it stays
+    mc = re.fullmatch(rf"(?:(?:{_REMOVE_VERBS})\s+(?:everything|all the (?:things|stuff|objects|"
+                      r"items|clutter)|all|the (?:things|stuff|objects|items|clutter))|"
+                      r"clear(?: off| away)?|empty|tidy up|declutter)\s+"
+                      r"(?:that is\s+|that's\s+|lying\s+)?"
+                      r"(?:(?:on|from|off|in|on top of)\s+)?(?:the\s+|his\s+|her\s+|their\s+)?"
+                      r"([\w'-]+(?:\s+[\w'-]+)?)", c, re.I)
+    if mc and not classify(mc.group(1)) and not is_pronoun(mc.group(1)):
+        return [Edit("remove", target=mc.group(1), key="contents", lang="en", text=text)]
     if m is None:
         m = re.fullmatch(r"(?:make\s+)?(.+?)\s+(?:should be |is |are )?(?:gone|removed|deleted|"
                          r"disappear|vanish|go away|leave|erased)(?:\s+from\s+.+)?", c, re.I)
@@ -328,8 +343,8 @@ def _parse_en(clause: str) -> list[Edit]:
     m = re.fullmatch(r"(.+?)\s+instead of\s+(.+)", c, re.I)
     if m:  # "make it a castle instead of a lighthouse", "i want a white horse instead of ..."
         new = re.sub(r"^(?:make it|make them|turn it into|change it to|i want|i'?d like|"
-                     r"i'?d prefer|i prefer|use|have|let'?s have|draw|put|show)\s+", "",
-                     m.group(1), flags=re.I)
+                     r"i'?d prefer|i prefer|use|have|let'?s have|draw|put|show|(?:give|hand)"
+                     r"(?:\s+(?:him|her|them|it|the\s+\w+))?)\s+", "", m.group(1), flags=re.I)
         old = re.sub(r"^(?:a|an|the)\s+(\w+)\s+one$", r"\1", m.group(2), flags=re.I)
         return _replace_edits(old, new, text)
 

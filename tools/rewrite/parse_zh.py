@@ -218,6 +218,20 @@ def parse_zh(clause: str) -> list[Edit]:
     c = _ZH_TAIL.sub("", _ZH_LEAD.sub("", clause.strip())).strip(" ，,。")
     c = re.sub(r"(伸|打|睡|洗|散)个(懒腰|哈欠|盹|澡|步)", r"\1\2", c)  # "伸个懒腰"
     c = re.sub(r"([\u4e00-\u9fff])一\1", r"\1", c)  # "笑一笑"
+    # "改成只有一个小孩" -> "只要一个小孩"
+    c = re.sub(r"^(?:改成|变成|换成|改为)?只(?:有|剩下|剩|留下|留)(?=[一两二三四五六七八九十\d])",
+               "只要", c)
+    # "把他改得很瘦" -> "让他变瘦"
+    c = re.sub(r"^(?:把|将)(.{1,8}?)(?:改|变|弄|画|调)得(?:很|更|非常|超级|特别|再|更加)?(.{1,4})$",
+               r"让\1变\2", c)
+    # "瓶子要超级大的那种", "瓶子大一点": the value without the hedges around it
+    c = re.sub(r"(?<=[\u4e00-\u9fff])(?:的那种|那种|的那样|一点儿|一点|一些|点儿)$", "", c)
+    for k in range(max(1, len(c) - 3), len(c)):
+        m = re.fullmatch(r"(.{1,6}?)(?:要|得|再)?(?:超级|特别|非常|很|更|再|稍微|有点)?", c[:k])
+        size = find_zh(c[k:], ("size",))
+        if m and not re.search(r"[把将让给变]", c[:k]) and size and size[0].text == c[k:]:
+            c = f"让{m.group(1)}变{c[k:]}"  # "瓶子大一点" -> "让瓶子变大"
+            break
     m = re.fullmatch(rf"(.+?)(?:别|不要|不再|不用)(?:再)?({_ZH_POSE_RE})(?:着|了)*", c)
     if m:  # "狗别睡了": what it should stop doing (the next clause says what instead)
         target, owner = _zh_owner(m.group(1))
@@ -267,7 +281,14 @@ def parse_zh(clause: str) -> list[Edit]:
     if found:
         return found
 
-    # --- remove
+    # --- "去掉桌上的东西", "把桌子上的东西都拿走", "清空桌子": what is on it goes, it stays
+    mc = re.fullmatch(rf"(?:(?:{_ZH_REMOVE})(?:了|掉)?|把|将)(.{{1,6}}?)(?:上面|上|里面|里)的?"
+                      rf"(?:所有|全部|一切)?(?:东西|物品|杂物|一切|摆设)(?:都|全都|全部)?"
+                      rf"(?:给)?(?:{_ZH_REMOVE})?(?:了|掉|吧)?", c)
+    if mc is None:
+        mc = re.fullmatch(r"(?:清空|清理|收拾干净|收拾)(?:一下)?(?:了)?(.{1,6}?)(?:上面|上)?", c)
+    if mc:
+        return [Edit("remove", target=mc.group(1), key="contents", lang="zh", text=text)]
     m = re.fullmatch(rf"(?:把|将)(.+?)(?:给)?(?:{_ZH_REMOVE})(?:了|掉)?", c)
     if m is None:
         m = re.fullmatch(rf"(?:{_ZH_REMOVE})(?:了|掉)?(?:那个|这个|那些|这些)?(.+)", c)
@@ -289,7 +310,8 @@ def parse_zh(clause: str) -> list[Edit]:
     m = re.fullmatch(rf"(?:把|将)?(?:背景|场景|环境|背景图)(?:也)?(?:{_ZH_CHANGE}|设为|设置为|设成|"
                      rf"是|为|用|：|:|要|放在|在)(.+)", c)
     if m is None:
-        m = re.fullmatch(r"(.+?)(?:的)?背景", c)
+        m = re.fullmatch(rf"(?:(?:把|将)?(?:背景|场景)?(?:{_ZH_CHANGE}|换|改|用|要|来个|来一个|"
+                         rf"加个|弄个|给个|我想要|想要))?(.+?)(?:的)?(?:背景|场景)(?:吧|呢|啊)?", c)
         if m and (_ZH_PRONOUN.match(m.group(1)) or not m.group(1)):
             m = None
     if m:

@@ -15,6 +15,8 @@ KINDS = ("add", "remove", "replace", "color", "style", "time", "weather", "seaso
          "state", "pose")
 # Categories that describe one thing (a modifier of its noun), not the whole picture: a new
 # value replaces the old one of the same category on that noun ("a red dress" -> green).
+# times of day that are no sunny day: the weather "sunny" goes when one of them is asked for
+DARK_TIMES = ("night", "dusk", "sunset", "sunrise", "bluehour")
 MODIFIER_CATS = ("color", "material", "size", "shape", "age", "expression", "state")
 
 
