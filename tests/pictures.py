@@ -39,9 +39,10 @@ def pixels(result: Any) -> np.ndarray:
     return np.asarray(getattr(result, "image", result), dtype=np.int16)
 
 
-def shapes(folder: Path, n: int, seed: int = 0, *, webp_every: int = 0) -> list[Path]:
+def shapes(folder: Path, n: int, seed: int = 0, *, webp_every: int = 0,
+           path_for: Any = None) -> list[Path]:
     """``n`` distinct 64 px pictures (a coloured background, shapes, a little noise) saved in
-    ``folder``; every ``webp_every``-th one as WebP."""
+    ``folder``; every ``webp_every``-th one as WebP, or where ``path_for(folder, i)`` says."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -56,7 +57,9 @@ def shapes(folder: Path, n: int, seed: int = 0, *, webp_every: int = 0) -> list[
         noisy = np.asarray(img, np.int16) + rng.integers(-20, 21, (64, 64, 3))
         img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
         webp = webp_every and i % webp_every == 0
-        path = folder / f"pic_{i:03d}.{'webp' if webp else 'png'}"
-        img.save(path)
+        path = (path_for(folder, i) if path_for is not None
+                else folder / f"pic_{i:03d}.{'webp' if webp else 'png'}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        img.save(path, quality=95) if path.suffix == ".jpg" else img.save(path)
         paths.append(path)
     return paths

@@ -10,10 +10,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from errors import InvalidInput
 from settings import Settings
+from tests.pictures import shapes
 from tools import faiss_index
 from tools.faiss_index import FLAT, IVF, VectorIndex, recall_at_k
 from tools.models import clip_identity, load_clip
@@ -29,26 +30,13 @@ N_PICTURES = 200
 
 
 def make_pictures(folder: Path, n: int, seed: int = 0) -> list[Path]:
-    """``n`` distinct 64 px pictures: a coloured background, shapes, a little noise."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(n):
-        img = Image.new("RGB", (64, 64), tuple(int(c) for c in rng.integers(0, 256, 3)))
-        draw = ImageDraw.Draw(img)
-        for _ in range(3):
-            x0, y0 = (int(v) for v in rng.integers(0, 48, 2))
-            box = [x0, y0, x0 + int(rng.integers(8, 32)), y0 + int(rng.integers(8, 32))]
-            colour = tuple(int(c) for c in rng.integers(0, 256, 3))
-            (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
-        noisy = np.asarray(img, np.int16) + rng.integers(-20, 21, (64, 64, 3))
-        img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
-        sub = folder / ("a" if i % 2 else "b") / f"{i:03d}"  # nested: indexing is recursive
-        sub.parent.mkdir(exist_ok=True)
-        path = sub.with_suffix(".png" if i % 3 else ".jpg")
-        img.save(path, quality=95) if path.suffix == ".jpg" else img.save(path)
-        paths.append(path)
-    return paths
+    """``n`` distinct pictures in nested folders (indexing is recursive), PNG and JPEG."""
+
+    def nested(root: Path, i: int) -> Path:
+        sub = root / ("a" if i % 2 else "b") / f"{i:03d}"
+        return sub.with_suffix(".png" if i % 3 else ".jpg")
+
+    return shapes(folder, n, seed, path_for=nested)
 
 
 class CountingEmbedder(ClipEmbedder):
