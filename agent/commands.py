@@ -39,7 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("/prompt", "the whole prompt and recipe of a picture", "N", read_only=True,
             aliases=("/info", "/recipe")),
     Command("/describe", "what is in a picture, and a prompt for it", "N"),
-    Command("/settings", "show or change size, steps, seed, negative prompt", "[name value]",
+    Command("/settings", "show or change size, ratio, steps, seed, negative prompt", "[name value]",
             read_only_bare=True),
     Command("/search", "find pictures in your library by text", "words", read_only=True),
     Command("/chats", "your conversations", handler="engine", read_only=True),

@@ -189,7 +189,8 @@ _STARTING = re.compile(
     r"当(作|做)?(底图|垫图)|以.*为(底图|基础)|基于",
     re.I,
 )
-_SETTING_NAMES = (r"size|width|height|steps|guidance|cfg|seed|negative(?:[ _]prompt)?|"
+_SETTING_NAMES = (r"size|width|height|steps|guidance|cfg|seed|ratio|aspect(?: ratio)?|"
+                  r"negative(?:[ _]prompt)?|比例|画幅|"
                   r"尺寸|大小|步数|种子|反向提示词|负面提示词")
 _SETTINGS = re.compile(
     rf"^(?:/settings\s+|set\s+(?:the\s+)?|(?:always\s+)?use\s+(?:the\s+)?|设置\s*|把|用)?"
@@ -472,9 +473,11 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if not any_image and _EDIT_LEAD.match(instruction) and not _is_new_picture(body):
         return Intent("needs_image", text=rest)
     subject = draw_subject(rest)
+    aspect, subject = aspect_of(subject)
     if _unclear(subject):
         return Intent("unclear", text=raw)
-    return Intent("generate", text=subject, refs=refs)
+    return Intent("generate", text=subject, refs=refs,
+                  settings={"aspect": aspect} if aspect else {})
 
 
 # ---------------------------------------------------------------------- slash commands
@@ -647,7 +650,25 @@ def _count(text: str) -> int | None:
     return _EN_COUNT[m.group(3).lower()]
 
 
-_SETTING_KEYS = {"尺寸": "size", "大小": "size", "步数": "steps", "cfg": "guidance", "种子": "seed"}
+_SETTING_KEYS = {"尺寸": "size", "大小": "size", "步数": "steps", "cfg": "guidance", "种子": "seed",
+                 "aspect": "ratio", "aspect ratio": "ratio", "比例": "ratio", "画幅": "ratio"}
+# "16:9", "--ar 3:2", "in portrait", "竖版": the shape of a new picture, said with it
+ASPECT_RE = re.compile(
+    r"(?:--ar\s*|(?:in|at|with)?\s*(?:an?\s+)?(?:aspect\s+)?(?:ratio\s+)?)"
+    r"\b(\d{1,2}\s*:\s*\d{1,2})\b(?:\s+(?:ratio|aspect))?"
+    r"|\bin\s+(portrait|landscape|widescreen|square)(?:\s+(?:format|mode|orientation))?\b"
+    r"|\b(portrait|landscape|widescreen|square)\s+(?:format|mode|orientation)\b"
+    r"|(竖版|竖图|竖屏|横版|横图|横屏|宽屏|方图)(?:的)?", re.I)
+
+
+def aspect_of(text: str) -> tuple[str | None, str]:
+    """('16:9', the text without it) when a message says the shape of the picture."""
+    m = ASPECT_RE.search(text)
+    if m is None:
+        return None, text
+    found = next(g for g in m.groups() if g).replace(" ", "").lower()
+    rest = (text[:m.start()] + " " + text[m.end():]).strip()
+    return found, re.sub(r"\s*[,，]\s*$|^\s*[,，]\s*", "", rest).strip()
 
 
 def _setting(name: str, value: str) -> dict[str, object]:
@@ -671,6 +692,8 @@ def _setting(name: str, value: str) -> dict[str, object]:
         return {"width": w, "height": int(m.group(2) or w)}
     if key == "seed" and value.lower() in ("random", "off", "none", "随机"):
         return {"seed": -1}
+    if key == "ratio":
+        return {"ratio": value.replace(" ", "")}
     value = re.sub(r"\s*(?:from now on|for now|always|for all|for every(?:thing| picture)?|"
                    r"please|以后|之后|一直|固定)\W*$", "", value, flags=re.I).strip()
     try:

@@ -28,7 +28,7 @@ from tools.text import has_cjk
 BEAUTIFY_STRENGTH = 0.5  # a beautified photo keeps its layout
 
 HELP = """I make and refine pictures from your words. Try:
-• a cat on a sofa · 一只猫坐在沙发上  → a new picture
+• a cat on a sofa · 一只猫坐在沙发上  → a new picture (add 16:9, --ar 3:2 or 竖版 for its shape)
 • make it night · add a red hat · change the dress from red to green · 把背景换成海边
   → change the current picture (only what you asked changes)
 • more detailed · 美化一下       → a richer prompt, same seed
@@ -99,7 +99,9 @@ class RulesPlanner(BaseChatModel):
         target = self._target(intent)
         info = self.state.image(target) if target is not None else None
         if kind == "generate":
-            return ("generate_image", {"prompt": intent.text}) if step == 0 else None
+            args = {"prompt": intent.text, **({"aspect": intent.settings["aspect"]}
+                                              if intent.settings.get("aspect") else {})}
+            return ("generate_image", args) if step == 0 else None
         if kind == "edit":
             return self._plan_edit(intent, target, info, results)
         if kind == "beautify":

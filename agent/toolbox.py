@@ -147,6 +147,14 @@ class TurnContext:
         self.produced.append(row.id)
         return row
 
+    def ratio_size(self, aspect: str) -> tuple[int, int]:
+        """Width and height for an aspect ratio within the profile's pixel budget."""
+        from tools.models import profile_for
+        from tools.validate import ratio, size_for_ratio
+
+        profile = profile_for(self.settings)
+        return size_for_ratio(ratio(aspect), profile.size, profile.size_multiple)
+
     def prepare_prompt(self, prompt: str) -> tuple[str, dict[str, Any]]:
         return prepare_prompt(prompt, settings=self.settings, llm=self.llm)
 
@@ -263,10 +271,11 @@ class ImageTools:
 
     # ------------------------------------------------------------------ generation
     def generate_image(self, prompt: str, negative_prompt: str | None = None,
-                       seed: int | None = None,
+                       seed: int | None = None, aspect: str | None = None,
                        parent: int | None = None, n: int = 1, tool: str = "generate") -> str:
         """Make new image(s) from a text prompt (Chinese or English). Pass `parent` (an image
-        number) and its seed when this is a changed version of an earlier image."""
+        number) and its seed when this is a changed version of an earlier image; `aspect`
+        ("16:9", "portrait") when the user names the picture's shape."""
         prompt = (prompt or "").strip()
         if not prompt:
             raise InvalidInput("Tell me what to draw: the prompt is empty.")
@@ -274,6 +283,8 @@ class ImageTools:
             conv = self.ctx.conversation(s)
             parent_row = self.ctx.image(s, parent) if parent is not None else None
             params = self.ctx.params(s)
+            if aspect:
+                params["width"], params["height"] = self.ctx.ratio_size(aspect)
             if seed is None:
                 seed = conv.settings.get("seed")
             if negative_prompt is None:
@@ -609,9 +620,13 @@ class ImageTools:
 
     def set_settings(self, width: int | None = None, height: int | None = None,
                      steps: int | None = None, guidance: float | None = None,
-                     seed: int | None = None, negative_prompt: str | None = None) -> str:
-        """Change this conversation's generation settings (size, steps, guidance, fixed seed,
-        negative prompt). Use -1 for seed to go back to random seeds."""
+                     seed: int | None = None, negative_prompt: str | None = None,
+                     ratio: str | None = None) -> str:
+        """Change this conversation's generation settings (size, aspect ratio like 16:9,
+        steps, guidance, fixed seed, negative prompt). Use -1 for seed to go back to random
+        seeds."""
+        if ratio is not None:
+            width, height = self.ctx.ratio_size(ratio)
         changes: dict[str, Any] = {"width": width, "height": height, "steps": steps,
                                    "guidance": guidance}
         changes = check_generation(**{k: v for k, v in changes.items() if v is not None})

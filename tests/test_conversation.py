@@ -316,3 +316,25 @@ def test_a_stopped_turn_makes_nothing_and_says_so(agent: Agent) -> None:
     assert replies and replies[0].images == [] and "Stopped" in replies[0].text
     assert count_images(agent) == 0
     assert say(agent, "a lighthouse").images[0].number == 1  # the next turn works
+
+
+@pytest.mark.parametrize("text,ratio,subject", [
+    ("a beach at sunset, 16:9", 16 / 9, "a beach at sunset"),
+    ("a castle --ar 3:2", 3 / 2, "a castle"), ("a tower in portrait", 2 / 3, "a tower"),
+    ("竖版的城堡", 2 / 3, "城堡"), ("一座桥，横屏", 16 / 9, "一座桥"),
+])
+def test_a_picture_in_the_shape_the_user_names(agent: Agent, text, ratio, subject) -> None:
+    made = say(agent, text).images[0]
+    assert made.prompt == subject
+    assert made.width % 8 == 0 and made.height % 8 == 0
+    assert abs(made.width / made.height - ratio) / ratio <= 0.02, (made.width, made.height)
+
+
+def test_an_aspect_ratio_setting_shapes_the_next_pictures(agent: Agent) -> None:
+    assert not say(agent, "/settings ratio 16:9").error
+    made = say(agent, "a bridge").images[0]
+    assert abs(made.width / made.height - 16 / 9) / (16 / 9) <= 0.02
+    assert say(agent, "/settings ratio 9:1").error  # too narrow: refused
+    # a word that is also a subject is not a shape
+    portrait = say(agent, "a portrait of an old fisherman").images[0]
+    assert portrait.prompt == "a portrait of an old fisherman"

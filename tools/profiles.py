@@ -35,6 +35,7 @@ class Profile:
     steps: int = 25
     guidance: float = 7.5
     size: int = 512
+    size_multiple: int = 8  # sides are multiples of this (SDXL: 64)
     native_chinese: bool = False  # the text encoder understands Chinese prompts
     # --- prompts (tools/rewrite.py, tools/beautify.py, translation)
     rewrite_backend: str = "rules"  # rules | lm | llm
@@ -104,6 +105,7 @@ PROFILES: dict[str, Profile] = {
             steps=2,
             guidance=0.0,
             size=512,
+            size_multiple=64,
             beautify_backend="lm",
             beautify_lm="alibaba-pai/pai-bloom-1b1-text2prompt-sd-v2",
             translator="Helsinki-NLP/opus-mt-zh-en",

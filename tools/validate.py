@@ -83,6 +83,49 @@ def size(width: Any, height: Any) -> tuple[int, int]:
     return w, h
 
 
+RATIO_NAMES = {
+    "square": (1, 1), "portrait": (2, 3), "landscape": (3, 2), "wide": (16, 9),
+    "widescreen": (16, 9), "tall": (9, 16), "方图": (1, 1), "正方形": (1, 1), "竖版": (2, 3),
+    "竖图": (2, 3), "竖屏": (9, 16), "横版": (3, 2), "横图": (3, 2), "横屏": (16, 9),
+    "宽屏": (16, 9),
+}
+
+
+def ratio(value: Any) -> tuple[int, int]:
+    """'16:9', '3x2', '9/16', 'portrait', '竖版' -> (16, 9); refused with a message otherwise."""
+    text = str(value).strip().lower()
+    if text in RATIO_NAMES:
+        return RATIO_NAMES[text]
+    import re
+
+    m = re.fullmatch(r"(\d{1,2})\s*[:x×/比]\s*(\d{1,2})", text)
+    if not m or not int(m.group(1)) or not int(m.group(2)):
+        raise InvalidInput(f"an aspect ratio looks like 16:9, 3:2 or 'portrait', not {text[:20]!r}")
+    a, b = int(m.group(1)), int(m.group(2))
+    if max(a / b, b / a) > 4:
+        raise InvalidInput(f"{a}:{b} is too narrow; keep the ratio within 4:1")
+    return a, b
+
+
+def size_for_ratio(wanted: tuple[int, int], base: int, multiple: int = MULTIPLE
+                   ) -> tuple[int, int]:
+    """The width and height closest to ``base``² pixels with the ratio ``wanted`` (within 2%
+    where the sides allow), each a multiple of ``multiple`` and within the side limits."""
+    r = wanted[0] / wanted[1]
+    budget = base * base
+    best: tuple[float, int, int] | None = None
+    for h in range(max(MIN_SIDE, multiple), MAX_SIDE + 1, multiple):
+        w = round(h * r / multiple) * multiple
+        if not MIN_SIDE <= w <= MAX_SIDE or w * h > MAX_PIXELS:
+            continue
+        err = abs(w / h - r) / r
+        cost = (0 if err <= 0.02 else 10 + err) + abs(w * h - budget) / budget
+        if best is None or cost < best[0]:
+            best = (cost, w, h)
+    assert best is not None
+    return best[1], best[2]
+
+
 def steps(value: Any) -> int:
     v = _as_int(value, "steps")
     if not 1 <= v <= MAX_STEPS:
