@@ -285,6 +285,8 @@ class ImageTools:
             params = self.ctx.params(s)
             if aspect:
                 params["width"], params["height"] = self.ctx.ratio_size(aspect)
+            elif parent_row is not None:  # a change keeps the picture's shape and size
+                params["width"], params["height"] = parent_row.width, parent_row.height
             if seed is None:
                 seed = conv.settings.get("seed")
             if negative_prompt is None:

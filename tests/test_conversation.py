@@ -328,6 +328,8 @@ def test_a_picture_in_the_shape_the_user_names(agent: Agent, text, ratio, subjec
     assert made.prompt == subject
     assert made.width % 8 == 0 and made.height % 8 == 0
     assert abs(made.width / made.height - ratio) / ratio <= 0.02, (made.width, made.height)
+    changed = say(agent, "make it night").images[0]  # a change keeps the shape
+    assert (changed.parent, changed.width, changed.height) == (1, made.width, made.height)
 
 
 def test_an_aspect_ratio_setting_shapes_the_next_pictures(agent: Agent) -> None:
