@@ -24,7 +24,7 @@ from agent import commands
 from agent.intents import is_new_chat
 from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, system_prompt
 from agent.messages import lang_of
-from agent.planner import HELP, RulesPlanner
+from agent.planner import HELP, RulesPlanner, first_call
 from agent.state import SessionState, load_state
 from agent.toolbox import TurnContext, build_tools, running
 from agent.types import Action, Progress, Reply, ReplyImage, Turn
@@ -175,8 +175,12 @@ class Agent:
         )
 
         rules = [HumanMessage(text)]
-        if self._llm is None or deterministic or _small_talk(text, state):
+        if self._llm is None or deterministic:
             return self._run_graph(ctx, RulesPlanner(state=state), state, rules, llm=False)
+        intent, planned = first_call(text, state)
+        if intent is not None and intent.kind in _SMALL_TALK:  # the rules answer it at once
+            return self._run_graph(ctx, RulesPlanner(state=state), state, rules, llm=False)
+        needs_image = intent is not None and intent.kind in _IMAGE_KINDS
         said = text or f"(sent {len(state.uploads)} picture(s))"
         # one LLM budget for the whole turn, also for the tools' own LLM use (rewrite,
         # translation) after a fallback, so a dead endpoint costs the turn at most once
@@ -185,8 +189,8 @@ class Agent:
             try:
                 asked = HumanMessage(turn_message(state, said))  # the state last, for caching
                 final = self._run_graph(ctx, self._llm, state, [*history, asked], llm=True)
-                if (ctx.produced or not _needs_image(text, state)) and (
-                        ctx.tools_called or not _needs_action(text, state)):
+                # the LLM did what the rules say was asked (a picture, a tool), or nothing was
+                if (ctx.produced or not needs_image) and (ctx.tools_called or planned is None):
                     return final
                 log.info("LLM planner made no picture for %r (%s); using the rules planner",
                          said[:80], "; ".join(budget.log)[:300] or "no usable tool call")
@@ -441,50 +445,10 @@ def _short(e: Exception) -> str:
     return redact(f"{type(e).__name__}: {text}"[:200])
 
 
-def _needs_image(text: str, state: SessionState) -> bool:
-    """Whether the rules would make a picture for ``text`` (so an LLM turn without one
-    did not do what was asked)."""
-    from agent import intents
-
-    try:
-        kind = intents.parse(text, has_image=state.current is not None,
-                             has_search=bool(state.last_search),
-                             has_upload=bool(state.uploads)).kind
-    except Exception:  # noqa: BLE001 - reading the message must never break the turn
-        return False
-    return kind in _IMAGE_KINDS
-
-
-def _small_talk(text: str, state: SessionState) -> bool:
-    """Greetings, thanks, help and how-to questions: the rules answer them at once and
-    well, so they never wait for a language model."""
-    from agent import intents
-
-    try:
-        kind = intents.parse(text, has_image=state.current is not None,
-                             has_upload=bool(state.uploads)).kind
-    except Exception:  # noqa: BLE001 - reading the message must never break the turn
-        return False
-    return kind in ("chat", "help", "faq")
-
-
-def _needs_action(text: str, state: SessionState) -> bool:
-    """Whether the rules would call a tool for ``text`` ("undo", "back to #1", "/settings
-    seed 7"): an LLM turn that called none did not do what was asked."""
-    from agent import intents
-
-    try:
-        intent = intents.parse(text, has_image=state.current is not None,
-                               has_search=bool(state.last_search),
-                               has_upload=bool(state.uploads), images=len(state.images),
-                               origin=state.origin())
-        return RulesPlanner(state=state)._plan(intent, []) is not None
-    except Exception:  # noqa: BLE001 - reading the message must never break the turn
-        return False
-
-
 _IMAGE_KINDS = {"generate", "edit", "img2img", "restyle", "variations", "reseed", "beautify",
                 "use_result"}
+# greetings, thanks, help and how-to questions never wait for a language model
+_SMALL_TALK = {"chat", "help", "faq"}
 
 
 def _tool_message(content: str) -> str:

@@ -159,21 +159,7 @@ def _bare_json(text: str) -> Iterable[tuple[int, int, Any]]:
 def _lenient(text: str, start: int) -> tuple[Any, int]:
     """A JSON object small models almost got right: single quotes, Python literals,
     trailing commas or a missing closing brace at the end of the text."""
-    depth, end, quote = 0, -1, ""
-    for j in range(start, len(text)):
-        ch = text[j]
-        if quote:
-            if ch == quote and text[j - 1] != "\\":
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                end = j + 1
-                break
+    end = _closing(text, start, "{[", "}]")
     chunk = text[start:end] if end > 0 else text[start:].rstrip().rstrip("`").rstrip()
     if end < 0:
         chunk += "}" * max(1, chunk.count("{") - chunk.count("}"))
@@ -247,7 +233,7 @@ def _function_spans(text: str, schemas: Mapping[str, Any]) -> Iterable[tuple[int
     for tries, m in enumerate(re.finditer(rf"\b({names})\s*\(", text)):
         if tries >= MAX_JSON_TRIES:
             return
-        end = _closing_paren(text, m.end() - 1)
+        end = _closing(text, m.end() - 1, "(", ")")
         if end < 0:
             continue
         call = _call_from_source(text[m.start():end], schemas)
@@ -259,18 +245,20 @@ def _function_forms(text: str, schemas: Mapping[str, Any]) -> list[Any]:
     return [obj for _, _, obj in _function_spans(text, schemas)]
 
 
-def _closing_paren(text: str, open_at: int) -> int:
+def _closing(text: str, start: int, opens: str, closes: str) -> int:
+    """The index just past the bracket that closes the one at ``start`` (quotes skipped), or
+    -1 when the text ends first."""
     depth, quote = 0, ""
-    for j in range(open_at, len(text)):
+    for j in range(start, len(text)):
         ch = text[j]
         if quote:
             if ch == quote and text[j - 1] != "\\":
                 quote = ""
         elif ch in "\"'":
             quote = ch
-        elif ch == "(":
+        elif ch in opens:
             depth += 1
-        elif ch == ")":
+        elif ch in closes:
             depth -= 1
             if depth == 0:
                 return j + 1
@@ -427,30 +415,17 @@ _COMMAND_KINDS = frozenset({
     "search_like", "use_result", "beautify", "describe", "add_to_library", "restyle"})
 
 
-def _rules_reading(state: SessionState | None, user_text: str) -> tuple[Any, Any]:
-    """(intent, the rules planner's first call) for the user's message, or (None, None)."""
-    if state is None or not user_text.strip():
-        return None, None
-    from agent import intents
-    from agent.planner import RulesPlanner
-
-    try:
-        intent = intents.parse(user_text, has_image=state.current is not None,
-                               has_search=bool(state.last_search),
-                               has_upload=bool(state.uploads), images=len(state.images),
-                               origin=state.origin())
-        return intent, RulesPlanner(state=state)._plan(intent, [])
-    except Exception:  # noqa: BLE001 - a reading that fails changes nothing
-        return None, None
-
-
 def _correct_first_call(call: dict[str, Any], state: SessionState | None, user_text: str,
                         facts: TurnFacts) -> None:
     """Small models call the wrong tool for plain commands ("another one" ->
     generate_image("another one")) and paraphrase instructions ("把背景换成海边" ->
     "make it watercolor"): where the rules read the message with certainty, the call
     follows that reading, and a change always carries the user's own words."""
-    intent, planned = _rules_reading(state, user_text)
+    if state is None or not user_text.strip():
+        return
+    from agent.planner import first_call
+
+    intent, planned = first_call(user_text, state)
     if intent is None or planned is None:
         return
     name = call["name"]
@@ -476,10 +451,9 @@ def _keep_pixels(call: dict[str, Any], state: SessionState | None, user_text: st
     info = state.image(parent) if isinstance(parent, int) else None
     if info is None or not info.pixel_born:
         return
-    from agent import intents
+    from agent.planner import read
 
-    intent = intents.parse(user_text, has_image=True, has_upload=bool(state.uploads),
-                           images=len(state.images), origin=state.origin())
+    intent = read(user_text, state)
     instruction = intent.text if intent.kind == "edit" and intent.text else user_text
     call["name"] = "edit_image"
     call["args"] = {"instruction": instruction or "redraw it", "image": parent,

@@ -72,11 +72,7 @@ class RulesPlanner(BaseChatModel):
         """The next tool call for ``text`` given the results so far, or the final answer."""
         if results and not results[-1].get("ok", False):
             return AIMessage(content=results[-1].get("error", "That did not work."))
-        st = self.state
-        intent = intents.parse(text, has_image=st.current is not None,
-                               has_search=bool(st.last_search), has_upload=bool(st.uploads),
-                               images=len(st.images), origin=st.origin(),
-                               current=st.current.prompt if st.current else None)
+        intent = read(text, self.state)
         plan = self._plan(intent, results)
         if plan is None:
             return AIMessage(content=self._final(intent, results, zh=has_cjk(text)))
@@ -277,6 +273,27 @@ FAQ_ANSWERS = {
 def _faq(key: str, zh: bool) -> str:
     en, cn = FAQ_ANSWERS.get(key, FAQ_ANSWERS["save"])
     return cn if zh else en
+
+
+def read(text: str, state: SessionState) -> intents.Intent:
+    """How the rules read ``text`` in this conversation: the one reading the planner, the
+    engine's checks of an LLM turn and the LLM call corrections all share."""
+    current = state.current
+    return intents.parse(text, has_image=current is not None,
+                         has_search=bool(state.last_search), has_upload=bool(state.uploads),
+                         images=len(state.images), origin=state.origin(),
+                         current=current.prompt if current else None)
+
+
+def first_call(text: str, state: SessionState) -> tuple[intents.Intent | None,
+                                                         tuple[str, dict[str, Any]] | None]:
+    """(the rules' reading of ``text``, the first tool call they would make for it, None
+    when they answer in words); (None, None) if the message cannot be read."""
+    try:
+        intent = read(text, state)
+        return intent, RulesPlanner(state=state)._plan(intent, [])
+    except Exception:  # noqa: BLE001 - a reading that fails must never break a turn
+        return None, None
 
 
 def _refused(message: str) -> str:

@@ -39,19 +39,12 @@ PIXEL_KINDS = frozenset({"uploaded", "retrieved"})
 PIXEL_TOOLS = frozenset({"upload", "search", "img2img", "instruct", "restyle"})
 
 
-def pixel_born(image: Image | None) -> bool:
-    """Whether ``image``'s chain began with pixels (a photo, a search result, or an edit,
-    img2img or restyle of one): refining it edits pixels, never draws from noise again.
-    A text-born chain (generated, refined, beautified, varied from a prompt) is not."""
-    seen = 0
-    while image is not None and seen < 1000:
-        if image.kind in PIXEL_KINDS or image.tool in PIXEL_TOOLS:
-            return True
-        if (image.extra or {}).get("source_image_id"):
-            return True
-        image = image.parent
-        seen += 1
-    return False
+def starts_from_pixels(image: Image) -> bool:
+    """Whether ``image`` itself was made from pixels: a photo, a search result, or an edit,
+    img2img or restyle of a picture. Its chain is then pixel-born (see ``ImageInfo``):
+    refining it edits pixels, never draws from noise again."""
+    return (image.kind in PIXEL_KINDS or image.tool in PIXEL_TOOLS
+            or bool((image.extra or {}).get("source_image_id")))
 
 
 @dataclass(frozen=True)
@@ -102,15 +95,9 @@ class SessionState:
 def load_state(s: Session, conv: Conversation, uploads: tuple[int, ...] = ()) -> SessionState:
     images = repo.list_images(s, conv)
     numbers = {i.id: i.number for i in images}
-    by_id = {i.id: i for i in images}
-    pixel: dict[int, bool] = {}
-    for i in images:  # parents come before children: numbers grow
-        parent = pixel.get(i.parent_id) if i.parent_id else False
-        own = (i.kind in PIXEL_KINDS or i.tool in PIXEL_TOOLS
-               or bool((i.extra or {}).get("source_image_id")))
-        pixel[i.id] = own or bool(parent) or (i.parent_id is not None
-                                              and i.parent_id not in by_id
-                                              and pixel_born(i))
+    pixel: dict[int, bool] = {}  # a chain is pixel-born once any picture in it is
+    for i in images:  # parents come before children (numbers grow, same conversation)
+        pixel[i.id] = starts_from_pixels(i) or pixel.get(i.parent_id, False)
     infos = tuple(ImageInfo.of(i, numbers, pixel[i.id]) for i in images)
     current = next((i for i in infos if conv.current_image_id is not None
                     and numbers.get(conv.current_image_id) == i.number), None)
