@@ -6,17 +6,10 @@ import re
 
 from tools.rewrite.parse_zh import _ZH_NUMCL
 from tools.rewrite.vocab import (
-    DARK_TIMES,
-    MODIFIER_CATS,
-    Edit,
     classify,
-    entry,
     find_en,
     find_zh,
     is_living,
-    to_prompt_lang,
-    vocab_phrase,
-    wear_kind,
 )
 from tools.rewrite.zh_words import (
     _HAIR,
@@ -26,7 +19,6 @@ from tools.rewrite.zh_words import (
     _ZH_LOC_VERBS,
     _ZH_POSE_WORD,
     _ZH_PUNCT,
-    _ZH_WEAR_VERB,
 )
 from tools.text import ZH_CLASSIFIERS, has_cjk, pos_segment
 from tools.translate import zh_count, zh_en_lexicon, zh_number
@@ -34,17 +26,10 @@ from tools.translate import zh_count, zh_en_lexicon, zh_number
 # ====================================================================== Chinese editing
 
 
-def _locate_zh(p: ZhPrompt, target: str | None, owner: str | None
-               ) -> tuple[int, int] | None:
-    if target:
-        span = p.find(target) or p.find_kin(target)
-        if span is not None:
-            return span
-    if owner:
-        span = p.find(owner) or p.find_kin(owner)
-        if span is not None:
-            return span
-    return p.subject()
+# what is left of a clause whose object went ("加了" of "加了鸡蛋")
+_ZH_BARE_VERB = r"(?:加了|加上|加|有|还有|配上|配着|配|带着|上面有|里面有|旁边有|和|以及)?"
+# one-character verbs jieba joins with their object ("放风筝", "遛狗", "骑马")
+_ZH_VERB_PREFIX = set("放遛骑开戴穿拿抱牵喂吃喝看弹拉打踢读写逗追抓举推搬提背扛养划")
 
 
 class ZhPrompt:
@@ -134,8 +119,20 @@ class ZhPrompt:
         return 0, head
 
     def find(self, target: str) -> tuple[int, int] | None:
-        """(np_start, head) of the token that contains ``target``."""
+        """(np_start, head) of the token that contains ``target`` ("墙" for "墙壁" too)."""
+        found = self._find(target)
+        if found is None and target and len(target) >= 2 and target[-1] in "壁子儿们":
+            found = self._find(target[:-1])  # "墙壁" in "白墙的卧室"
+        return found
+
+    def _find(self, target: str) -> tuple[int, int] | None:
         for i, (w, _) in enumerate(self.toks):
+            if target and w != target and w.endswith(target) and \
+                    w[:-len(target)] in _ZH_VERB_PREFIX:
+                # "放风筝", "遛狗": one token of a verb and its object; the object is the noun
+                self.toks[i:i + 1] = [[w[:-len(target)], "v"], [target, "n"]]
+                w = target
+                i += 1
             if target and target in w:
                 a = i
                 while a > 0:
@@ -201,6 +198,10 @@ class ZhPrompt:
                              self._is_vocab(self._w(a - 2), ("color",))
                              or self.toks[a - 2][1] in ("a", "z")))):
             a -= 1
+        if self._w(b) in ("和", "与", "跟", "、") and b + 1 < len(self.toks):
+            self._delete(a, b + 1)  # "上面有鸡蛋和葱花" -> "上面有葱花": the verb stays
+            self._drop_dependents(target)
+            return True
         left = self._w(a - 1)
         took_verb = False
         if left and (self.toks[a - 1][1].startswith("v") or left in (
@@ -219,7 +220,29 @@ class ZhPrompt:
             if self._w(b) in ("和", "与", "跟"):
                 b += 1
         self._delete(a, b)
+        self._drop_dependents(target)
         return True
+
+    def _drop_dependents(self, target: str) -> None:
+        """After ``target`` went: a clause that named it ("牵着狗绳" without the dog) or that
+        is only a verb now ("加了" of "加了鸡蛋") goes too; the first clause stays."""
+        clauses: list[list[list[str]]] = [[]]
+        for tok in self.toks:
+            if tok[0] in "，,；;":
+                clauses.append([])
+            else:
+                clauses[-1].append(tok)
+        if len(clauses) < 2:
+            return
+        kept = [clauses[0]]
+        for c in clauses[1:]:
+            text = "".join(w for w, _ in c)
+            if (target in text and len(text) <= 8) or re.fullmatch(_ZH_BARE_VERB, text):
+                self.removed.append(text)
+                continue
+            kept.append(c)
+        if len(kept) != len(clauses):
+            self.toks = [t for i, c in enumerate(kept) for t in ([["，", "x"]] if i else []) + c]
 
     def strip_vocab(self, cats: tuple[str, ...], key: str | None = None) -> list[str]:
         removed = []
@@ -553,147 +576,3 @@ class ZhPrompt:
         subj = self.subject()
         at = (subj[1] + 1) if subj else self._clause_end()
         self._insert(at, text)
-
-
-# ============================================================== applying an edit
-
-def apply_zh(p: ZhPrompt, e: Edit) -> None:
-    target = to_prompt_lang(e.target, "zh") if e.target else None
-    value = to_prompt_lang(e.value, "zh") if e.value else None
-    if e.kind == "remove":
-        if e.key == "contents":
-            if not p.clear_contents(target or ""):
-                p.notes.append(f"{target}上没有东西")
-            return
-        if e.key:
-            if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
-                p.notes.append(f"画面里没有{target}")
-            return
-        if not (target and p.remove(target)):
-            p.notes.append(f"提示词里没有{target}")
-        return
-    if e.kind == "add":
-        if not value:
-            return
-        if e.key == "describe":
-            p.append_segment(value)
-            return
-        if e.modifier:
-            span = (p.find(target) if target else None) or p.subject()
-            if span:
-                p._insert(span[1], value + "的")
-            else:
-                p.append_segment(value)
-            return
-        m = _ZH_NUMCL.match(value)
-        if m and m.group(3) and p.find(m.group(3)) is not None:  # "加两只猫" to "一只猫"
-            n = zh_number(m.group(1) + m.group(2)) or 1
-            p.set_count(n, m.group(3), relative=True)
-            return
-        verb = re.search(r"(?:让|叫|使)[^，,。]{0,6}?(拿着|抱着|举着|牵着|握着|捧着|提着)", e.text)
-        held = re.search(r"(拿着|抱着|举着|牵着|握着|捧着|提着)([^，,。的]{1,8}?)(?=在|站|坐|走|躺|"
-                         r"[，,。]|$)", p.text) if verb else None
-        if verb and held:  # "让她抱着一只小狗": what she holds now, instead of the cat
-            p.substitute(held.group(0), verb.group(1) + value)
-            return
-        kind = wear_kind(value)
-        subj = p.subject()
-        if kind == "wear":
-            verb = next(v for v, chars in _ZH_WEAR_VERB if not chars or
-                        any(ch in value for ch in chars))
-            who = target if target and subj and target not in p._w(subj[1]) else ""
-            p.append_segment(f"{who}{verb}{value}")
-        elif kind == "hold":
-            p.append_segment(f"{target or ''}拿着{value}")
-        elif is_living(value) and subj:
-            p.insert_after_subject("和" + value)
-        elif target:
-            p.append_segment(f"{target}旁边有{value}")
-        else:
-            p.append_segment("还有" + value)
-        return
-    if e.kind == "replace":
-        if not value:
-            return
-        if target and p.find(target) is None:
-            p.notes.append(f"提示词里没有{target}，改了主体")
-            target = None
-        if not p.replace_np(target, value):
-            p.append_segment(value)
-        return
-    if e.kind in MODIFIER_CATS:
-        # the user's own word when it is Chinese ("橘色"), else the vocabulary's phrase
-        v = vocab_phrase(e, "zh") if e.key and (not e.value or not has_cjk(e.value) or (
-            e.kind == "color" and len(e.value) < 2)) else (value or "")
-        v = re.sub(r"的$", "", v)
-        span = _locate_zh(p, target, e.owner)
-        if e.old and p.substitute(to_prompt_lang(e.old, "zh"), v):
-            return
-        if span is None or (target and p.find(target) is None and e.owner is None
-                            and not p.find_kin(target)):
-            if target:  # "把她的头发染成粉色" when the prompt says nothing of hair
-                p.append_segment(f"{v}的{target}")
-            else:
-                p.append_segment(v)
-            return
-        other = {"短": "长", "长": "短"}.get(v)
-        if other and target and "发" in target and p.substitute(other + "发", v + "发"):
-            return  # "把头发剪短": "长发女孩" -> "短发女孩"
-        p.set_modifier(span, v, e.kind)
-        return
-    if e.kind == "pose":
-        if not value:
-            return
-        if e.old:  # "狗别睡了": the pose word that starts with it
-            m = re.search(rf"{re.escape(e.old)}\w?", p.text)
-            whole = re.match(_ZH_POSE_WORD, p.text[m.start():]) if m else None
-            if whole and p.substitute(whole.group(0), value):
-                return
-        p.set_pose(_locate_zh(p, target, e.owner), value)
-        return
-    if e.kind in ("style", "time", "weather", "season", "camera"):
-        p.strip_vocab((e.kind,))
-        if e.kind == "time" and e.key in DARK_TIMES:
-            p.strip_vocab(("weather",), "sunny")  # "晴天" is a day: no sunny night
-        own = e.value if e.kind in ("time", "weather", "season") and has_cjk(e.value or "") \
-            and len(e.value or "") >= 2 else None
-        if e.kind == "style":
-            _strip_zh_medium(p)  # "照片", "电影感", "写实摄影": the old medium goes
-            phrase = vocab_phrase(e, "zh")
-            said = e.value or ""
-            if has_cjk(said) and len(said) >= 2 and said not in phrase:
-                own = said if re.search(r"(?:画|风|风格|图|照|绘|雕|艺术)$", said) \
-                    else said + "风格"  # "宫崎骏动画风格", not the vocabulary's "动漫风格"
-        p.append_segment(own or vocab_phrase(e, "zh"))  # "晚霞" stays "晚霞"
-        return
-    if e.kind == "background":
-        v = value or ""
-        e_ = entry(e.key)
-        if e_ is not None and not has_cjk(e.value or "") and (
-                re.search(r"[A-Za-z]", v) or len(v) <= len(e_.zh_phrase)):
-            v = e_.zh_phrase  # "a tropical beach" -> "海边", but "a snowy forest" -> "下雪森林"
-        p.set_background(v)
-        return
-    if e.kind == "count":
-        if e.count is not None:
-            p.set_count(e.count, target, e.relative)
-
-
-
-_ZH_MEDIUM = re.compile(r"(?:摄影|照片|拍摄|实拍|电影感|电影质感|胶片|胶片风|写真|纪实|写实|"
-                        r"超写实|真实感|照)$")
-
-
-def _strip_zh_medium(p: ZhPrompt) -> None:
-    """Comma parts that only say how the picture was made ("日系摄影", "电影感")."""
-    parts = re.split(r"([，,])", p.text)
-    keep = [parts[0]]
-    for k in range(1, len(parts) - 1, 2):
-        part = parts[k + 1]
-        if len(part.strip()) <= 6 and _ZH_MEDIUM.search(part.strip()):
-            p.removed.append(part.strip())
-            continue
-        keep += [parts[k], part]
-    text = "".join(keep)
-    if text != p.text:
-        p.toks = [[w, f] for w, f in pos_segment(text)]

@@ -57,6 +57,14 @@ class _Tok:
         return self.text[:1].isalnum()
 
 
+# things that only exist with another thing: removing the dog removes its leash
+ATTACHED = {
+    "dog": {"leash", "lead", "collar"}, "puppy": {"leash", "lead", "collar"},
+    "horse": {"saddle", "rein", "bridle"}, "kite": {"string"}, "balloon": {"string"},
+    "bike": {"helmet"}, "bicycle": {"helmet"}, "dragon": {"rider"},
+}
+
+
 class EnPrompt(EnPhraseOps):
     """An English prompt as tokens that keep their spacing, with a trace of what changed."""
 
@@ -321,8 +329,23 @@ class EnPrompt(EnPhraseOps):
             a -= 1  # the comma before a segment that disappears
         elif a == seg_a and b == seg_b and seg_b < len(self.toks):
             b += 1
+        head = stem(self.toks[span[1] - 1].low)
         self._delete(a, b)
+        self._drop_attached(head)
         return True
+
+    def _drop_attached(self, head: str) -> None:
+        """What only the removed thing had: "on a leash" without the dog, "with reins"
+        without the horse."""
+        parts = ATTACHED.get(head)
+        if not parts:
+            return
+        for k in range(len(self.toks) - 1):
+            if self.toks[k].low in ("on", "with", "by", "holding", "in") and self.toks[k + 1].word:
+                end = self._np_end(k + 1, len(self.toks))
+                if end > k + 1 and stem(self.toks[end - 1].low) in parts:
+                    self._delete(k, end)
+                    return
 
     def _np_end(self, i: int, stop: int) -> int:
         """Where the noun phrase starting at token ``i`` ends (before ``stop``)."""
@@ -511,7 +534,18 @@ class EnPrompt(EnPhraseOps):
             if cats and MODIFIER_ORDER.get(cats[0], 5) > rank:
                 at = k
                 break
+        if at == head:  # "a fire truck", "a coffee cup": before the compound
+            while at > a and self._plain_noun(at - 1):
+                at -= 1
         self._insert(at, value)
+
+    def _plain_noun(self, k: int) -> bool:
+        """Token ``k`` may be the first half of a compound noun ("fire" in "fire truck"):
+        a word that is no determiner, number, possessive or known modifier."""
+        t = self.toks[k]
+        return (t.word and t.low not in DETS and t.low not in BOUNDARY and "'" not in t.low
+                and not t.low.isdigit() and not t.low.endswith(("ed", "ing", "ful", "ous"))
+                and not find_en(t.low, (*MODIFIER_CATS, "color", "style", "time", "weather")))
 
     def _drop_after(self, b: int, cat: str) -> None:
         """The old state or expression further on ("a door slightly open", "full to the

@@ -106,8 +106,14 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         m = re.fullmatch(rf"({NUM_RE}|a|an)\s+(?:more\s+)?([\w'-]+)", value, re.I)
         if m and p.find(m.group(2)) is not None:  # "add two cats" to "a cat": three cats
             n = count_from(m.group(1)) or 1
-            p.set_count(n, m.group(2), relative=True)
+            # "add two cats" is two more; "give her two balloons" is two in all
+            more = re.search(r"\b(?:add|adds|added|more|another|extra|include|insert|plus|also|"
+                             r"throw in|put in)\b", e.text, re.I)
+            p.set_count(n, m.group(2), relative=bool(more))
             return
+        if has_cjk(e.value or "") and not re.match(rf"(?:a|an|the|some|{NUM_RE})\b", value,
+                                                   re.I) and not is_plural(words[-1]):
+            value = f"a {value}"  # "给猫戴个帽子" on an English prompt: "a hat"
         kind = wear_kind(value)
         span = p.find(target) if target else None
         subj = p.subject()

@@ -45,6 +45,24 @@ def normalize_en(c: str) -> str:
                      r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
     if m:
         return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "shaped like a heart", "in the shape of a star": the shape is "heart-shaped"
+    s = re.sub(r"\b(?!(?:be|is|are|was|were|been|get|got|look|looks)\b)([a-z]+)\s+"
+               r"shaped\b(?!\s+like)", r"\1-shaped", s, flags=re.I)  # "heart shaped"
+    s = re.sub(r"\b(?:shaped\s+like|in\s+the\s+shape\s+of|"
+               r"with\s+the\s+shape\s+of|the\s+shape\s+of)\s+(?:a|an|the)\s+([a-z]+)\b",
+               r"\1-shaped", s, flags=re.I)
+    m = re.fullmatch(r"(?:(?:can|could|would|will)\s+)?((?:the|his|her|its|their)\s+[\w'-]+)\s+"
+                     r"(?:should\s+be\s+|must\s+be\s+|needs\s+to\s+be\s+|be\s+|is\s+)?"
+                     r"([a-z]+-shaped)\W*", s, re.I)
+    if m:  # "the kite heart-shaped", "the kite should be heart-shaped"
+        return f"make {m.group(1)} {m.group(2)}"
+    # "she should have two balloons", "let her hold three balloons": what she has, counted
+    m = re.fullmatch(rf"(?:(?:let|make|have|get)\s+)?({_SUBJ}|he|she|they)\s+(?:{_MODAL_BE}\s+)?"
+                     r"(?:to\s+)?(?:have|hold|carry|be holding|be carrying|get)\s+"
+                     r"((?:two|three|four|five|six|several|many|lots of|\d+)\s+[\w'-]+)", s, re.I)
+    if m:
+        who = _TO_OBJ.get(m.group(1).lower(), m.group(1))
+        return f"give {who} {m.group(2)}"
     # "wide open", "fully closed": the state itself
     s = re.sub(r"\b(?:wide|fully|completely|all the way)\s+(open|opened|closed|shut)\b", r"\1",
                s, flags=re.I)

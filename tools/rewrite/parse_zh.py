@@ -6,7 +6,14 @@ import re
 from dataclasses import replace
 
 from tools.rewrite.parse_en import value_edits_en
-from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_zh, vocab_edits
+from tools.rewrite.vocab import (
+    MODIFIER_CATS,
+    Edit,
+    classify,
+    find_zh,
+    is_living,
+    vocab_edits,
+)
 from tools.text import ZH_CLASSIFIERS, ZH_NUMERALS, has_cjk
 from tools.translate import zh_number
 
@@ -19,7 +26,7 @@ _ZH_TAIL = re.compile(r"(?:吧|呢|啊|呀|哦|一下|好吗|可以吗|行吗|�
 _ZH_REMOVE = (r"删去|移去|除去|去掉|去除|删掉|删除|移除|移走|拿掉|拿走|摘掉|摘下|脱掉|取消|"
               r"消除|抹掉|擦掉|清除|不要了|去了|删了|剃掉|刮掉|拿开|扔掉|丢掉|撤掉|移开|清理掉|去|删")
 _ZH_CHANGE = (r"换成|改成|变成|替换成|替换为|换为|改为|变为|改画成|画成|涂成|染成|调成|弄成|做成|"
-              r"变作|换作|改作")
+              r"变作|换作|改作|刷成|漆成|喷成|喷涂成|粉刷成|整成|搞成")
 _ZH_ADD = (r"加点|加些|加一些|添点|加上|加个|加一个|加入|添加|添上|增加|增添|放上|放一个|放个|"
            r"画上|画一个|画个|戴上|穿上|"
            r"配上|配个|带上|多加|再加|再来|来一个|来个|加")
@@ -232,6 +239,31 @@ def parse_zh(clause: str) -> list[Edit]:
         if m and not re.search(r"[把将让给变]", c[:k]) and size and size[0].text == c[k:]:
             c = f"让{m.group(1)}变{c[k:]}"  # "瓶子大一点" -> "让瓶子变大"
             break
+    # "风筝要是龙的形状", "把风筝改成心形的": a shape is "<thing>形"
+    c = re.sub(r"([\u4e00-\u9fff]{1,4}?)的?(?:形状|外形|造型)(?:的)?$", r"\1形", c)
+    c = re.sub(r"^(.{1,8}?)(?:要是|要|得是|应该是|是)(.{1,4}形)$", r"把\1改成\2", c)
+    # "城堡用冰做的", "城堡是冰做的", "用冰做城堡": what it is made of
+    m = re.fullmatch(r"(?:把|将|让)?([^让使把将变改换是用]{1,8}?)(?:要|得|应该)?"
+                     r"(?:是|改成|换成|变成|改为)?用?([^改换是用成变把将]{1,4}?)"
+                     r"(?:做|制|造|雕|砌|打造|制作|做成|雕刻)(?:成)?的", c)
+    if m is not None:
+        c = f"把{m.group(1)}改成{m.group(2)}做的"
+    else:
+        m = re.fullmatch(r"用(.{1,4}?)(?:做|制作|打造|雕刻|造)(?:一个|个)?(.{1,8})", c)
+        if m:
+            c = f"把{m.group(2)}改成{m.group(1)}做的"
+    # "猫在打哈欠", "狗正在睡觉": what it is doing now
+    m = re.fullmatch(rf"(.{{1,8}}?)(?:正在|在|正)({_ZH_POSE_RE})(?:着|呢|了)*", c)
+    if m and not re.match(r"(?:让|把|将|给)", c):
+        target, owner = _zh_owner(m.group(1))
+        found = _zh_pose_edits(m.group(2), target, c, owner)
+        if found:
+            return found
+    # "让她拿两个气球", "给她三个气球": what she holds, counted
+    m = re.fullmatch(rf"(?:让([^变成改换]{{1,6}}?)(?:手里)?(?:拿着|拿|抱着|抱|举着|举|带着|带|有)|"
+                     rf"给([^变成改换]{{1,6}}?))([{ZH_NUMERALS}]+[{ZH_CLASSIFIERS}].{{1,6}})", c)
+    if m:
+        return _zh_add(m.group(3), _zh_target(m.group(1) or m.group(2)), c)
     m = re.fullmatch(rf"(.+?)(?:别|不要|不再|不用)(?:再)?({_ZH_POSE_RE})(?:着|了)*", c)
     if m:  # "狗别睡了": what it should stop doing (the next clause says what instead)
         target, owner = _zh_owner(m.group(1))
@@ -377,10 +409,17 @@ def parse_zh(clause: str) -> list[Edit]:
                          text=text)]
 
     # --- add beside: "在他旁边加一只狗", "在桌子上放一个花瓶"
-    m = re.fullmatch(rf"在?(.+?)(?:的)?(?:旁边|身边|身旁|左边|右边|前面|后面|上面|下面|上|里|脚边|"
+    m = re.fullmatch(rf"在?(.*?)(?:的)?(旁边|身边|身旁|左边|右边|前面|后面|上面|下面|上|里|脚边|"
                      rf"附近)(?:再)?(?:{_ZH_ADD}|放|画|摆|站|坐|有)(?:了)?(.+)", c)
-    if m:
-        return _zh_add(m.group(2), _zh_target(m.group(1)), text)
+    if m and (m.group(1) or m.group(2) in ("旁边", "左边", "右边", "前面", "后面", "附近")):
+        target = _zh_target(m.group(1)) if m.group(1) else None
+        if target is not None and is_living(target):
+            return _zh_add(m.group(3), target, text)
+        # "在杯子旁边放个牛角包", "旁边放一个牛角包": a thing beside a thing, said where it is
+        what = re.sub(r"^[个只顶件副朵束串](?=[\u4e00-\u9fff])", "", m.group(3).strip())
+        what = what if re.match(rf"[{ZH_NUMERALS}]", what) else "一个" + what
+        return [Edit("add", value=f"{target or ''}{m.group(2)}放着{what}", lang="zh",
+                     text=text)]
 
     # --- add: "加一顶红帽子", "给猫戴上帽子", "让她拿着一把伞"
     m = re.fullmatch(r"(?:给|让)(.+?)(?:戴上|戴着|戴|穿上|穿着|拿着|拿上|抱着|举着|加上|加|配上|"
@@ -440,6 +479,9 @@ def _zh_change(old: str, new: str, text: str) -> list[Edit]:
     if re.fullmatch(r"(?:时间|天气|季节|风格|画风|视角|镜头|角度|颜色|色调|整体颜色)", old):
         return _value_edits_zh(new, None, text)
     target, attr, owner = _zh_attribute_of(old)
+    if re.fullmatch(r"[\u4e00-\u9fff]{1,4}形的?", new.strip()):  # "把风筝改成龙形"
+        return [Edit("shape", target=target, value=new.strip().rstrip("的"), owner=owner,
+                     lang="zh", text=text)]
     if attr or not classify(new.strip()):
         found = _zh_modifier_edits(new, target, text, attr, owner)
         if found and (attr or found[0].kind != "pose" or len(new.strip()) <= 4):
@@ -453,6 +495,6 @@ def _zh_change(old: str, new: str, text: str) -> list[Edit]:
 
 
 def _zh_add(what: str, target: str | None, text: str) -> list[Edit]:
-    w = what.strip()
+    w = re.sub(r"^[个只顶件副朵束串](?=[\u4e00-\u9fff])", "", what.strip())  # "戴个帽子"
     return [Edit("add", target=target, value=w, lang="zh", text=text)] if w else []
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tools.rewrite.chinese import ZhPrompt, apply_zh
+from tools.rewrite.chinese import ZhPrompt
+from tools.rewrite.chinese_edits import apply_zh
 from tools.rewrite.en_phrases import EN_LEAD, EN_TAIL
 from tools.rewrite.english import EnPrompt
 from tools.rewrite.english_edits import apply_en
