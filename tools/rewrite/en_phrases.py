@@ -28,8 +28,9 @@ _EN_DET = re.compile(r"^(?:the|a|an|some|any|all|this|that|these|those|his|her|i
 _PRONOUN = re.compile(r"^(?:it|this|that|him|her|them|he|she|they|everything|the (?:image|"
                       r"picture|photo|scene|drawing|whole (?:thing|image|picture))|the subject|"
                       r"the main subject|the whole thing)$", re.I)
-SCENE_WORDS = re.compile(r"^(?:the\s+)?(?:background|backdrop|setting|scenery|location|"
-                          r"place|surroundings|environment|backgrounds)$", re.I)
+SCENE_WORDS = re.compile(r"^(?:the\s+|this\s+|that\s+)?(?:[a-z]+\s+)?(?:background|backdrop|"
+                         r"setting|scenery|scene|location|"
+                         r"place|surroundings|environment|backgrounds)$", re.I)
 EN_EDIT_START = re.compile(
     r"^(?:add|remove|delete|erase|get rid|take|make|change|turn|replace|swap|switch|put|"
     r"move|place|set|give|paint|color|colour|recolor|zoom|use|draw|render|redo|no|without|"

@@ -277,6 +277,11 @@ def _apply_modifier_en(p: EnPrompt, e: Edit, target: str | None, value: str) -> 
     span = p.find(target) if target else None
     if e.old and p.substitute(to_prompt_lang(e.old, "en"), value, span):
         return
+    if target in ("background", "backdrop"):
+        span = p.find("background") or p.find("backdrop")
+    if span is None and target in ("background", "backdrop"):
+        p.append_segment(f"{value} background")  # "make the background pink"
+        return
     if span is None and target and e.owner and e.kind == "color" and stem(
             target.split()[-1]) in _ANIMAL_PARTS and p.find(to_prompt_lang(e.owner, "en")):
         # "make the butterfly's wings orange": the butterfly's colour was its wings'

@@ -80,6 +80,12 @@ class EnPhraseOps:
                 2 if is_plural(self.toks[head].text) else 1)
             n = base + n
         word = "a" if n == 1 else EN_NUMBERS.get(n, str(n))
+        if n > 1:  # "a single red rose" -> "three red roses"
+            for k in range(head - 1, a, -1):
+                if self.toks[k].low in ("single", "lone", "solitary", "sole", "one", "only"):
+                    self._delete(k, k + 1)
+                    head -= 1
+                    b -= 1
         noun = self.toks[head].text
         new_noun = pluralize(singularize(noun)) if n > 1 else singularize(noun)
         if new_noun != noun:
@@ -137,7 +143,11 @@ class EnPhraseOps:
         elif v_det in ("a", "an") and is_plural(body[-1]) and body[-1].lower() not in (
                 "glasses", "sunglasses"):
             det = None
+        if " of " in value and b + 1 < len(self.toks) and self.toks[b].low == "of":
+            b = self._np_end(b + 1, len(self.toks))  # "a vase of flowers" -> "a bowl of fruit"
         tail = [t.text for t in self.toks[head + 1:b]]
+        if " of " in value and tail[:1] == ["of"]:
+            tail = []
         new = " ".join(([det] if det else []) + mods + body + tail)
         self._delete(a, b)
         self._insert(a, new)

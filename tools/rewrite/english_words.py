@@ -79,7 +79,8 @@ MODIFIER_ORDER = {"expression": 0, "state": 1, "size": 2, "age": 3, "shape": 4, 
 # people named by their age ("an old lady" is no "little" anything)
 AGE_NOUNS = frozenset(
     "child kid baby toddler infant teenager teen youth adult elder lady gentleman grandpa "
-    "grandma grandfather grandmother granny senior boy girl".split())
+    "grandma grandfather grandmother granny senior boy girl puppy kitten cub calf foal chick "
+    "duckling lamb piglet fawn newborn".split())
 # second words of compound names the user may shorten ("the teddy" for "a teddy bear")
 COMPOUND_HEADS = frozenset(
     "bear shirt coat jacket boots shoes hat bike bicycle truck boat ship plane machine "

@@ -63,6 +63,10 @@ def normalize_en(c: str) -> str:
     if m:
         who = _TO_OBJ.get(m.group(1).lower(), m.group(1))
         return f"give {who} {m.group(2)}"
+    # "wake the lion up": an action, waking up
+    m = re.fullmatch(rf"wake\s+(?:up\s+)?({_SUBJ})(?:\s+up)?", s, re.I)
+    if m:
+        return f"make {m.group(1)} wake up"
     # "wide open", "fully closed": the state itself
     s = re.sub(r"\b(?:wide|fully|completely|all the way)\s+(open|opened|closed|shut)\b", r"\1",
                s, flags=re.I)
@@ -84,8 +88,8 @@ def normalize_en(c: str) -> str:
         return f"{who} should be {verb} {m.group(3)}"
     # "this one", "the image", "the whole picture" -> "it"
     s = re.sub(r"\b(?:this one|that one|the whole (?:thing|image|picture|scene)|the (?:image|"
-               r"picture|photo|artwork|drawing|scene))\b(?=\s+(?:as|in|into|to|look|like|a|an)\b)",
-               "it", s, flags=re.I)
+               r"picture|photo|artwork|drawing)|the scene(?!\s+(?:in)?to\s+(?:a|an|the)\b))\b"
+               r"(?=\s+(?:as|in|into|to|look|like|a|an)\b)", "it", s, flags=re.I)
     # an elaboration after the change: ", like a mansion", ", maybe in his 30s", "so we see"
     cut = re.sub(r"(?:,\s*|\s+)(?:like it'?s|like it is|like he'?s|like she'?s|like they'?re|"
                  r"like he is|like she is|as if|as though|so (?:that )?(?:we|you|it|i|the|he|she|"

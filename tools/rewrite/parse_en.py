@@ -266,7 +266,7 @@ def _parse_en(clause: str) -> list[Edit]:
                      r"let'?s do|i'?d like|i want|i need|make it|it should be)\s+"
                      r"((?:a|an|some|\d+|two|three)\s+.+|\w+\s+\w+s)", c, re.I)
     if m and not re.match(r"(?:a|an)\s+\w+$", m.group(1), re.I) and not classify(m.group(1)) \
-            and not re.search(r"\b(?:instead of|rather than|not)\b", m.group(1), re.I):
+            and not re.search(r"\b(?:instead of|rather than|than|not)\b", m.group(1), re.I):
         value = m.group(1)
         words = value.split()
         if find_en(" ".join(words[:-1]), MODIFIER_CATS) or len(words) >= 3:
@@ -340,11 +340,16 @@ def _parse_en(clause: str) -> list[Edit]:
     m = re.fullmatch(r"substitute\s+(.+?)\s+for\s+(.+)", c, re.I)
     if m:
         return _replace_edits(m.group(2), m.group(1), text)
-    m = re.fullmatch(r"(.+?)\s+instead of\s+(.+)", c, re.I)
+    m = re.fullmatch(r"(?:i'?d rather have|i would rather have|i'?d rather see|i'?d prefer|"
+                     r"i prefer|i would prefer|rather)\s+(.+?)\s+than\s+(.+)", c, re.I)
+    if m:  # "i'd rather have a rabbit than a cat"
+        return _replace_edits(m.group(2), m.group(1), text)
+    m = re.fullmatch(r"(.+?)\s+(?:instead of|rather than|in place of)\s+(.+)", c, re.I)
     if m:  # "make it a castle instead of a lighthouse", "i want a white horse instead of ..."
         new = re.sub(r"^(?:make it|make them|turn it into|change it to|i want|i'?d like|"
                      r"i'?d prefer|i prefer|use|have|let'?s have|draw|put|show|(?:give|hand)"
                      r"(?:\s+(?:him|her|them|it|the\s+\w+))?)\s+", "", m.group(1), flags=re.I)
+        new = re.sub(r"\s+(?:there|here|in there|in its place)$", "", new, flags=re.I)
         old = re.sub(r"^(?:a|an|the)\s+(\w+)\s+one$", r"\1", m.group(2), flags=re.I)
         return _replace_edits(old, new, text)
 
@@ -373,7 +378,7 @@ def _parse_en(clause: str) -> list[Edit]:
                          r"(?:should be|is|becomes|:|=|to|of|-)?\s*(.+)", c, re.I)
     if m:
         return _background_edits(m.group(1), text)
-    m = re.fullmatch(rf"(?:put|move|place|set|take|bring|send|transport|teleport|relocate|"
+    m = re.fullmatch(rf"(?:put|move|place|set|take|bring|send|transport|teleport|relocate|park|"
                      rf"show|have|i want|i'?d like|i would like|want|keep|need)\s+"
                      rf"(it|him|her|them|this|everything|the\s+[\w\s'-]+?)\s+"
                      rf"({_PREPS})\s+(.+)", c, re.I)
@@ -613,6 +618,9 @@ def _object_value_edits(obj: str, value: str, text: str, old: str | None = None
         found = modifier_edits(value, target, text, attr, owner, old)
         if found:
             return found
+    m = re.fullmatch(r"([\w-]+)\s+(?:with|from|after|because of)\s+.+", value.strip(), re.I)
+    if m and classify(m.group(1), MODIFIER_CATS):  # "the leaf is wet with dew": wet
+        value = m.group(1)
     edits = value_edits_en(value, target, text)
     return [replace(e, owner=e.owner or owner, old=old) for e in edits]
 
@@ -643,6 +651,12 @@ def _from_to_edits(obj: str, old: str, new: str, text: str) -> list[Edit]:
 
 def _replace_edits(old: str, new: str, text: str) -> list[Edit]:
     old_t = target_of(old)
+    many = re.fullmatch(rf"({NUM_RE})\s+([\w'-]+)", new.strip(), re.I)
+    if many and re.fullmatch(r"(?:just\s+|only\s+)?(?:one|a single one|a single|1)", old.strip(),
+                             re.I):  # "three roses instead of one"
+        n = count_from(many.group(1))
+        if n:
+            return [Edit("count", target=many.group(2), count=n, lang="en", text=text)]
     one = re.fullmatch(r"(?:a|an|some|the)\s+(.+?)\s+(?:one|ones)", new.strip(), re.I)
     if one and old_t:  # "swap the red tie for a purple one": the same tie, now purple
         target, owner = split_owner(old_t)
@@ -671,6 +685,10 @@ def _background_edits(value: str, text: str) -> list[Edit]:
     v = value.strip()
     hits = classify(v)
     if hits and not find_en(v, ("place",)):
+        if all(h.entry.category in ("color", "material") for h in hits):
+            # "make the background pink": the colour of the background, not of the subject
+            return [Edit(h.entry.category, target="background", value=h.text, key=h.entry.key,
+                         lang="en", text=text) for h in hits]
         return vocab_edits(hits, "en", text)
     place = find_en(v, ("place",))
     return [Edit("background", value=v, key=place[0].entry.key if place else None, lang="en",

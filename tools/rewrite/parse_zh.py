@@ -349,6 +349,10 @@ def parse_zh(clause: str) -> list[Edit]:
     if m:
         v = m.group(1).strip().strip("的")
         hits = classify(v)
+        if hits and all(h.entry.category in ("color", "material") for h in hits) and not \
+                classify(v, ("place",)):  # "背景改成粉色": the background's colour
+            return [Edit(h.entry.category, target="背景", value=h.text, key=h.entry.key,
+                         lang="zh", text=text) for h in hits]
         if hits:
             return vocab_edits(hits, "zh", text)
         place = classify(v, ("place",))
