@@ -37,6 +37,7 @@ class ZhPrompt:
 
     def __init__(self, text: str) -> None:
         zh_en_lexicon()  # the segmenter learns the prompt vocabulary first
+        self.styled = False  # a style was set by this request (a second one adds)
         self.toks: list[list[str]] = [[w, f] for w, f in pos_segment(text)]
         self.removed: list[str] = []
         self.added: list[str] = []

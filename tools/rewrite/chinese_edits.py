@@ -123,13 +123,16 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         p.set_pose(_locate_zh(p, target, e.owner), value)
         return
     if e.kind in ("style", "time", "weather", "season", "camera"):
-        p.strip_vocab((e.kind,))
+        if e.kind != "style" or not p.styled:  # a second style of one request adds to it
+            p.strip_vocab((e.kind,))
         if e.kind == "time" and e.key in DARK_TIMES:
             p.strip_vocab(("weather",), "sunny")  # "晴天" is a day: no sunny night
         own = e.value if e.kind in ("time", "weather", "season") and has_cjk(e.value or "") \
             and len(e.value or "") >= 2 else None
-        if e.kind == "style":
+        if e.kind == "style" and not p.styled:
             _strip_zh_medium(p)  # "照片", "电影感", "写实摄影": the old medium goes
+            p.styled = True
+        if e.kind == "style":
             phrase = vocab_phrase(e, "zh")
             said = e.value or ""
             if has_cjk(said) and len(said) >= 2 and said not in phrase:

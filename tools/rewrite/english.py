@@ -70,6 +70,7 @@ class EnPrompt(EnPhraseOps):
 
     def __init__(self, text: str) -> None:
         self.toks: list[_Tok] = []
+        self.styled = False  # a style was set by this request (a second one adds)
         last = 0
         for m in TOKEN.finditer(text):
             self.toks.append(_Tok(m.group(0), text[last:m.start()]))
@@ -325,6 +326,11 @@ class EnPrompt(EnPhraseOps):
                     k += 1
                 if k < seg_b and self.toks[k].low in DETS:
                     b = k
+        after = " ".join(t.low for t in self.toks[b:b + 3])
+        m = re.match(r"(?:full of|filled with|covered (?:in|with)|piled with|loaded with|"
+                     r"stuffed with|packed with)\b", after)
+        if m:  # "a guitar case full of coins": what it held goes with it
+            b = self._np_end(b + len(m.group(0).split()), seg_b)
         if a == seg_a and b == seg_b and seg_a > 0:
             a -= 1  # the comma before a segment that disappears
         elif a == seg_a and b == seg_b and seg_b < len(self.toks):

@@ -21,7 +21,7 @@ from tools.rewrite.vocab import (
     vocab_phrase,
     wear_kind,
 )
-from tools.text import has_cjk, is_plural, pluralize, stem
+from tools.text import has_cjk, is_plural, pluralize, singularize, stem
 from tools.translate import EN_NUMBERS
 
 _PARTS = frozenset("hair eyes eye hat glasses shirt jacket coat dress shoe shoes".split())
@@ -68,6 +68,13 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             if not p.clear_contents(target or ""):
                 p.notes.append(f"there was nothing on the {target} to remove")
             return
+        if e.key and entry(e.key) is not None and entry(e.key).category in MODIFIER_CATS:
+            # "dark" of "in a dark room": the word goes, the room stays
+            hits = [i for i, t in enumerate(p.toks) if t.word and any(
+                h.entry.key == e.key for h in find_en(t.low, (entry(e.key).category,)))]
+            for i in reversed(hits):
+                p._delete(i, i + 1)
+            return
         if e.key:
             if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
                 p.notes.append(f"there was no {target} to remove")
@@ -96,6 +103,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
                 apply_en(p, replace(e, value=part))
             return
         words = value.split()
+        if len(words) >= 3 and re.match(r"(?:a|an|some)$", words[0], re.I) and p.find(
+                words[-1]) is not None and find_en(" ".join(words[1:-1]), MODIFIER_CATS):
+            words = words[1:]  # "give him a longer tail" to "a dog with a short tail"
         if len(words) >= 2 and not re.match(r"(?:a|an|the|some|\d+)$", words[0], re.I):
             span = p.find(words[-1])
             mods = [h for h in find_en(" ".join(words[:-1]), MODIFIER_CATS)]
@@ -130,6 +140,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
                 p.insert_after(obj or where, f"and {value}")
             else:
                 p.insert_after(where, f"holding {value}")
+        elif is_living(value) and where and re.search(
+                r"\s(?:\w+ing|next to|beside|near|behind|in front of|on|at|by)\s", value + " "):
+            p.append_segment(value)  # "a cat sleeping next to her": a scene of its own
         elif is_living(value) and where:
             p.insert_after(where, f"and {value}")
         elif span:
@@ -191,13 +204,17 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         p.set_pose(span, value)
         return
     if e.kind in ("style", "time", "weather", "season", "camera"):
+        if e.kind == "style" and p.styled:  # "pop art, andy warhol vibes": both styles
+            p.append_segment(_own_words(e))
+            return
         if e.kind == "style":
             _strip_en_style_phrases(p)  # "in the style of X" goes whole, X known or not
             _strip_medium_segments(p)  # "35mm photo", "cinematic still", "digital art"
+            p.styled = True
         p.strip_vocab((e.kind,))
         if e.kind == "time" and e.key in DARK_TIMES:
             p.strip_vocab(("weather",), "sunny")  # a sunny day is no night
-        p.append_segment(_own_words(e) if e.kind == "style" else vocab_phrase(e, "en"))
+        p.append_segment(_own_words(e) if e.kind == "style" else _time_words(e))
         return
     if e.kind == "background":
         phrase = _place_phrase_en(value or "", e.key)
@@ -220,9 +237,14 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         if e.count is None:
             return
         tgt = target
-        if tgt and p.find(tgt) is None and e.relative:
+        subj = p.subject()
+        head = stem(p.toks[p._head(subj)].low) if subj else ""
+        kin = (any(head in g for g in same_kind(singularize(tgt))) or (
+            is_living(tgt) and is_living(head))) if tgt else True
+        if tgt and p.find(tgt) is None and (e.relative or not kin):
+            # "two swans" beside a boat: new things; "three cats" for a dog: the dog changes
             p.insert_after(p.subject(), f"and {EN_NUMBERS.get(e.count, e.count)} "
-                                        f"{pluralize(tgt) if e.count > 1 else tgt}")
+                                        f"{pluralize(singularize(tgt)) if e.count > 1 else tgt}")
             return
         if not p.set_count(e.count, tgt, e.relative):
             p.notes.append("I could not tell what to count")
@@ -372,3 +394,15 @@ def _own_words(e: Edit) -> str:
     last = said.split()[-1].lower()
     return said if last in _MEDIUM_NOUNS or last in ("art", "style", "print", "cover",
                                                      "poster", "window") else f"{said} style"
+
+
+def _time_words(e: Edit) -> str:
+    """The vocabulary's phrase, in the user's own word for the time of day when it is one
+    ("evening" stays "in the evening", not "at dusk")."""
+    phrase = vocab_phrase(e, "en")
+    word = (e.value or "").strip().lower()
+    ent = entry(e.key)
+    if e.kind != "time" or ent is None or not re.fullmatch(r"[a-z]+", word) or \
+            word in phrase.lower() or word not in [v.lower().rstrip("*") for v in ent.en]:
+        return phrase
+    return f"in the {word}" if word.endswith("ing") else f"at {word}"

@@ -45,6 +45,15 @@ def normalize_en(c: str) -> str:
                      r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
     if m:
         return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "outdoors in a lavender field": a new setting
+    m = re.fullmatch(r"(?:outdoors?|outside|indoors?|inside)\s+(in|on|at|by|under)\s+(.+)", s, re.I)
+    if m:
+        return f"put it {m.group(1)} {m.group(2)}"
+    # "what if there was a cat next to her", "there should be a dog": something new
+    m = re.fullmatch(r"(?:what if|how about if|imagine if|maybe)?\s*there\s+(?:was|were|is|are|"
+                     r"should be|could be|would be)\s+((?:a|an|some|two|three|\d+)\s+.+)", s, re.I)
+    if m:
+        return f"add {m.group(1)}"
     # "shaped like a heart", "in the shape of a star": the shape is "heart-shaped"
     s = re.sub(r"\b(?!(?:be|is|are|was|were|been|get|got|look|looks)\b)([a-z]+)\s+"
                r"shaped\b(?!\s+like)", r"\1-shaped", s, flags=re.I)  # "heart shaped"

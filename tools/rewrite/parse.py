@@ -67,6 +67,18 @@ def _clauses(text: str, lang: str) -> list[str]:
                 r"(?:be|is|are)\s+(?:holding|carrying|wearing)\b|"
                 r"(?:the|his|her|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?\s+(?:should|must|needs? to|"
                 r"has to|have to|ought to)\b", part.strip(), re.I))
+        elaboration = re.match(r"\s*(?:maybe|perhaps|like|say|probably|kind of|sort of|so|as if|"
+                               r"about|around|roughly)\b", part, re.I)
+        colours = re.search(r"\b(?:black|white)\s*$", clauses[-1] if clauses else "", re.I) \
+            and re.match(r"\s*(?:black|white)\b", part, re.I)  # "black and white"
+        if lang == "en" and not starts_edit and clauses and "," in seps[k - 1] and \
+                not elaboration:
+            # "make him younger, brighter lighting": a comma and a change of its own
+            starts_edit = any(e.kind not in ("replace", "add") for e in parse_en(part))
+        elif lang == "en" and not starts_edit and clauses and not elaboration and \
+                not colours and parse_en(clauses[-1]):
+            # "sunset and two swans": two changes, but not "black and white"
+            starts_edit = any(e.kind not in ("replace", "add", "color") for e in parse_en(part))
         gapped = _gapped(clauses[-1], part) if clauses and lang == "en" and not starts_edit \
             else None
         if gapped:  # "change the cat to a dog and the background to a beach"
@@ -88,6 +100,10 @@ def parse_instructions(text: str) -> list[Edit]:
     if not s:
         return []
     lang = language(s)
+    if lang == "en":  # chat shorthand: "w/ a penguin", "younger & smiling"
+        s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
+        s = re.sub(r"\s+&\s+", " and ", s)
+        s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
     edits: list[Edit] = []
     for clause in _clauses(s, lang):
         if edits and edits[-1].kind == "pose" and edits[-1].value is None:

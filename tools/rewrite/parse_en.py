@@ -212,6 +212,13 @@ def _parse_en(clause: str) -> list[Edit]:
     text = c
     low = c.lower()
 
+    # --- "brighter lighting", "more light": light, and the dark goes
+    if re.fullmatch(r"(?:make\s+(?:it|the\s+(?:lighting|light|room|scene))\s+)?"
+                    r"(?:much\s+|a lot\s+)?(?:brighter|lighter|well[- ]lit)"
+                    r"(?:\s+(?:lighting|light|lights))?|(?:more|better|brighter)\s+"
+                    r"(?:light|lighting)|turn (?:on )?the lights(?: on)?", c, re.I):
+        return [Edit("remove", target="dark", key="dark", lang="en", text=text),
+                Edit("add", value="bright lighting", key="describe", lang="en", text=text)]
     # --- "apple -> pear", "door: yellow", "the mouse shouldn't be there"
     m = re.fullmatch(r"(.+?)\s*(?:->|→|=>|⇒)\s*(.+)", c)
     if m:
@@ -229,8 +236,8 @@ def _parse_en(clause: str) -> list[Edit]:
         return [Edit("remove", target=strip_det(m.group(1)), lang="en", text=text)]
 
     # --- "instead of a horse, he should be riding a camel"
-    m = re.fullmatch(r"instead of\s+(.+?),?\s+((?:he|she|it|they|the|make|have|let|i)\b.+)", c,
-                     re.I)
+    m = re.fullmatch(r"instead of\s+(.+?),?\s+((?:he|she|it|they|the|make|have|let|i|put|use|"
+                     r"draw|show|add|give|place|there should be|let'?s have)\b.+)", c, re.I)
     if m:
         new = re.findall(r"\b(?:a|an|the|some)\s+[\w\s'-]+?$", m.group(2), re.I)
         if new:
@@ -346,9 +353,11 @@ def _parse_en(clause: str) -> list[Edit]:
         return _replace_edits(m.group(2), m.group(1), text)
     m = re.fullmatch(r"(.+?)\s+(?:instead of|rather than|in place of)\s+(.+)", c, re.I)
     if m:  # "make it a castle instead of a lighthouse", "i want a white horse instead of ..."
+        new = re.sub(r"^(?:he|she|they|it|we)\s+(?:should|could|would|can|will|might|must)\s+"
+                     r"(?:be\s+)?", "", m.group(1), flags=re.I)  # "they should be dancing"
         new = re.sub(r"^(?:make it|make them|turn it into|change it to|i want|i'?d like|"
                      r"i'?d prefer|i prefer|use|have|let'?s have|draw|put|show|(?:give|hand)"
-                     r"(?:\s+(?:him|her|them|it|the\s+\w+))?)\s+", "", m.group(1), flags=re.I)
+                     r"(?:\s+(?:him|her|them|it|the\s+\w+))?)\s+", "", new, flags=re.I)
         new = re.sub(r"\s+(?:there|here|in there|in its place)$", "", new, flags=re.I)
         old = re.sub(r"^(?:a|an|the)\s+(\w+)\s+one$", r"\1", m.group(2), flags=re.I)
         return _replace_edits(old, new, text)
@@ -613,6 +622,8 @@ def _object_value_edits(obj: str, value: str, text: str, old: str | None = None
                         ) -> list[Edit]:
     """"change <obj> to <value>" where obj may name an attribute ("the table's shape") or
     an owner ("the man's hat")."""
+    if SCENE_WORDS.match(obj.strip()):  # "i'd like the background to be a rainy window"
+        return _background_edits(value, text)
     target, attr, owner = attribute_of(obj)
     if attr:
         found = modifier_edits(value, target, text, attr, owner, old)
