@@ -204,17 +204,17 @@ _NEW_CHAT = re.compile(r"^(/new|new chat|new conversation|start over|start again
                        re.I)
 
 # ---- conversation that is not a picture request ----------------------------------------
-_GREETING = re.compile(
-    r"^(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
-    r"你好|您好|嗨|哈喽|早上好|晚上好|在吗)(\s+(there|bot|imagechat|again))?\W*$", re.I)
+_GREETING_WORD = (r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
+                  r"你好|您好|嗨|哈喽|哈啰|早上好|晚上好|在吗|早|早安)(\s+(there|bot|imagechat|again))?")
+_GREETING = re.compile(rf"^{_GREETING_WORD}(\W*{_GREETING_WORD})*[\W呀啊呢哈~]*$", re.I)
 _THANKS = re.compile(
     r"^(thanks?( you)?( so much| a lot| very much)?|thx|ty|cheers|great,? thanks|"
     r"(that'?s |this is |it'?s )?(great|perfect|awesome|nice|cool|lovely|beautiful|amazing|"
     r"wonderful|good|fine)( job| work)?,?( thanks?( you)?)?|"
     r"(ok|okay|k|got it|i see|alright|sure|yes|yep|no|nope|nah|wow|lol|haha|hmm+|uh+|ah+)|"
     r"bye|goodbye|see you|good night|"
-    r"谢谢|多谢|感谢|太好了|很好|不错|好的|好|行|可以|完美|漂亮|好看|哇|嗯+|哦+|再见|拜拜|晚安)"
-    r"[\s!.~。！～]*(\W*(thanks?|谢谢))?\W*$", re.I)
+    r"谢谢(?:你|您|啦)?|多谢|感谢(?:你|您)?|太好了|很好|不错|好的|好|行|可以|完美|漂亮|好看|哇|嗯+|哦+|再见|拜拜|晚安)"
+    r"[\s!.~。！～]*(啦|呀|哈+|哦|噢|了|呢|啊|喔)?(\W*(thanks?|谢谢))?(啦|呀|啊|哈+)?\W*$", re.I)
 _SHOW = re.compile(
     r"^(?:please\s+)?(?:show|send|display|give|view|open|see|let me see)(?:\s+me)?(?:\s+(?:again|"
     r"back))?"
@@ -464,7 +464,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("question", text=raw)
     if any_image and not _is_new_picture(body) and (
             parse_instruction(instruction) is not None or _EDIT_LEAD.match(instruction)
-            or _EDIT_CUE.search(instruction) or _names_what_is_there(instruction, current)):
+            or _EDIT_CUE.search(instruction) or _names_what_is_there(instruction, current)
+            or _terse_addition(instruction)):
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
@@ -611,6 +612,15 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
 
 
+def _terse_addition(text: str) -> bool:
+    """'neon signs', 'fireworks', 'falling leaves' said to a picture: things to add to it,
+    not a new picture (a new one is asked for with 'a …' or a fuller description)."""
+    words = re.findall(r"[A-Za-z'-]+", text)
+    return (1 <= len(words) <= 3 and bool(re.fullmatch(r"[A-Za-z' -]+[.!]*", text.strip()))
+            and words[0].lower() not in ("a", "an", "the", "one", "some", "my", "draw", "paint")
+            and words[-1].lower().endswith("s") and not words[-1].lower().endswith("ss"))
+
+
 def _unclear(subject: str) -> bool:
     """Too little to draw: punctuation, a single letter, filler words."""
     letters = re.sub(r"[\W_\d]+", "", subject)
@@ -621,9 +631,17 @@ def _unclear(subject: str) -> bool:
                "image", "画", "画画", "图", "图片"):
         return True
     rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-    if re.fullmatch(r"[a-z]{4,}", low) and (any(low in r or low in r[::-1] for r in rows)
-                                             or not re.search(r"[aeiouy]", low)):
+
+    def mash(w: str) -> bool:
+        return (any(w in r or w in r[::-1] for r in rows) or not re.search(r"[aeiouy]", w)
+                or len(set(w)) == 1)
+
+    if re.fullmatch(r"[a-z]{4,}", low) and mash(low):
         return True  # keyboard mash: "asdfgh", "qwerty", "sdfkj"
+    words = re.findall(r"[a-z]+", low)
+    if len(words) >= 2 and re.fullmatch(r"[a-z\s]+", low) and all(
+            len(w) >= 3 and mash(w) for w in words):
+        return True  # "qwe qwe zzz"
     return bool(re.fullmatch(r"(?:what|why|how|huh|eh|so|and|but|it|this|that|"
                              r"啊|哈|呃|嗯|这|那|什么)+", letters.lower()))
 

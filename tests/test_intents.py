@@ -38,6 +38,9 @@ WITH_IMAGE = [
     ("draw a dog on a beach", "generate"), ("画一只狗", "generate"),
     ("a lighthouse on a cliff", "generate"),
     ("hmm", "chat"), ("?!", "help"),
+    # said in passing: particles, mixed languages, a terse thing to add, keyboard mash
+    ("谢谢啦", "chat"), ("谢谢你呀", "chat"), ("hi 你好", "chat"), ("hello hello", "chat"),
+    ("neon signs", "edit"), ("falling leaves", "edit"), ("qwe qwe zzz", "unclear"),
 ]
 
 

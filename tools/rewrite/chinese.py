@@ -26,6 +26,8 @@ from tools.translate import zh_count, zh_en_lexicon, zh_number
 # ====================================================================== Chinese editing
 
 
+# things one sits or stands on: a new one keeps the place around it ("公园的长椅上")
+_ZH_SUPPORTS = r"(?:长椅|椅子|凳子|沙发|床|桌子|台阶|秋千|石头|岩石|树桩|栏杆|窗台|树枝|长凳|木凳)"
 # what is left of a clause whose object went ("加了" of "加了鸡蛋")
 _ZH_BARE_VERB = r"(?:加了|加上|加|有|还有|配上|配着|配|带着|上面有|里面有|旁边有|和|以及)?"
 # one-character verbs jieba joins with their object ("放风筝", "遛狗", "骑马")
@@ -555,6 +557,9 @@ class ZhPrompt:
         span = self.setting_span()
         if span:
             old = "".join(w for w, _ in self.toks[span[0]:span[1]])
+            where = re.sub(r"(?:上面|里面|上|里|中|边)$", "", self._w(span[0]))
+            if re.match(_ZH_SUPPORTS, v) and where and not re.search(_ZH_SUPPORTS, old):
+                v = f"{where}的{v}"  # "坐在长椅上" in a park: the park's bench
             self._delete(*span)
             lead = span[0] == 0 and self._w(0) == "的"
             self._insert(span[0], v + (("上" if old.endswith("上") else "里") if lead and

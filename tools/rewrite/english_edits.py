@@ -320,6 +320,9 @@ def _apply_modifier_en(p: EnPrompt, e: Edit, target: str | None, value: str) -> 
         else:  # "make her hair pink" when the prompt says nothing of hair
             p.insert_after(where, f"with {value} {target}")
         return
+    if span is None and target is None and re.search(r"\b(?:them|they|those|these)\b", e.text,
+                                                    re.I):
+        span = _plural_noun(p)  # "make them purple": the tulips of "a bouquet of tulips"
     span = span or p.subject()
     if span is None:
         p.append_segment(value)
@@ -406,3 +409,14 @@ def _time_words(e: Edit) -> str:
             word in phrase.lower() or word not in [v.lower().rstrip("*") for v in ent.en]:
         return phrase
     return f"in the {word}" if word.endswith("ing") else f"at {word}"
+
+
+def _plural_noun(p: EnPrompt) -> tuple[int, int] | None:
+    """The first plural noun of the prompt's first part ("them" of "make them purple")."""
+    for t in p.toks:
+        if t.text == ",":
+            break
+        if t.word and len(t.low) > 3 and is_plural(t.low) and not t.low.endswith("ss") and \
+                not find_en(t.low, MODIFIER_CATS):
+            return p.find(t.low)
+    return None

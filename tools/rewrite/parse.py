@@ -114,8 +114,10 @@ def parse_instructions(text: str) -> list[Edit]:
             continue
         if clause.startswith(_DESCRIBE):
             body = clause[len(_DESCRIBE):]
-            posed = [e for e in parse_zh("让它" + body) if e.kind == "pose"] \
-                if re.match(r"[坐站躺趴蹲跪跑跳走飞游睡靠倚抬低转举挥]", body) else []
+            act = re.sub(r"^(?:还|并|也)?(?:正在|在)", "", body)  # "在追蝴蝶": what it does now
+            posed = [replace(e, text=body) for e in parse_zh("让它" + act) if e.kind == "pose"] \
+                if re.match(r"[坐站躺趴蹲跪跑跳走飞游睡靠倚抬低转举挥追玩吃喝看读弹唱跳]", act) \
+                else []
             if posed:  # "让她变老一点，坐在树下": the same subject, a new pose
                 edits.extend(replace(e, text=body) for e in posed)
                 continue

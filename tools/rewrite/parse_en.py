@@ -52,6 +52,11 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
     v = re.sub(r"^in\s+(?=(?:\w+\s+){0,2}(?:style|colou?rs?|tones?)$)", "", v, flags=re.I)
     if not v:
         return []
+    adj = re.fullmatch(r"([a-z]+(?:y|ful|ous|ic|ive|ish|ed|al|ing))\s+with\s+((?:a|an|some|\w+)\s+"
+                       r".+)", v, re.I)
+    if adj and not classify(adj.group(1)):  # "make it spicy with red chili oil": both
+        return (value_edits_en(adj.group(1), target, text)
+                + [Edit("add", target=target, value=adj.group(2), lang="en", text=text)])
     neg = re.fullmatch(r"(.+?),?\s+(?:and\s+)?(?:not|rather than|instead of)\s+(.+)", v, re.I)
     if neg:  # "red not green"
         edits = value_edits_en(neg.group(1), target, text)

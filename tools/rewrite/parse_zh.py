@@ -51,7 +51,7 @@ _ZH_POSE = sorted(
     "爬 吃 喝 看书 读书 唱歌 挥手 拥抱 奔驰 飞奔 打滚 伸懒腰 打哈欠 追 "
     "追逐 嬉戏 休息 骑 倚 靠 跳跃 飞翔 奔腾 漫步 行走 站立 坐下 躺下 "
     "蹲下 跪下 趴下 睡着 打架 亲吻 抬头 低头 回头 招手 举手 弯腰 转身 "
-    "微笑 大笑 哭 笑".split(), key=len, reverse=True)
+    "微笑 大笑 哭 笑 醒 醒来 醒着".split(), key=len, reverse=True)
 _ZH_POSE_RE = "|".join(_ZH_POSE)
 
 
@@ -178,7 +178,7 @@ def _zh_let_edits(c: str, text: str) -> list[Edit]:
 def _zh_pose_edits(value: str, target: str | None, text: str, owner: str | None = None,
                    old: str | None = None) -> list[Edit]:
     v = re.sub(r"^(?:一起|在|正在|开始|都)+", "", value.strip())
-    v = re.sub(r"(?:起来|下来|了|着|吧)+$", "", v)
+    v = re.sub(r"(?:起来|下来|过来|了|着|吧)+$", "", v)
     v = re.sub(r"^(伸|打|睡|洗|散|跑|跳)个", r"\1", v)  # "伸个懒腰"
     v = re.sub(r"^([坐躺蹲跪趴])下$", r"\1", v)
     m = re.match(_ZH_POSE_RE, v)
@@ -342,7 +342,8 @@ def parse_zh(clause: str) -> list[Edit]:
     m = re.fullmatch(rf"(?:把|将)?(?:背景|场景|环境|背景图)(?:也)?(?:{_ZH_CHANGE}|设为|设置为|设成|"
                      rf"是|为|用|：|:|要|放在|在)(.+)", c)
     if m is None:
-        m = re.fullmatch(rf"(?:(?:把|将)?(?:背景|场景)?(?:{_ZH_CHANGE}|换|改|用|要|来个|来一个|"
+        m = re.fullmatch(rf"(?:(?:把|将)?(?:背景|场景)?(?:{_ZH_CHANGE}|换个|换一个|改个|改一个|"
+                         rf"换|改|用|要|来个|来一个|"
                          rf"加个|弄个|给个|我想要|想要))?(.+?)(?:的)?(?:背景|场景)(?:吧|呢|啊)?", c)
         if m and (_ZH_PRONOUN.match(m.group(1)) or not m.group(1)):
             m = None
