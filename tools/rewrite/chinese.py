@@ -110,7 +110,8 @@ class ZhPrompt:
                     self._w(k) == "的" for k in range(i, stop)):
                 break  # "一个男人穿着西装": the man, not what he wears
             if (f.startswith("n") or f in ("s", "vn", "nr", "nz")) and not self._is_vocab(
-                    w, ("color", "style", "time", "weather", "season", "camera")):
+                    w, ("color", "style", "time", "weather", "season", "camera", "expression")) \
+                    and not (head is not None and w.endswith("着")):  # "笑着" is no noun
                 head = i
         if head is None:
             for i in range(stop - 1, -1, -1):
@@ -301,6 +302,10 @@ class ZhPrompt:
                 self._delete(k, b)
                 h -= b - k
                 continue
+            inner = find_zh(self._w(k), (cat,))
+            if inner and inner[0].start == 0 and len(self._w(k)) > inner[0].end + 1:
+                self.removed.append(inner[0].text)  # "塑料玩具" -> "玩具"
+                self.toks[k][0] = self._w(k)[inner[0].end:]
             k += 1
         head = self._w(h)
         hits = find_zh(head, (cat,))
@@ -316,8 +321,9 @@ class ZhPrompt:
         j = h + 1
         while j < len(self.toks) and self._w(j) in ("在", "正在", "很", "非常", "着"):
             j += 1
-        if j < len(self.toks) and self._is_vocab(self._w(j), (cat,)):
-            self._delete(h + 1, j + 1)
+        if j < len(self.toks) and (self._is_vocab(self._w(j), (cat,)) or (
+                cat == "expression" and self._is_vocab(re.sub("着$", "", self._w(j)), (cat,)))):
+            self._delete(h + 1, j + 1)  # "女孩笑着吃冰淇淋": the old look goes
         self._insert(h, value + ("的" if cat not in ("material",) or len(value) > 2 else ""))
 
     def set_pose(self, span: tuple[int, int] | None, verb: str) -> None:
@@ -427,7 +433,10 @@ class ZhPrompt:
             num = re.match(r"(?:[一二两三四五六七八九十几\d]+|这|那)[\u4e00-\u9fff]?", pre)
             keep = num.group(0) if num else ""  # "一辆车": the count stays
             rest = pre[len(keep):]
-            keep += rest if rest and find_zh(rest, ("color", "size", "age", "material")) else ""
+            cats_new = {h.entry.category for h in find_zh(v, ("color", "size", "age", "material"))}
+            keep += rest if rest and any(  # "砖墙" -> "水泥墙": the new material, not both
+                h.entry.category not in cats_new
+                for h in find_zh(rest, ("color", "size", "age", "material"))) else ""
             old = head[len(keep):]
         self.removed.append(old)
         self.added.append(v)

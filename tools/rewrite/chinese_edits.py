@@ -32,6 +32,8 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             if not p.clear_contents(target or ""):
                 p.notes.append(f"{target}上没有东西")
             return
+        if e.key and target and len(target) >= 2 and target in p.text and p.remove(target):
+            return  # "去掉闪电": the lightning, not the whole storm
         if e.key:
             if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
                 p.notes.append(f"画面里没有{target}")
@@ -107,9 +109,10 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             else:
                 p.append_segment(v)
             return
-        other = {"短": "长", "长": "短"}.get(v)
-        if other and target and "发" in target and p.substitute(other + "发", v + "发"):
-            return  # "把头发剪短": "长发女孩" -> "短发女孩"
+        other = {"短": "长", "长": "短"}.get(v.rstrip("发"))
+        if other and target and "发" in target and p.substitute(other + "发",
+                                                                 v.rstrip("发") + "发"):
+            return  # "把头发剪短", "头发改成长发": "长发女孩" -> "短发女孩"
         p.set_modifier(span, v, e.kind)
         return
     if e.kind == "pose":

@@ -125,6 +125,10 @@ def parse_instructions(text: str) -> list[Edit]:
             continue
         found = parse_zh(clause) if has_cjk(clause) else _described_en(clause) or parse_en(
             clause)
+        if edits and edits[-1].kind == "remove" and not edits[-1].key and len(found) == 1 \
+                and found[0].kind == "replace" and found[0].target is None:
+            # "不要公交车了，换成出租车", "no bus, a taxi instead": the bus becomes a taxi
+            found = [replace(found[0], target=edits.pop().target)]
         edits.extend(found)
     return edits
 

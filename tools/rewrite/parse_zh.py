@@ -264,6 +264,12 @@ def parse_zh(clause: str) -> list[Edit]:
                      rf"给([^变成改换]{{1,6}}?))([{ZH_NUMERALS}]+[{ZH_CLASSIFIERS}].{{1,6}})", c)
     if m:
         return _zh_add(m.group(3), _zh_target(m.group(1) or m.group(2)), c)
+    # --- "柠檬片加到三片", "狗变成三只": how many in all
+    m = re.fullmatch(rf"(.{{1,8}}?)(?:加到|增加到|增加至|变成|改成|变为|减少到|减到)"
+                     rf"([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])", c)
+    if m and zh_number(m.group(2) + m.group(3)):
+        return [Edit("count", target=m.group(1), count=zh_number(m.group(2) + m.group(3)),
+                     lang="zh", text=c)]
     m = re.fullmatch(rf"(.+?)(?:别|不要|不再|不用)(?:再)?({_ZH_POSE_RE})(?:着|了)*", c)
     if m:  # "狗别睡了": what it should stop doing (the next clause says what instead)
         target, owner = _zh_owner(m.group(1))
@@ -333,6 +339,9 @@ def parse_zh(clause: str) -> list[Edit]:
                          rf"(?:{_ZH_REMOVE}|不要|不需要)(?:了|掉|吧)?", c)
     if m:
         what = (_zh_target(m.group(1)) or m.group(1)).strip()
+        what = re.sub(r"(?:都|全|全部|也|了)+$", "", what)  # "把游客都去掉"
+        # "那棵松树": the tree, not its measure word
+        what = re.sub(rf"^(?:那|这)?[{ZH_NUMERALS}]*[{ZH_CLASSIFIERS}](?=..)", "", what)
         hits = classify(what)
         if hits:
             return [Edit("remove", target=what, key=hits[0].entry.key, lang="zh", text=text)]
@@ -462,6 +471,10 @@ def parse_zh(clause: str) -> list[Edit]:
     hits = classify(c)
     if hits:
         return vocab_edits(hits, "zh", text)
+    if len(c) <= 4:  # "胖一点" (the hedge already gone): how the subject looks
+        found = _zh_modifier_edits(c, None, text)
+        if found:
+            return found
     m = re.fullmatch(r"在(.+?)(?:上|里|中|边|旁边)?", c)
     if m:
         place = classify(m.group(1), ("place",))
