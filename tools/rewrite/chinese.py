@@ -19,6 +19,7 @@ from tools.rewrite.zh_words import (
     _ZH_LOC_VERBS,
     _ZH_POSE_WORD,
     _ZH_PUNCT,
+    ZH_VERB_CHARS,
 )
 from tools.text import ZH_CLASSIFIERS, has_cjk, pos_segment
 from tools.translate import zh_count, zh_en_lexicon, zh_number
@@ -30,8 +31,7 @@ from tools.translate import zh_count, zh_en_lexicon, zh_number
 _ZH_SUPPORTS = r"(?:长椅|椅子|凳子|沙发|床|桌子|台阶|秋千|石头|岩石|树桩|栏杆|窗台|树枝|长凳|木凳)"
 # what is left of a clause whose object went ("加了" of "加了鸡蛋")
 _ZH_BARE_VERB = r"(?:加了|加上|加|有|还有|配上|配着|配|带着|上面有|里面有|旁边有|和|以及)?"
-# one-character verbs jieba joins with their object ("放风筝", "遛狗", "骑马")
-_ZH_VERB_PREFIX = set("放遛骑开戴穿拿抱牵喂吃喝看弹拉打踢读写逗追抓举推搬提背扛养划")
+_ZH_VERB_PREFIX = ZH_VERB_CHARS
 
 
 class ZhPrompt:
@@ -365,10 +365,45 @@ class ZhPrompt:
                 if self._w(i) == "在":
                     self._insert(i, verb)
                     return
+        rest = "".join(w for w, _ in self.toks[span[1] + 1:end]) if span else ""
+        if span is not None and rest and not rest.startswith("的") and has_cjk(verb) and \
+                verb[:1] not in "坐站躺趴蹲跪睡停":
+            self.set_action(span, verb)  # "堆沙堡" -> "游泳": the doing the list does not know
+            return
         if span is not None:
             self._insert(end, verb if self._w(end - 1) != "在" else "，" + verb)
             return
         self.append_segment(verb)
+
+    def set_action(self, span: tuple[int, int] | None, action: str) -> None:
+        """What the subject does after its name becomes ``action`` ("一个篮球运动员在运球"
+        -> "…扣篮"); a posture and its place stay ("坐在摇椅上织毛衣" -> "坐在摇椅上织围巾"),
+        unless the action names a place of its own ("在海里游泳")."""
+        if span is None:
+            self.append_segment(action)
+            return
+        end = self._clause_end(span[1])
+        rest = "".join(w for w, _ in self.toks[span[1] + 1:end])
+        if not rest or rest.startswith("的"):
+            self._insert(end, action)  # nothing done yet: "一只猫" -> "一只猫打哈欠"
+            return
+        keep = ""
+        if not re.match(r"(?:在|去|到)", action):
+            m = re.match(r"(?:正)?(?:[坐站躺蹲跪趴靠倚][着在]?|正在|在)?(?:在|于)?[^，,。在]{0,8}?"
+                         r"(?:上|里|中|下|边|旁|前|后|内|外)", rest)
+            keep = m.group(0) if m and re.search(r"[在于]", m.group(0)) else ""
+            if keep and re.match(r"[坐站躺蹲跪趴]", action):  # a new posture: only the place
+                keep = keep[keep.index("在"):] if "在" in keep else ""
+            place = re.search(r"在[^，,。在]{1,8}?(?:中央|中间|上|里|中|下|边|旁|前|后|内|外)",
+                              rest)
+            if not keep and place:  # "拿着球站在球场中央" -> "在球场中央扣篮"
+                keep = place.group(0)
+            if not keep and rest.startswith(("在", "正在")):
+                keep = "在"  # "在运球" -> "在扣篮": still in progress
+        self.removed.append(rest)
+        self.added.append(action)
+        self._delete(span[1] + 1, end)
+        self._insert(span[1] + 1, keep + action)
 
     def substitute(self, old: str, new: str) -> bool:
         """Replace the text ``old`` with ``new`` (the first place it appears)."""

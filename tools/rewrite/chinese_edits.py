@@ -123,6 +123,9 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             whole = re.match(_ZH_POSE_WORD, p.text[m.start():]) if m else None
             if whole and p.substitute(whole.group(0), value):
                 return
+        if e.key == "action":  # "让他扣篮": the whole doing, not one pose word
+            p.set_action(_locate_zh(p, target, e.owner), value)
+            return
         p.set_pose(_locate_zh(p, target, e.owner), value)
         return
     if e.kind in ("style", "time", "weather", "season", "camera"):

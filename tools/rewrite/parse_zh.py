@@ -14,7 +14,8 @@ from tools.rewrite.vocab import (
     is_living,
     vocab_edits,
 )
-from tools.text import ZH_CLASSIFIERS, ZH_NUMERALS, has_cjk
+from tools.rewrite.zh_words import ZH_VERB_CHARS
+from tools.text import ZH_CLASSIFIERS, ZH_NUMERALS, has_cjk, pos_segment
 from tools.translate import zh_number
 
 # ------------------------------------------------------------------------ Chinese parser
@@ -270,6 +271,11 @@ def parse_zh(clause: str) -> list[Edit]:
     if m and zh_number(m.group(2) + m.group(3)):
         return [Edit("count", target=m.group(1), count=zh_number(m.group(2) + m.group(3)),
                      lang="zh", text=c)]
+    m = re.fullmatch(r"(?:别|不要|不再|不用)(?:再)?([\u4e00-\u9fff]{2,6}?)(?:了)?", c)
+    if m and not classify(m.group(1)) and (m.group(1)[0] in ZH_VERB_CHARS or list(
+            pos_segment(m.group(1)))[0][1].startswith("v")):
+        # "别织毛衣了" after "让她织围巾": what she stops doing (the new doing is said)
+        return [Edit("pose", old=m.group(1), lang="zh", text=c)]
     m = re.fullmatch(rf"(.+?)(?:别|不要|不再|不用)(?:再)?({_ZH_POSE_RE})(?:着|了)*", c)
     if m:  # "狗别睡了": what it should stop doing (the next clause says what instead)
         target, owner = _zh_owner(m.group(1))
@@ -403,6 +409,10 @@ def parse_zh(clause: str) -> list[Edit]:
         return _zh_change(m.group(1), m.group(2), text)
     m = re.fullmatch(rf"(?:让它|让画面|让|使|使它|把它)?"
                      rf"(?:{_ZH_CHANGE}|用|来个|来一个|改用|换个|换一个)(.+)", c)
+    if m and re.match(rf"(?:{_ZH_CHANGE})", c):
+        action = _zh_action(c, text)  # "改成闭眼许愿": a new doing, not a new thing
+        if action:
+            return action
     if m:
         return _value_edits_zh(m.group(1), None, text)
 
@@ -481,7 +491,31 @@ def parse_zh(clause: str) -> list[Edit]:
         if place:
             return [Edit("background", value=m.group(1), key=place[0].entry.key, lang="zh",
                          text=text)]
-    return []
+    return _zh_action(c, text)
+
+
+def _zh_action(c: str, text: str) -> list[Edit]:
+    """"让他扣篮", "改成闭眼许愿", "让她织围巾": a new action the pose list does not know;
+    it takes the place of what the subject is doing now."""
+    m = re.fullmatch(r"(?:(?:让|叫|使)([^，,。]{1,4}?)|(?:改成|变成|换成|改为)?)((?:在|去|正在)?"
+                     r"[\u4e00-\u9fff]{2,10})", c)
+    if not m:
+        return []
+    vp = m.group(2)
+    if re.search(r"[成]|风格|画风|背景|颜色|打着|拿着|撑着|戴着|穿着|带着|抱着|举着|背着|牵着|"
+                 r"(?:放|加|添|摆|挂|贴|插)(?:上|了)?(?:一些|些|一个|个|一|几)", vp) or find_zh(
+            vp, ("style", "color", "time", "weather", "season", "material", "place")):
+        return []  # a style, a colour, a thing held or put somewhere: not a doing
+    words = list(pos_segment(re.sub(r"^(?:正在|在|去)", "", vp)))
+    if not words or not (words[0][1].startswith("v") or words[0][0][0] in ZH_VERB_CHARS) or \
+            classify(vp) or classify(
+            vp, MODIFIER_CATS):
+        return []
+    who = m.group(1)
+    if who and not (re.fullmatch(r"[他她它]们?", who) or len(who) <= 4):
+        return []
+    return [Edit("pose", target=_zh_target(who) if who else None, value=vp, key="action",
+                 lang="zh", text=text)]
 
 
 def _zh_change(old: str, new: str, text: str) -> list[Edit]:
