@@ -497,7 +497,7 @@ def parse_zh(clause: str) -> list[Edit]:
 def _zh_action(c: str, text: str) -> list[Edit]:
     """"让他扣篮", "改成闭眼许愿", "让她织围巾": a new action the pose list does not know;
     it takes the place of what the subject is doing now."""
-    m = re.fullmatch(r"(?:(?:让|叫|使)([^，,。]{1,4}?)|(?:改成|变成|换成|改为)?)((?:在|去|正在)?"
+    m = re.fullmatch(r"(?:(?:让|叫|使)([^，,。]{1,4}?)|(?:改成|变成|换成|改为))((?:在|去|正在)?"
                      r"[\u4e00-\u9fff]{2,10})", c)
     if not m:
         return []
