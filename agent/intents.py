@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tools.rewrite import parse_instruction
+from tools.text import has_cjk
 
 _NUM = r"(-?\d{1,30})"
 # image references: #2, # 2, [ref#1], ref 1, image 2, 图2, 第2张, 2号图
@@ -80,6 +81,13 @@ class Kind(StrEnum):
     ADD_TO_LIBRARY = "add_to_library"  # keep a picture in the user's searchable library
     SURPRISE = "surprise"  # "surprise me": a picture of the bot's choosing
     FAQ = "faq"  # how to save, get bigger pictures, why pictures look like noise
+    # the pixel tools (read by agent.intents_tools.read_image_tool)
+    REGION = "region"  # change one named thing only ("only make the car red")
+    ZOOM = "zoom"  # zoom out: the picture on a larger canvas
+    PAN = "pan"  # extend the picture to one side (or wider / taller)
+    UPSCALE = "upscale"
+    VARY = "vary"  # vary subtle / strong: img2img of the picture
+    BLEND = "blend"  # mix 2-5 pictures
 
 
 KINDS = tuple(Kind)
@@ -455,6 +463,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("restyle", refs=refs, text=rest)
     if any_image and _STARTING.search(body):
         return Intent("img2img", refs=refs, text=starting_prompt(rest))
+    if (tool := _read_image_tool(body, refs, any_image)) is not None:  # upscale, zoom, blend…
+        return tool
     instruction = rest or low
     if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
@@ -465,7 +475,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if any_image and not _is_new_picture(body) and (
             parse_instruction(instruction) is not None or _EDIT_LEAD.match(instruction)
             or _EDIT_CUE.search(instruction) or _names_what_is_there(instruction, current)
-            or _terse_addition(instruction)):
+            or _terse_addition(instruction) or _adds_to_picture(instruction)):
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
@@ -612,6 +622,26 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
 
 
+_ADDS_EN = re.compile(
+    r"\b(?:throw|toss|stick|pop|plop|drop|put|place|pop)\s+(?:some|a|an|the|a few|few|more)?\b.*"
+    r"\b(?:in|on|into|onto|there|here|inside|on top)\s*\W*$|"
+    r"\b(?:in|into) the (?:corner|background|foreground|sky|distance)\b|"
+    r"\bon the (?:left|right|side|wall|table|floor|shelf|roof|ground)\b|"
+    r"\b(?:next to|beside|behind|in front of|on top of|near) (?:him|her|it|them|the \w+)\b",
+    re.I)
+_ADDS_ZH = re.compile(r"(?:放|加|添|摆|挂|插|贴)(?![着了])"
+                      r"(?:上|个|一|些|点|几|两|辆|只|盏|朵|棵|张)|来点|来个|来一|整点|弄点|弄个")
+
+
+def _adds_to_picture(text: str) -> bool:
+    """'throw some tomatoes in', 'a big plant in the corner', '床头放一盏台灯', '天上来点烟花':
+    something put into the picture there is, not a new picture."""
+    if has_cjk(text):
+        return len(text) <= 16 and not re.match(r"(?:画|生成|来一张|来张)", text) and bool(
+            _ADDS_ZH.search(text))
+    return bool(_ADDS_EN.search(text))
+
+
 def _terse_addition(text: str) -> bool:
     """'neon signs', 'fireworks', 'falling leaves' said to a picture: things to add to it,
     not a new picture (a new one is asked for with 'a …' or a fuller description)."""
@@ -719,3 +749,11 @@ def _setting(name: str, value: str) -> dict[str, object]:
     except ValueError:
         return {"invalid": f"{key} must be a number, not {value[:40]!r}"}
     return {key: number}
+
+
+def _read_image_tool(body: str, refs: list[int], any_image: bool) -> Intent | None:
+    """Upscale, zoom out, pan, vary, blend and "only change X" requests (see
+    :mod:`agent.intents_tools`, which imports this module)."""
+    from agent.intents_tools import read_image_tool
+
+    return read_image_tool(body, refs, any_image)

@@ -349,6 +349,7 @@ def zh_to_en(text: str) -> str:
     tokens = _reorder_relatives(_zh_tokens(text))
     out: list[str] = []
     plural_next = False
+    adjective = False
     i = 0
     while i < len(tokens):
         word, flag = tokens[i]
@@ -374,13 +375,17 @@ def zh_to_en(text: str) -> str:
             else:
                 out.append(word)
         elif en:
-            if plural_next and flag.startswith("n") and " " not in en and en.isalpha():
+            # "三只华丽的猫", "三只毛茸茸的小狗": the count is of the noun, not the adjective
+            adjective = (i + 1 < len(tokens) and tokens[i + 1][0] == "的") or word.endswith("的")
+            if plural_next and adjective:
+                pass
+            elif plural_next and flag.startswith("n") and " " not in en and en.isalpha():
                 en = pluralize(en)
                 plural_next = False
             out.append(en)
         if n is not None and n > 1:
             plural_next = True
-        elif flag.startswith("n"):
+        elif flag.startswith("n") and not (en and adjective):
             plural_next = False
         i += 1
     return tidy_english(" ".join(p for p in out if p))
