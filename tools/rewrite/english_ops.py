@@ -12,6 +12,7 @@ from tools.rewrite.english_words import (
     DETS,
     KEEP_ADJECTIVES,
     LOC_PREP,
+    PLACE_HEADS,
     SUPPORTS,
     TOKEN,
 )
@@ -198,6 +199,27 @@ class EnPhraseOps:
             i += 1
         return spans
 
+    def bare_place_segments(self) -> list[tuple[int, int]]:
+        """Comma segments after the first that only name where the picture is (", football
+        field,", ", conference room,", ", rainy city view outside"): the old setting."""
+        out = []
+        for i, t in enumerate(self.toks):
+            if t.text != "," or i + 1 >= len(self.toks):
+                continue
+            a, b = self._seg_bounds(i + 1)
+            words = [x.low for x in self.toks[a:b] if x.word and x.low not in DETS]
+            if not words or len(words) > 5 or any(self._is_ing(k) for k in range(a, b)):
+                continue
+            text = " ".join(words)
+            if find_en(text, ("style", "camera")) or find_en(text, ("time", "season"),
+                                                               strong=True):
+                continue
+            places = [h for h in find_en(text, ("place",)) if stem(h.text.split()[-1])
+                      not in SUPPORTS]
+            if places or any(stem(w) in PLACE_HEADS or w in PLACE_HEADS for w in words[-2:]):
+                out.append((a, b))
+        return out
+
     def _place_segments(self, after: int) -> list[tuple[int, int]]:
         """Comma segments after ``after`` that only name a place (", paris,", ", london"):
         they belong to the old setting."""
@@ -238,6 +260,14 @@ class EnPhraseOps:
             self._delete(a, b)
             self._insert(a, new)
             return
+        bare = [] if named else self.bare_place_segments()
+        for a, b in reversed(bare):  # ", conference room": the old setting goes
+            self._delete(a - 1 if a > 0 and self.toks[a - 1].text == "," else a, b)
+        if bare:
+            spans = self.setting_spans()
+            if spans and all(stem(self.toks[y - 1].low) in SUPPORTS for _, y in spans):
+                self._insert(spans[-1][1], phrase)  # "on a windowsill" stays, now in a forest
+                return
         if len(spans) > 1:  # "on a chair in a kitchen": the kitchen is the background
             scenes = [(x, y) for x, y in spans
                       if stem(self.toks[y - 1].low) not in SUPPORTS]

@@ -85,3 +85,15 @@ AGE_NOUNS = frozenset(
 COMPOUND_HEADS = frozenset(
     "bear shirt coat jacket boots shoes hat bike bicycle truck boat ship plane machine "
     "tower castle station robot doll".split())
+# heads of place names a prompt may list as a bare segment (", conference room,", ", gym")
+PLACE_HEADS = frozenset(
+    "room field street forest kitchen city park garden beach studio stage hall office lab "
+    "laboratory pond lake desert mountains valley village market cafe restaurant library "
+    "classroom gym arena stadium temple church castle station airport harbor port alley road "
+    "highway meadow farm yard backyard courtyard garage warehouse factory ocean sea river "
+    "shore coast cliff cave jungle savanna tundra swamp marsh canyon island landscape "
+    "skyline town square plaza court track pool rink mall shop store bar pub club diner "
+    "hospital clinic school campus museum gallery theater theatre cinema church cathedral "
+    "ballroom lobby corridor hallway attic basement cellar greenhouse barn stable orchard "
+    "vineyard bamboo woods woodland grove clearing trail path countryside suburb downtown "
+    "interior exterior backdrop view scenery setting background".split())
