@@ -100,6 +100,8 @@ def parse_instructions(text: str) -> list[Edit]:
     if not s:
         return []
     lang = language(s)
+    if lang == "zh":  # "背景换成晚上 紫外灯照着发光": a space between two parts is a comma
+        s = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", s)
     if lang == "en":  # chat shorthand: "w/ a penguin", "younger & smiling"
         s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
         s = re.sub(r"\s+&\s+", " and ", s)
