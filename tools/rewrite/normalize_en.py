@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from tools.rewrite.en_phrases import EXPRESSION_VERBS, _ing, base_adjective, ing_form
+from tools.rewrite.en_phrases import EXPRESSION_VERBS, _ing, base_adjective, ing_form, is_pronoun
 from tools.rewrite.vocab import KINDS, MODIFIER_CATS, classify, find_en
 from tools.translate import WORD_NUMBERS
 
@@ -45,6 +45,42 @@ def normalize_en(c: str) -> str:
                      r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
     if m:
         return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "just one ladybug is enough", "only 2 cats": how many in all
+    m = re.search(r"\b(?:just|only)\s+(one|a single|a|two|three|four|five|\d+)\s+([a-z][\w-]*)"
+                  r"(?:\s+(?:is|are|will do|would be)\s+(?:enough|fine|ok|better))?\W*$", s, re.I)
+    if m and not re.match(r"(?:more|bit|little)$", m.group(2), re.I):
+        return f"only {m.group(1)} {m.group(2)}"
+    # "a bit more eggs, like 3", "more tiers, like 5 layers": the number said
+    m = re.fullmatch(r"(?:a\s+(?:bit|few|little)\s+|some\s+|even\s+)?more\s+([a-z][\w-]*)\W*,?\s*"
+                     r"(?:like|maybe|say|about|around)\s+(\d+|two|three|four|five|six|seven|eight|"
+                     r"nine|ten)(?:\s+[\w-]+)?\W*", s, re.I)
+    if m:
+        return f"make it {m.group(2)} {m.group(1)}"
+    # "the sofa would look better in leather", "it might be cooler if it was all brass"
+    m = re.fullmatch(r"(.+?)\s+(?:would|might|could|will)\s+(?:look|be)\s+(?:much\s+|way\s+)?"
+                     r"(?:better|cooler|nicer|great|good|awesome|more \w+)\s+(?:if (?:it|they) "
+                     r"(?:was|were|is)|in|as|with|made of|made from)\s+(?:all\s+)?(.+)", s, re.I)
+    if m:
+        return f"make {m.group(1)} {m.group(2)}"
+    # "can the robot be broken", "could it be at night": a wish said as a question
+    m = re.fullmatch(r"(?:can|could|would|will)\s+((?:the|his|her|its|their)\s+[\w'-]+"
+                     r"(?:\s+[\w'-]+)?|it|he|she|they)\s+be\s+(.+)", s, re.I)
+    if m and not re.match(r"(?:\w+ing)\b", m.group(2), re.I):
+        who = _TO_OBJ.get(m.group(1).lower(), m.group(1))
+        return f"make {who} {m.group(2)}"
+    # "sword longer", "armor but make it like crystal", "lantern is silk", "shirt in latex"
+    m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:but\s+)?(?:make\s+(?:it|them)|could be|"
+                     r"should be|can be|is|are|to be|needs to be|made of|make from|made from|"
+                     r"made out of|in)\s+(?:like\s+|all\s+|from\s+|of\s+)?(.+)", s, re.I)
+    if m and not is_pronoun(m.group(1)) and m.group(1).lower() not in (
+            "it", "make", "put", "add", "change", "turn", "there", "what", "that", "this") and (
+            classify(m.group(2), MODIFIER_CATS) or classify(m.group(2), ("material", "color"))):
+        return f"make the {m.group(1)} {m.group(2)}"
+    m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:slightly\s+|a bit\s+|a little\s+|much\s+|"
+                     r"way\s+|even\s+)?([a-z]+er)\b(.*)", s, re.I)
+    if m and not is_pronoun(m.group(1)) and _is_modifier(m.group(2)) and \
+            m.group(1).lower() not in ("make", "it", "much", "way", "even"):
+        return f"make the {m.group(1)} {m.group(2)}{m.group(3)}"
     # "outdoors in a lavender field": a new setting
     m = re.fullmatch(r"(?:outdoors?|outside|indoors?|inside)\s+(in|on|at|by|under)\s+(.+)", s, re.I)
     if m:
@@ -311,3 +347,32 @@ def looks_like_adjective(word: str) -> bool:
     return bool(base_adjective(w)) or (len(w) > 3 and w.endswith(
         ("ous", "ful", "less", "ive", "ish", "ic", "able", "ible", "ky", "ty", "py", "dy",
          "y", "ed", "ent", "ant", "-drawn", "-made", "-style", "-like"))) and not find_en(w, KINDS)
+
+
+def chat_cleanup_en(s: str) -> str:
+    """An English instruction without the chat around the change: fillers ("pls", "lol",
+    "honestly i think"), praise before it ("ok this is nice but"), offers after it ("can we
+    try that", "keep everything else the same"), shouting ("!!", "??") and shorthand."""
+    s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
+    s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
+    s = re.sub(r"\s+&\s+", " and ", s)
+    s = re.sub(r"\bbg\b", "background", s, flags=re.I)
+    s = re.sub(r"[!?]{2,}", "!", s)
+    s = re.sub(r"(?<=\w)[?!]+\s+(?=\w)", ", ", s)  # "can the robot be broken? like …"
+    s = re.sub(r"\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|imo|"
+               r"btw|kinda|sorta|ngl)\b[,.]?\s*", "", s, flags=re.I)
+    s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|right)\b[,.]?\s*", "", s, flags=re.I)
+    s = re.sub(r"^(?:this|it|that)(?:'s| is| looks)\s+(?:really\s+|so\s+|very\s+)?(?:nice|great|"
+               r"good|cool|sick|awesome|amazing|perfect|lovely|fine)\b[,.!]?\s*(?:but\s+)?", "", s,
+               flags=re.I)
+    s = re.sub(r"\b(?:i (?:think|guess|feel like|was thinking|believe|reckon)(?: that)?|"
+               r"i was wondering if)\s+", "", s, flags=re.I)
+    s = re.sub(r"[,.;\s]*\b(?:can we try that|could we try that|try that|if possible|if you can|"
+               r"keep (?:everything|all) else (?:the same|as is)|(?:everything|the rest) "
+               r"(?:else )?(?:stays|the same)|thanks|thank you|thx)\b[.!]*\s*$", "", s, flags=re.I)
+    # "no, not the table, the bowl — make the bowl wooden": the correction is what counts
+    m = re.match(r"^no\b,?\s+not\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*,\s*(?:it'?s\s+)?"
+                 r"(?:the\s+[\w'-]+\s*)?(?:[—–-]+|,|:)?\s*(.+)", s, re.I)
+    if m and len(m.group(1).split()) >= 2:
+        s = m.group(1)
+    return s.strip(" ,")

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
+from tools.rewrite.normalize_en import chat_cleanup_en
 from tools.rewrite.parse_en import parse_en
 from tools.rewrite.parse_zh import parse_zh
 from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify
@@ -102,10 +103,8 @@ def parse_instructions(text: str) -> list[Edit]:
     lang = language(s)
     if lang == "zh":  # "背景换成晚上 紫外灯照着发光": a space between two parts is a comma
         s = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", s)
-    if lang == "en":  # chat shorthand: "w/ a penguin", "younger & smiling"
-        s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
-        s = re.sub(r"\s+&\s+", " and ", s)
-        s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
+    if lang == "en":  # chat around the change: "pls", "lol", "ok this is nice but", "w/"
+        s = chat_cleanup_en(s) or s
     edits: list[Edit] = []
     for clause in _clauses(s, lang):
         if edits and edits[-1].kind == "pose" and edits[-1].value is None:
