@@ -32,7 +32,7 @@ _ZH_SUPPORTS = r"(?:长椅|椅子|凳子|沙发|床|桌子|台阶|秋千|石头|
 # heads of place names a prompt may list as a clause of its own ("，体育馆，", "，现代城市")
 _ZH_PLACE_HEADS = (r"(?:房间|客厅|厨房|卧室|教室|办公室|会议室|体育馆|球场|街道|街头|城市|森林|"
                    r"公园|花园|海边|沙滩|教堂|寺庙|湖边|田野|草原|沙漠|雪山|实验室|舞台|咖啡馆|"
-                   r"餐厅|图书馆|车站|机场|港口|市场|庭院|城堡|宫殿|室内|户外|白底|背景|竹林|树林|"
+                   r"餐厅|图书馆|车站|机场|港口|市场|庭院|城堡|宫殿|室内|户外|白底|竹林|树林|"
                    r"山谷|村庄|小镇|广场|商场|医院|学校|博物馆|剧院|酒吧|工厂|农场|果园|操场|赛道|"
                    r"泳池)")
 # what is left of a clause whose object went ("加了" of "加了鸡蛋")
@@ -571,7 +571,8 @@ class ZhPrompt:
             landmark = (hits and hits[0].start == 0 and len(clause) - hits[0].end <= 4
                         and any(c.isupper() for c in hits[0].entry.en_phrase))
             # ", 现代城市,", ", 体育馆,", ", 白底,": a clause that is only where it is
-            bare = len(clause) <= 6 and (re.search(_ZH_PLACE_HEADS + "$", clause) or (
+            bare = len(clause) <= 6 and "背景" not in clause and (
+                re.search(_ZH_PLACE_HEADS + "$", clause) or (
                 hits and not re.match(_ZH_SUPPORTS, hits[0].text))) and not find_zh(
                 clause, ("style", "camera", "time", "weather", "season"))
             if landmark or bare:
