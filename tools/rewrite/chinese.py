@@ -528,6 +528,8 @@ class ZhPrompt:
                     if (f.startswith("v") and k > j) or (f.startswith("v") and
                                                          not classify(x, ("place",))):
                         break
+                    if k == j and x[:1] in ZH_VERB_CHARS and not classify(x, ("place",)):
+                        break  # "在踢球": doing, not a place
                     k += 1
                 if k > j:
                     return j, k
@@ -577,6 +579,14 @@ class ZhPrompt:
                 clause, ("style", "camera", "time", "weather", "season"))
             if landmark or bare:
                 self.removed.append(clause)
+                changed = True
+                continue
+            timed = find_zh(clause, ("time", "weather", "season"))
+            if timed and len(clause) <= 8 and (re.search(_ZH_PLACE_HEADS + "$", clause) or (
+                    hits and not re.match(_ZH_SUPPORTS, hits[0].text))) and "背景" not in clause:
+                kept = "".join(h.text for h in timed)  # "夜晚森林" -> "夜晚": the place goes
+                self.removed.append(clause[len(kept):] if clause.startswith(kept) else clause)
+                keep += [parts[k], kept]
                 changed = True
                 continue
             keep += [parts[k], clause]

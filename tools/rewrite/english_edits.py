@@ -159,6 +159,8 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             head = TOKEN.findall(value)[-1] if TOKEN.findall(value) else ""
             if head and p.find(head) is not None:
                 target = head
+            elif e.key == "instead":  # "pizza instead": the main thing becomes pizza
+                target = None
             elif e.key == "restate":
                 subj = p.subject()
                 words = [t.low for t in p.toks[subj[0]:subj[1]]] if subj else []

@@ -103,6 +103,9 @@ def parse_instructions(text: str) -> list[Edit]:
     lang = language(s)
     if lang == "zh":  # "背景换成晚上 紫外灯照着发光": a space between two parts is a comma
         s = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", s)
+        # "换个背景，改成下雪的街头": one request for a new background
+        s = re.sub(r"(?:换个|换一个|改个|改一个|换下|换一下)(背景|场景)[，,。\s]*"
+                   r"(?:改成|换成|变成|就|要)?", r"\1换成", s)
     if lang == "en":  # chat around the change: "pls", "lol", "ok this is nice but", "w/"
         s = chat_cleanup_en(s) or s
     edits: list[Edit] = []

@@ -199,7 +199,12 @@ def parse_en(clause: str) -> list[Edit]:
     if found:
         return found
     again = fallback_en(c)
-    return _parse_en(again) if again else []
+    found = _parse_en(again) if again else []
+    if not found:  # "stormy sea at night": the scene words it names, at least
+        hits = [h for h in find_en(c, ("time", "weather", "season", "style"))
+                if not h.entry.en or h.text.lower() in h.entry.en]
+        found = vocab_edits(hits, "en", c) if hits else []
+    return found
 
 
 def _parse_en(clause: str) -> list[Edit]:
@@ -252,6 +257,11 @@ def _parse_en(clause: str) -> list[Edit]:
         return _replace_edits(m.group(1), m.group(2), text)
 
     # --- "i'd prefer yellow roses", "let's go with a matte black car"
+    if instead and re.fullmatch(r"(?:(?:a|an|some)\s+)?[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}", c,
+                                re.I) and not classify(c) and not re.match(
+            r"(?:make|turn|change|put|add|remove|have|let|give|use|the|it|he|she|they)\b", c, re.I):
+        # "pizza instead": the main thing becomes pizza
+        return [Edit("replace", value=c, key="instead", lang="en", text=text)]
     if instead and re.match(r"(?:a|an|some)\s+\w+\s+\w+", c, re.I):
         c = "i'd prefer " + c  # "a silk scarf instead" (the agent strips "I want")
     m = re.fullmatch(r"(?:(him|her|them|it)\s+(?:to be\s+)?)(\w+ing\b.*)", c, re.I)

@@ -254,6 +254,14 @@ def parse_zh(clause: str) -> list[Edit]:
         m = re.fullmatch(r"用(.{1,4}?)(?:做|制作|打造|雕刻|造)(?:一个|个)?(.{1,8})", c)
         if m:
             c = f"把{m.group(2)}改成{m.group(1)}做的"
+    # "雨停了", "不下雪了", "雨过天晴": the weather goes
+    m = re.fullmatch(r"(雨|雪|风|暴风雨|雷雨)(?:也)?(?:停了|停下来了|停|没了)|"
+                     r"不(?:再)?下(雨|雪)了?|(雨)过天晴", c)
+    if m:
+        what = next(g for g in m.groups() if g)
+        hits = classify(what, ("weather",))
+        return [Edit("remove", target=what, key=hits[0].entry.key if hits else None, lang="zh",
+                     text=c)]
     # "猫在打哈欠", "狗正在睡觉": what it is doing now
     m = re.fullmatch(rf"(.{{1,8}}?)(?:正在|在|正)({_ZH_POSE_RE})(?:着|呢|了)*", c)
     if m and not re.match(r"(?:让|把|将|给)", c):
