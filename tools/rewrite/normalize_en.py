@@ -73,7 +73,8 @@ def normalize_en(c: str) -> str:
                      r"should be|can be|is|are|to be|needs to be|made of|make from|made from|"
                      r"made out of|in)\s+(?:like\s+|all\s+|from\s+|of\s+)?(.+)", s, re.I)
     if m and not is_pronoun(m.group(1)) and m.group(1).lower() not in (
-            "it", "make", "put", "add", "change", "turn", "there", "what", "that", "this") and (
+            "it", "make", "put", "add", "change", "turn", "there", "what", "that", "this", "why",
+            "how", "who", "where", "when", "which", "whose", "here", "so", "and", "but") and (
             classify(m.group(2), MODIFIER_CATS) or classify(m.group(2), ("material", "color"))):
         return f"make the {m.group(1)} {m.group(2)}"
     m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:slightly\s+|a bit\s+|a little\s+|much\s+|"

@@ -200,10 +200,15 @@ def parse_en(clause: str) -> list[Edit]:
         return found
     again = fallback_en(c)
     found = _parse_en(again) if again else []
-    if not found:  # "stormy sea at night": the scene words it names, at least
+    words = c.split()
+    if not found and words and not re.match(
+            r"(?:a|an|the|some|what|why|how|who|where|when|which|is|are|do|does|can|could)\b",
+            c, re.I) and "?" not in clause:
+        # "stormy sea at night": the scene words it names, at least
         hits = [h for h in find_en(c, ("time", "weather", "season", "style"))
                 if not h.entry.en or h.text.lower() in h.entry.en]
-        found = vocab_edits(hits, "en", c) if hits else []
+        if hits and 3 * sum(len(h.text.split()) for h in hits) >= len(words):
+            found = vocab_edits(hits, "en", c)
     return found
 
 
