@@ -425,6 +425,13 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("describe", refs=refs)
     if _ADD_TO_LIBRARY.search(body) and any_image:
         return Intent("add_to_library", refs=refs)
+    keep = _KEEP.match(raw) if re.match(r"(?:no|nope|wait|actually|oh)\b", raw, re.I) else None
+    if keep and has_image and not refs:
+        # "no, keep the hat but make it blue": back to before the hat went, then the change
+        thing = keep.group(1).strip()
+        change = re.sub(r"\b(?:it|them|that|this one)\b", f"the {thing}", keep.group(2).strip(),
+                        count=1, flags=re.I)
+        return Intent("edit", text=change or f"add the {thing}", field_="restore")
     if (m := _SETTINGS.match(body)) and _looks_like_setting(body, m):
         return Intent("settings", settings=_setting(m.group(1), m.group(2)))
 
@@ -622,6 +629,9 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
 
 
+_KEEP = re.compile(r"^(?:(?:no|nope|wait|actually|oh)\W+)?(?:please\s+)?keep "
+                   r"(?:the |his |her |its |their )?([a-z][\w -]{0,24}?)"
+                   r"(?:\s*(?:,|but|and|just|only)\s*(?:just\s+)?(.*?))?\W*$", re.I)
 _ADDS_EN = re.compile(
     r"\b(?:throw|toss|stick|pop|plop|drop|put|place|pop)\s+(?:some|a|an|the|a few|few|more)?\b.*"
     r"\b(?:in|on|into|onto|there|here|inside|on top)\s*\W*$|"

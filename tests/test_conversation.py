@@ -340,3 +340,12 @@ def test_an_aspect_ratio_setting_shapes_the_next_pictures(agent: Agent) -> None:
     # a word that is also a subject is not a shape
     portrait = say(agent, "a portrait of an old fisherman").images[0]
     assert portrait.prompt == "a portrait of an old fisherman"
+
+
+def test_keeping_what_was_just_removed_changes_it_from_before(agent: Agent) -> None:
+    say(agent, "a snowman wearing a black top hat in a snowy garden")
+    assert "hat" not in say(agent, "remove the hat").images[0].prompt
+    back = say(agent, "no, keep the hat but make it blue").images[0]
+    assert "blue" in back.prompt and "hat" in back.prompt and "black" not in back.prompt
+    assert back.parent == 1  # made from the picture that still had the hat
+    assert "hat" in say(agent, "add a carrot nose").images[0].prompt

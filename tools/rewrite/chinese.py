@@ -372,7 +372,7 @@ class ZhPrompt:
                     self._insert(i, verb)
                     return
         rest = "".join(w for w, _ in self.toks[span[1] + 1:end]) if span else ""
-        if span is not None and rest and not rest.startswith("的") and has_cjk(verb) and \
+        if span is not None and rest and "的" not in rest and has_cjk(verb) and \
                 verb[:1] not in "坐站躺趴蹲跪睡停":
             self.set_action(span, verb)  # "堆沙堡" -> "游泳": the doing the list does not know
             return
