@@ -21,11 +21,12 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
-from agent import commands, intents
+from agent import commands, intents, intents_tools
 from agent.state import SessionState
 from tools.text import has_cjk
 
 BEAUTIFY_STRENGTH = 0.5  # a beautified photo keeps its layout
+_PIXEL_TOOLS = frozenset({"region", "zoom", "pan", "upscale", "vary", "blend"})
 
 HELP = """I make and refine pictures from your words. Try:
 • a cat on a sofa · 一只猫坐在沙发上  → a new picture (add 16:9, --ar 3:2 or 竖版 for its shape)
@@ -37,6 +38,10 @@ HELP = """I make and refine pictures from your words. Try:
 • send a photo (with a caption like "make it watercolor") → I describe it and edit it;
   later changes keep editing its pixels · describe #1 · 这张图里有什么
 • a castle, use #1 as the starting image · draw #1 in the style of #2
+• upscale #2 · upscale 4x · 放大2倍 · zoom out 2x · 缩小一点 · extend to the left · 向右扩展 ·
+  make it wider · vary subtle · vary strong · 微调一下 · blend #1 and #3 · 把#1和#2融合
+• only make the car red · just replace the sky with a starry night · 只把天空换成晚霞 → only
+  that part changes (on photos, "make the car red" does this by itself)
 • find pictures of a beach · find pictures like #2 · use result 3 as the starting image
 • add this to my library (with a photo) · 加入我的图库 → searches find it later
 Commands:
@@ -84,6 +89,8 @@ class RulesPlanner(BaseChatModel):
         """The image a message is about: a named one, else this turn's upload, else current."""
         if intent.refs:
             return intent.refs[0]
+        if intent.field_ == "restore" and self.state.current and self.state.current.parent:
+            return self.state.current.parent  # "no, keep the hat": from before it went
         if self.state.uploads:
             return self.state.uploads[-1]
         return self.state.current.number if self.state.current else None
@@ -100,6 +107,8 @@ class RulesPlanner(BaseChatModel):
             return ("generate_image", args) if step == 0 else None
         if kind == "edit":
             return self._plan_edit(intent, target, info, results)
+        if kind in _PIXEL_TOOLS:  # upscale, zoom out, pan, vary, blend, "only change X"
+            return self._plan_pixels(intent, target, info, results)
         if kind == "beautify":
             if step == 0:
                 return "beautify_prompt", _drop_none({"image": target})
@@ -162,6 +171,11 @@ class RulesPlanner(BaseChatModel):
             return "rewrite_prompt", {"instruction": intent.text, "image": target}
         if step == 1:
             r = results[0]
+            local = intents_tools.local_change(intent.text) if info.pixel_born else None
+            if local is not None and intents_tools.in_picture(local.region, info.prompt):
+                # one thing named in the picture: repaint only it, keep every other pixel
+                return "region_edit", {"region": local.region, "prompt": local.paint,
+                                       "image": r["image"], "description": r["prompt"]}
             if info.pixel_born:
                 return "edit_image", {"instruction": intent.text, "image": r["image"],
                                       "prompt": r["prompt"]}
@@ -171,6 +185,29 @@ class RulesPlanner(BaseChatModel):
                                       "parent": r["image"], "tool": "refine",
                                       "negative_prompt": r.get("negative_prompt")}
         return None
+
+    def _plan_pixels(self, intent: intents.Intent, target: int | None, info: Any,
+                     results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+        """The pixel tools: one call each; an asked-for region edit of a picture with a
+        prompt first rewrites the prompt, so the new picture's prompt says what changed."""
+        step, s = len(results), intent.settings
+        if intent.kind == "region":
+            rewrite_first = info is not None and bool(info.prompt)
+            if rewrite_first and step == 0:
+                return "rewrite_prompt", {"instruction": intent.text, "image": target}
+            if step == (1 if rewrite_first else 0):
+                r = results[0] if results else {}
+                return "region_edit", _drop_none({
+                    "region": s["region"], "prompt": s["paint"], "image": r.get("image", target),
+                    "description": None if r.get("unchanged") else r.get("prompt")})
+            return None
+        if step > 0:
+            return None
+        if intent.kind == "blend":
+            return "blend", _drop_none({"images": intent.refs, "prompt": intent.text or None})
+        name, arg = {"zoom": ("zoom_out", "factor"), "pan": ("pan", "direction"),
+                     "upscale": ("upscale", "factor"), "vary": ("vary", "strength")}[intent.kind]
+        return name, _drop_none({"image": target, arg: s.get(arg)})
 
     def _final(self, intent: intents.Intent, results: list[dict[str, Any]],
                zh: bool | None = None) -> str:

@@ -260,6 +260,14 @@ class EnPhraseOps:
             self._delete(a, b)
             self._insert(a, new)
             return
+        head = stem(thing.split()[-1]) if thing.split() else ""
+        if head in SUPPORTS:  # "put it on a green rug": the rug takes the blanket's place
+            seats = [(x, y) for x, y in spans if stem(self.toks[y - 1].low) in SUPPORTS]
+            if seats:
+                a, b = seats[0]
+                self._delete(a, b)
+                self._insert(a, phrase)
+                return
         bare = [] if named else self.bare_place_segments()
         for a, b in reversed(bare):  # ", conference room": the old setting goes
             self._delete(a - 1 if a > 0 and self.toks[a - 1].text == "," else a, b)

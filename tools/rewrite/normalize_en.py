@@ -45,6 +45,28 @@ def normalize_en(c: str) -> str:
                      r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
     if m:
         return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "apple change to pear", "the guitar change it to violin": the thing first
+    m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:change|switch|turn|swap|replace)\s+"
+                     r"(?:it\s+|that\s+|them\s+)?(?:to|into|for|with)\s+(.+)", s, re.I)
+    if m and not is_pronoun(m.group(1)):
+        return f"change the {m.group(1)} to {m.group(2)}"
+    # "what if he rode a camel": the thing he does it with is new
+    m = re.fullmatch(r"(?:what if|how about if|maybe|imagine)\s+(he|she|they|it)\s+(rode|drove|"
+                     r"held|wore|ate|drank|played|carried|read|had|used|flew)\s+(.+)", s, re.I)
+    if m:
+        base = {"rode": "ride", "drove": "drive", "held": "hold", "wore": "wear", "ate": "eat",
+                "drank": "drink", "played": "play", "carried": "carry", "read": "read",
+                "had": "have", "used": "use", "flew": "fly"}[m.group(2).lower()]
+        return f"let {_TO_OBJ.get(m.group(1).lower(), 'it')} {base} {m.group(3)}"
+    # "make there three soldiers": how many there are
+    s = re.sub(r"^make there(?: be)?\s+", "make it ", s, flags=re.I)
+    # "dress red", "roses white": a thing and its new value, no verb
+    m = re.fullmatch(r"([a-z][\w'-]*)\s+([a-z][\w'-]*)", s, re.I)
+    if m and not is_pronoun(m.group(1)) and _is_modifier(m.group(2)) and \
+            not _is_modifier(m.group(1)) and not classify(m.group(1)) and \
+            m.group(1).lower() not in ("make", "go", "more", "less", "very", "too", "all", "so",
+                                       "keep", "paint"):
+        return f"make the {m.group(1)} {m.group(2)}"
     # "just one ladybug is enough", "only 2 cats": how many in all
     m = re.search(r"\b(?:just|only)\s+(one|a single|a|two|three|four|five|\d+)\s+([a-z][\w-]*)"
                   r"(?:\s+(?:is|are|will do|would be)\s+(?:enough|fine|ok|better))?\W*$", s, re.I)
@@ -356,7 +378,8 @@ def chat_cleanup_en(s: str) -> str:
     try that", "keep everything else the same"), shouting ("!!", "??") and shorthand."""
     s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
     s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
-    s = re.sub(r"\s+&\s+", " and ", s)
+    s = re.sub(r"\s+[&+]\s+", " and ", s)
+    s = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+", " ", s).strip()  # emoji
     s = re.sub(r"\bbg\b", "background", s, flags=re.I)
     s = re.sub(r"[!?]{2,}", "!", s)
     s = re.sub(r"(?<=\w)[?!]+\s+(?=\w)", ", ", s)  # "can the robot be broken? like …"

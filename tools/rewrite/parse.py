@@ -122,6 +122,8 @@ def parse_instructions(text: str) -> list[Edit]:
             posed = [replace(e, text=body) for e in parse_zh("让它" + act) if e.kind == "pose"] \
                 if re.match(r"[坐站躺趴蹲跪跑跳走飞游睡靠倚抬低转举挥追玩吃喝看读弹唱跳]", act) \
                 else []
+            if not posed and re.search(r"[坐站躺趴蹲跪跑跳]", body):  # "男孩站起来"
+                posed = [replace(e, text=body) for e in parse_zh("让" + body) if e.kind == "pose"]
             if posed:  # "让她变老一点，坐在树下": the same subject, a new pose
                 edits.extend(replace(e, text=body) for e in posed)
                 continue

@@ -262,6 +262,9 @@ def _parse_en(clause: str) -> list[Edit]:
         return _replace_edits(m.group(1), m.group(2), text)
 
     # --- "i'd prefer yellow roses", "let's go with a matte black car"
+    if instead:  # "make it a space shuttle instead": the main thing, whatever it was
+        c = re.sub(r"^(?:make it|turn it into|change it (?:in)?to|make them|it should be)\s+", "",
+                   c, flags=re.I)
     if instead and re.fullmatch(r"(?:(?:a|an|some)\s+)?[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}", c,
                                 re.I) and not classify(c) and not re.match(
             r"(?:make|turn|change|put|add|remove|have|let|give|use|the|it|he|she|they)\b", c, re.I):

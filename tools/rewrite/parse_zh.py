@@ -14,7 +14,7 @@ from tools.rewrite.vocab import (
     is_living,
     vocab_edits,
 )
-from tools.rewrite.zh_words import ZH_VERB_CHARS
+from tools.rewrite.zh_words import ZH_ACTION_CHARS, ZH_VERB_CHARS
 from tools.text import ZH_CLASSIFIERS, ZH_NUMERALS, has_cjk, pos_segment
 from tools.translate import zh_number
 
@@ -519,7 +519,7 @@ def _zh_action(c: str, text: str) -> list[Edit]:
             vp, ("style", "color", "time", "weather", "season", "material", "place")):
         return []  # a style, a colour, a thing held or put somewhere: not a doing
     words = list(pos_segment(re.sub(r"^(?:正在|在|去)", "", vp)))
-    if not words or not (words[0][1].startswith("v") or words[0][0][0] in ZH_VERB_CHARS) or \
+    if not words or not (words[0][1].startswith("v") or words[0][0][0] in ZH_ACTION_CHARS) or \
             classify(vp) or classify(
             vp, MODIFIER_CATS):
         return []
@@ -543,6 +543,10 @@ def _zh_change(old: str, new: str, text: str) -> list[Edit]:
     if re.fullmatch(r"(?:时间|天气|季节|风格|画风|视角|镜头|角度|颜色|色调|整体颜色)", old):
         return _value_edits_zh(new, None, text)
     target, attr, owner = _zh_attribute_of(old)
+    if re.match(r"(?:在|正在)", new.strip()) and len(new.strip()) >= 3:
+        action = _zh_action("改成" + new.strip(), text)  # "厨师改成在炒菜": what he does
+        if action:
+            return [replace(e, target=target) for e in action]
     if re.fullmatch(r"[\u4e00-\u9fff]{1,4}形的?", new.strip()):  # "把风筝改成龙形"
         return [Edit("shape", target=target, value=new.strip().rstrip("的"), owner=owner,
                      lang="zh", text=text)]
@@ -550,6 +554,11 @@ def _zh_change(old: str, new: str, text: str) -> list[Edit]:
         found = _zh_modifier_edits(new, target, text, attr, owner)
         if found and (attr or found[0].kind != "pose" or len(new.strip()) <= 4):
             return found
+    if re.fullmatch(r"[\u4e00-\u9fff]{1,3}的", new.strip()) and not classify(new.strip("的")) \
+            and not classify(new.strip("的"), MODIFIER_CATS):
+        # "珊瑚搞成白化的": how it looks, a word the vocabulary does not know
+        return [Edit("state", target=target, value=new.strip().rstrip("的"), owner=owner,
+                     lang="zh", text=text)]
     if owner and target:
         return [replace(e, owner=owner) for e in _value_edits_zh(new, target, text)]
     hits = classify(target or "")

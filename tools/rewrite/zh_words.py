@@ -44,3 +44,6 @@ _ZH_POSE_WORD = ("(?:走路|跑步|吃草|散步|跳舞|游泳|睡觉|玩耍|奔
 # one-character verbs: jieba joins them with their object ("放风筝", "遛狗", "织毛衣")
 ZH_VERB_CHARS = frozenset("放遛骑开戴穿拿抱牵喂吃喝看弹拉打踢读写逗追抓举推搬提背扛"
                           "养划织堆吹钓做煮烤切洗玩唱跳跑画")
+# more verbs a new doing may start with ("炒菜", "剪纸"), only read after 让/改成
+ZH_ACTION_CHARS = ZH_VERB_CHARS | frozenset("炒煎炸蒸拌剪缝修擦扫拖浇挖射投扔接抛敲拍搭捏揉舔"
+                                            "啃咬闻摘采晒晾")
