@@ -381,6 +381,8 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\s+[&+]\s+", " and ", s)
     s = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+", " ", s).strip()  # emoji
     s = re.sub(r"\bbg\b", "background", s, flags=re.I)
+    s = re.sub(r"\b(?:more|much more)\s+(\w+er)\b", r"\1", s, flags=re.I)  # "more older"
+    s = re.sub(r"\b(make|let|have)\s+(it|him|her|them)\s+looks\b", r"\1 \2 look", s, flags=re.I)
     s = re.sub(r"[!?]{2,}", "!", s)
     s = re.sub(r"(?<=\w)[?!]+\s+(?=\w)", ", ", s)  # "can the robot be broken? like …"
     s = re.sub(r"\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|imo|"

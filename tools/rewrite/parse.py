@@ -108,6 +108,11 @@ def parse_instructions(text: str) -> list[Edit]:
                    r"(?:改成|换成|变成|就|要)?", r"\1换成", s)
     if lang == "en":  # chat around the change: "pls", "lol", "ok this is nice but", "w/"
         s = chat_cleanup_en(s) or s
+        # "sword longer, like a huge greatsword": an elaboration after a change said in full
+        m = re.match(r"(.+?)\s*(?:,|—|–|\s-)\s*(?:like|looks like|as if|so it looks|so that|"
+                     r"because|since|it'?d|it would)\b.*$", s, re.I)
+        if m and any(e.kind != "add" for e in parse_instructions(m.group(1))):
+            s = m.group(1)
     edits: list[Edit] = []
     for clause in _clauses(s, lang):
         if edits and edits[-1].kind == "pose" and edits[-1].value is None:

@@ -250,6 +250,13 @@ def _parse_en(clause: str) -> list[Edit]:
     if m:
         return [Edit("remove", target=strip_det(m.group(1)), lang="en", text=text)]
 
+    # --- "he shouldn't be smiling", "the sky shouldn't be so dark": that look goes
+    m = re.fullmatch(r"(?:he|she|it|they|(?:the|his|her|its|their)\s+[\w'-]+)\s+(?:shouldn'?t|"
+                     r"should not|mustn'?t|must not|isn'?t|is not|aren'?t|are not)\s+(?:be\s+)?"
+                     r"(?:so\s+|that\s+|too\s+)?([a-z][\w-]*)", c, re.I)
+    if m and classify(m.group(1), MODIFIER_CATS):
+        hit = classify(m.group(1), MODIFIER_CATS)[0]
+        return [Edit("remove", target=hit.text, key=hit.entry.key, lang="en", text=text)]
     # --- "instead of a horse, he should be riding a camel"
     m = re.fullmatch(r"instead of\s+(.+?),?\s+((?:he|she|it|they|the|make|have|let|i|put|use|"
                      r"draw|show|add|give|place|there should be|let'?s have)\b.+)", c, re.I)
@@ -262,6 +269,10 @@ def _parse_en(clause: str) -> list[Edit]:
         return _replace_edits(m.group(1), m.group(2), text)
 
     # --- "i'd prefer yellow roses", "let's go with a matte black car"
+    m = re.fullmatch(r"(?:the\s+|a\s+|an\s+)?[a-z][\w-]*\s+((?:on|in|at|inside|under|by|near)"
+                     r"\s+.+)", c, re.I) if instead else None
+    if m and find_en(m.group(1), ("place",)):  # "frog on a mossy log in a swamp instead"
+        return _background_edits(m.group(1), text)
     if instead:  # "make it a space shuttle instead": the main thing, whatever it was
         c = re.sub(r"^(?:make it|turn it into|change it (?:in)?to|make them|it should be)\s+", "",
                    c, flags=re.I)
@@ -344,6 +355,8 @@ def _parse_en(clause: str) -> list[Edit]:
                          r"make it without|get rid of)\s+(?:any\s+|the\s+)?(.+)()", c, re.I)
     if m:
         what = strip_det(m.group(1).split(",")[0])
+        what = re.sub(r"\s+(?:on|from|off)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+)?"
+                      r"[\w-]+$", "", what, flags=re.I) or what  # "no candle on cake"
         what = re.sub(r"\s+(?:in|on|at|from|near)\s+the\s+(?:background|foreground|left|right|"
                       r"picture|image|photo|scene|sky|distance|corner|middle|center|front|"
                       r"back)$", "", what, flags=re.I) or what
@@ -685,6 +698,11 @@ def _from_to_edits(obj: str, old: str, new: str, text: str) -> list[Edit]:
 
 def _replace_edits(old: str, new: str, text: str) -> list[Edit]:
     old_t = target_of(old)
+    if old_t and not classify(old_t) and not classify(old_t, MODIFIER_CATS) and (
+            _whole_modifier(new)):  # "car -> lime green": the car, now lime green
+        found = modifier_edits(new.strip(), old_t, text)
+        if found:
+            return found
     many = re.fullmatch(rf"({NUM_RE})\s+([\w'-]+)", new.strip(), re.I)
     if many and re.fullmatch(r"(?:just\s+|only\s+)?(?:one|a single one|a single|1)", old.strip(),
                              re.I):  # "three roses instead of one"
@@ -748,3 +766,9 @@ def _style_edit(value: str, text: str, artist: bool = False,
     phrase = f"in the style of {v}" if artist else f"{v} style"
     return Edit("style", value=phrase, lang="en", text=text)
 
+
+def _whole_modifier(value: str) -> bool:
+    """``value`` is nothing but a colour, material, size... ("lime green", "matte black")."""
+    v = value.strip().lower()
+    hits = find_en(v, ("color", *MODIFIER_CATS))
+    return bool(hits) and " ".join(h.text.lower() for h in hits) == v
