@@ -156,11 +156,12 @@ _UNDO = re.compile(r"^(/?undo|undo (that|it|this|the last( change| edit)?)|go ba
                    r"(one|image|picture|version)|previous (one|version)|"
                    r"撤销|撤回|回退|返回上一(步|张|个)|上一张|回到上一张|退回|还原|不要这个改动)\W*$",
                    re.I)
-_GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^回到|^返回|^切换到|"
+_GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^请?回到|^请?返回|"
+                   r"^切换到|"
                    r"^用回|^退回到?|^continue (?:from|with)\b|^use\b|^select\b|^pick\b|^选|^用",
                    re.I)
 _GOTO_LEAD = re.compile(r"^(?:go\s+back\s+to|back\s+to|switch\s+to|go\s+to|jump\s+to|"
-                        r"return\s+to|回到|切换到|返回到)\b", re.I)
+                        r"return\s+to|请?回到|请?切换到|请?返回到?)\b", re.I)
 _HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the |my |all )?(images|"
                       r"pictures)|what have we (made|done)( so far)?|历史|历史记录|看看历史|"
                       r"查看历史|所有图片)\W*$", re.I)
@@ -386,6 +387,23 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     raw = text.strip()
     if not raw:
         return Intent("describe" if has_upload else "empty")
+    if not has_cjk(raw):  # chat spelling: "can u draw", "pls"
+        raw = re.sub(r"\bu\b", "you", raw, flags=re.I)
+        raw = re.sub(r"\bur\b", "your", raw, flags=re.I)
+    lead = re.match(r"^(?:不对|不是|算了|不行|还是[^，,。]{0,8}好|no|nah|hmm+|actually|wait)"
+                    r"[，,。!！\s]+(.+)$", raw, re.I)
+    if lead and (_UNDO.match(lead.group(1)) or _GOTO_LEAD.match(lead.group(1))):
+        # "不对，回到上一张", "还是第一张好，回到第一张": the move is what counts
+        return parse(lead.group(1), has_image=has_image, has_search=has_search,
+                     has_upload=has_upload, images=images, origin=origin, current=current)
+    if _is_small_talk(raw) and not has_upload:
+        return Intent("chat", text=raw)
+    wrapped = _WRAPPED_DRAW.search(raw) if len(raw) > 40 else None
+    if wrapped and not has_upload:
+        # "so could you make me a picture of an otter floating …, kind of cute": the subject
+        subject, aspect = wrapped.group(1).strip(" ,.!?"), None
+        aspect, subject = aspect_of(subject)
+        return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
     if raw.startswith("/"):
         command = _command(raw, has_image=has_image)
         if command is not None:
@@ -652,13 +670,45 @@ def _adds_to_picture(text: str) -> bool:
     return bool(_ADDS_EN.search(text))
 
 
+_CHAT_EN = frozenset(
+    "thanks thank you ty thx so much very nice cool great good awesome amazing perfect love loved "
+    "it this that's thats is was looks look lol haha hahaha lmao wow ok okay k cheers mate my "
+    "friend sorry oops about that all for now bye beautiful cute adorable aww awww lovely "
+    "gorgeous neat sweet super really just job well done i yes yeah yep sure fine one pretty oh "
+    "omg glad happy appreciate appreciated it's its a lot again buddy dude man wonderful "
+    "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
+    "hiya yo bye goodbye night see ya later xd haha ah".split())
+_CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
+                      r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
+                      r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
+                      r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好)+")
+_WRAPPED_DRAW = re.compile(
+    r"\b(?:make|draw|create|generate|paint|render|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\s+"
+    r"(?:picture|image|drawing|painting|illustration|photo|pic|art(?:work)?)\s+of\s+(.{3,}?)"
+    r"(?:[.?!]\s|$)", re.I)
+
+
+def _is_small_talk(text: str) -> bool:
+    """'lol nice', 'perfect, thank you so much!!', 'love it 😍', '哈哈哈不错', '谢啦', '谢谢 bye':
+    talk, every word of it a word of greeting, thanks or praise."""
+    t = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+", " ", text)
+    zh = re.sub(r"[^\u4e00-\u9fff]+", "", t)
+    if zh and (_CHAT_ZH.sub("", zh) or len(zh) > 12):
+        return False
+    words = [re.sub(r"(.)\1{2,}", r"\1", w) for w in re.findall(r"[a-z']+", t.lower())]
+    return (bool(words) or bool(zh)) and len(words) <= 10 and all(
+        w in _CHAT_EN or re.sub(r"(.)\1+", r"\1", w) in _CHAT_EN for w in words)
+
+
 def _terse_addition(text: str) -> bool:
     """'neon signs', 'fireworks', 'falling leaves' said to a picture: things to add to it,
     not a new picture (a new one is asked for with 'a …' or a fuller description)."""
     words = re.findall(r"[A-Za-z'-]+", text)
     return (1 <= len(words) <= 3 and bool(re.fullmatch(r"[A-Za-z' -]+[.!]*", text.strip()))
-            and words[0].lower() not in ("a", "an", "the", "one", "some", "my", "draw", "paint")
-            and words[-1].lower().endswith("s") and not words[-1].lower().endswith("ss"))
+            and words[0].lower() not in ("a", "an", "the", "one", "some", "my", "draw", "paint",
+                                         "now", "new")
+            and ((words[-1].lower().endswith("s") and not words[-1].lower().endswith("ss"))
+                 or len(words) <= 2) and not _unclear(text))
 
 
 def _unclear(subject: str) -> bool:

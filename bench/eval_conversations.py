@@ -26,6 +26,7 @@ import argparse
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -105,6 +106,8 @@ def run(path: Path, planner: str, home: Path) -> list[dict]:
             reply = agent.handle_turn(Turn(user=user, text=t["say"], attachments=pictures))
             problems = check_turn(agent, user, t.get("expect", {}), reply, top)
             top = max([top, *(im.number for im in reply.images)])
+            if re.match(r"/new\b|start over|new chat|重新开始", t["say"].strip(), re.I):
+                top = 0  # a new conversation numbers its pictures from #1 again
             turns.append({"say": t["say"], "reply": reply.text[:300], "problems": problems,
                           "prompt": reply.images[-1].prompt if reply.images else None})
         out.append({"id": conv.get("id", str(n)), "lang": conv.get("lang", "?"),

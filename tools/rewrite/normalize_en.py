@@ -388,14 +388,16 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|imo|"
                r"btw|kinda|sorta|ngl)\b[,.]?\s*", "", s, flags=re.I)
     s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|right)\b[,.]?\s*", "", s, flags=re.I)
-    s = re.sub(r"^(?:this|it|that)(?:'s| is| looks)\s+(?:really\s+|so\s+|very\s+)?(?:nice|great|"
-               r"good|cool|sick|awesome|amazing|perfect|lovely|fine)\b[,.!]?\s*(?:but\s+)?", "", s,
-               flags=re.I)
+    s = re.sub(r"^(?:aw+\s+|oh\s+|wow\s+)?(?:this|it|that)(?:'s| is| looks)\s+(?:really\s+|so\s+|"
+               r"very\s+)?(?:nice|great|good|cool|sick|awesome|amazing|perfect|lovely|fine|"
+               r"adorable|cute|beautiful|gorgeous)\b[,.!]?\s*(?:but\s+)?", "", s, flags=re.I)
     s = re.sub(r"\b(?:i (?:think|guess|feel like|was thinking|believe|reckon)(?: that)?|"
                r"i was wondering if)\s+", "", s, flags=re.I)
     s = re.sub(r"[,.;\s]*\b(?:can we try that|could we try that|try that|if possible|if you can|"
-               r"keep (?:everything|all) else (?:the same|as is)|(?:everything|the rest) "
-               r"(?:else )?(?:stays|the same)|thanks|thank you|thx)\b[.!]*\s*$", "", s, flags=re.I)
+               r"thanks|thank you|thx)\b[.!]*\s*$", "", s, flags=re.I)
+    s = re.sub(r"[,.;\s]*\b(?:and\s+)?(?:maybe\s+)?(?:please\s+)?(?:keep (?:everything|all|the "
+               r"rest) else (?:the same|as is)|keep (?:everything|the rest) (?:the same|as is)|"
+               r"(?:everything|the rest) (?:else )?(?:stays|the same))\b.*$", "", s, flags=re.I)
     # "no, not the table, the bowl — make the bowl wooden": the correction is what counts
     m = re.match(r"^no\b,?\s+not\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*,\s*(?:it'?s\s+)?"
                  r"(?:the\s+[\w'-]+\s*)?(?:[—–-]+|,|:)?\s*(.+)", s, re.I)

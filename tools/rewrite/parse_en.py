@@ -54,7 +54,10 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
         return []
     adj = re.fullmatch(r"([a-z]+(?:y|ful|ous|ic|ive|ish|ed|al|ing))\s+with\s+((?:a|an|some|\w+)\s+"
                        r".+)", v, re.I)
-    if adj and not classify(adj.group(1)):  # "make it spicy with red chili oil": both
+    if adj is None:  # "make it red with glowing engines": a colour and a new thing
+        adj = re.fullmatch(r"([a-z]+)\s+with\s+((?:a|an|some|\w+)\s+.+)", v, re.I)
+        adj = adj if adj and classify(adj.group(1), ("color", *MODIFIER_CATS)) else None
+    if adj and (not classify(adj.group(1)) or classify(adj.group(1), ("color", *MODIFIER_CATS))):
         return (value_edits_en(adj.group(1), target, text)
                 + [Edit("add", target=target, value=adj.group(2), lang="en", text=text)])
     neg = re.fullmatch(r"(.+?),?\s+(?:and\s+)?(?:not|rather than|instead of)\s+(.+)", v, re.I)
@@ -62,7 +65,8 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
         edits = value_edits_en(neg.group(1), target, text)
         return [e if e.old else replace(e, old=strip_det(neg.group(2))) for e in edits]
     shade = re.fullmatch(r"(bright|light|dark|pale|deep|vivid|matte|pastel|neon|hot|baby|sky|"
-                         r"royal|forest|olive|burnt|metallic|glossy|shiny)\s+(\w+)", v, re.I)
+                         r"royal|forest|olive|burnt|metallic|glossy|shiny|murky|muddy|dusty|dull|"
+                         r"muted|soft|rich|warm|cool|faded)\s+(\w+)", v, re.I)
     if shade and classify(shade.group(2), ("color",)):  # "bright orange"
         return [Edit("color", target=target, value=v, lang="en", text=text)]
     made = re.fullmatch(r"(?:made (?:out )?of|out of|made from|from)\s+(.+)", v, re.I)
@@ -163,6 +167,9 @@ def _split_make(rest: str) -> tuple[str | None, str]:
     for k in range(1, len(words)):
         value = " ".join(words[k:])
         if (classify(value) or classify(value, MODIFIER_CATS)
+                or (re.fullmatch(r"murky|muddy|dusty|dull|muted|soft|rich|bright|light|dark|pale|"
+                                 r"deep|vivid|matte|pastel|neon|warm|cool|faded", words[k], re.I)
+                    and classify(" ".join(words[k + 1:]), ("color",)))
                 or (classify(words[k], MODIFIER_CATS) and " and " in value)
                 or re.match(r"^(?:a|an|into|look|like|as|in|out of|made of|\d+[\s-]+years?)\b",
                             value, re.I)):
@@ -277,7 +284,9 @@ def _parse_en(clause: str) -> list[Edit]:
         c = re.sub(r"^(?:make it|turn it into|change it (?:in)?to|make them|it should be)\s+", "",
                    c, flags=re.I)
     if instead and re.fullmatch(r"(?:(?:a|an|some)\s+)?[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}", c,
-                                re.I) and not classify(c) and not re.match(
+                                re.I) and not classify(c) and not re.search(
+            r"\b(?:on|in|at|with|of|to|from|under|over|around|top|behind|beside)\b", c,
+            re.I) and not re.match(
             r"(?:make|turn|change|put|add|remove|have|let|give|use|the|it|he|she|they)\b", c, re.I):
         # "pizza instead": the main thing becomes pizza
         return [Edit("replace", value=c, key="instead", lang="en", text=text)]
@@ -630,8 +639,10 @@ def _make_do_edits(c: str, text: str) -> list[Edit]:
             continue
         obj = " ".join(words[:k])
         if not re.fullmatch(r"(?:it|him|her|them|(?:the|this|that|these|those|his|her|its|"
-                            r"their|both|all)\s+.+|\w+)", obj, re.I):
-            return []
+                            r"their|both|all)\s+.+|\w+)", obj, re.I) or obj.lower() in (
+                "the", "this", "that", "these", "those", "his", "her", "its", "their", "a",
+                "an", "some"):
+            return []  # "make the water murky": "water" is the thing, not a verb
         target, owner = split_owner(obj)
         return pose_edits(" ".join(words[k:]), target, text, owner)
     return []
