@@ -110,8 +110,9 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
                 p.append_segment(v)
             return
         other = {"短": "长", "长": "短"}.get(v.rstrip("发"))
-        if other and target and "发" in target and p.substitute(other + "发",
-                                                                 v.rstrip("发") + "发"):
+        if other and target and "发" in target and (
+                p.substitute(other + "发", v.rstrip("发") + "发")
+                or p.substitute(other + "头发", v.rstrip("发") + "头发")):
             return  # "把头发剪短", "头发改成长发": "长发女孩" -> "短发女孩"
         p.set_modifier(span, v, e.kind)
         return

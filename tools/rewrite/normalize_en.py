@@ -45,6 +45,15 @@ def normalize_en(c: str) -> str:
                      r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
     if m:
         return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "trim his beard short", "cut her hair": shorter
+    m = re.fullmatch(r"(?:trim|cut|shorten|crop|clip)\s+((?:the|his|her|its|their)\s+[\w'-]+)"
+                     r"(?:\s+(?:short|shorter|a bit|a little))*", s, re.I)
+    if m:
+        return f"make {m.group(1)} short"
+    # "light five more candles", "put two more chairs": that many more
+    m = re.fullmatch(r"(?:light|put|place|draw|add|set)\s+(\w+)\s+more\s+(.+)", s, re.I)
+    if m and m.group(1).lower() in WORD_NUMBERS or (m and m.group(1).isdigit()):
+        return f"add {m.group(1)} more {m.group(2)}"
     # "apple change to pear", "the guitar change it to violin": the thing first
     m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:change|switch|turn|swap|replace)\s+"
                      r"(?:it\s+|that\s+|them\s+)?(?:to|into|for|with)\s+(.+)", s, re.I)
@@ -385,8 +394,9 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\b(make|let|have)\s+(it|him|her|them)\s+looks\b", r"\1 \2 look", s, flags=re.I)
     s = re.sub(r"[!?]{2,}", "!", s)
     s = re.sub(r"(?<=\w)[?!]+\s+(?=\w)", ", ", s)  # "can the robot be broken? like …"
-    s = re.sub(r"\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|imo|"
-               r"btw|kinda|sorta|ngl)\b[,.]?\s*", "", s, flags=re.I)
+    s = re.sub(r"\s*\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|"
+               r"imo|btw|kinda|sorta|ngl)\b", "", s, flags=re.I)
+    s = re.sub(r"^[\s,.]+|\s+(?=[,.])", "", s)
     s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|right)\b[,.]?\s*", "", s, flags=re.I)
     s = re.sub(r"^(?:aw+\s+|oh\s+|wow\s+)?(?:this|it|that)(?:'s| is| looks)\s+(?:really\s+|so\s+|"
                r"very\s+)?(?:nice|great|good|cool|sick|awesome|amazing|perfect|lovely|fine|"

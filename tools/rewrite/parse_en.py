@@ -52,12 +52,16 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
     v = re.sub(r"^in\s+(?=(?:\w+\s+){0,2}(?:style|colou?rs?|tones?)$)", "", v, flags=re.I)
     if not v:
         return []
-    adj = re.fullmatch(r"([a-z]+(?:y|ful|ous|ic|ive|ish|ed|al|ing))\s+with\s+((?:a|an|some|\w+)\s+"
-                       r".+)", v, re.I)
+    adj = re.fullmatch(r"([a-z]+(?:y|ful|ous|ic|ive|ish|ed|al|ing))\s+with\s+((?:(?:a|an|some)\s+)?"
+                       r"[a-z].*)", v, re.I)
     if adj is None:  # "make it red with glowing engines": a colour and a new thing
-        adj = re.fullmatch(r"([a-z]+)\s+with\s+((?:a|an|some|\w+)\s+.+)", v, re.I)
-        adj = adj if adj and classify(adj.group(1), ("color", *MODIFIER_CATS)) else None
-    if adj and (not classify(adj.group(1)) or classify(adj.group(1), ("color", *MODIFIER_CATS))):
+        adj = re.fullmatch(r"([a-z]+)\s+with\s+((?:(?:a|an|some)\s+)?[a-z].*)", v, re.I)
+        adj = adj if adj and classify(adj.group(1), ("color", "weather", *MODIFIER_CATS)) \
+            else None
+    if adj and classify(adj.group(1), ("weather",)):  # "stormy with waves": the scene's
+        return (vocab_edits(classify(adj.group(1), ("weather",)), "en", text)
+                + [Edit("add", value=adj.group(2), lang="en", text=text)])
+    if adj:
         return (value_edits_en(adj.group(1), target, text)
                 + [Edit("add", target=target, value=adj.group(2), lang="en", text=text)])
     neg = re.fullmatch(r"(.+?),?\s+(?:and\s+)?(?:not|rather than|instead of)\s+(.+)", v, re.I)
@@ -167,6 +171,8 @@ def _split_make(rest: str) -> tuple[str | None, str]:
     for k in range(1, len(words)):
         value = " ".join(words[k:])
         if (classify(value) or classify(value, MODIFIER_CATS)
+                or (k + 1 < len(words) and words[k + 1].lower() == "with" and (
+                    classify(words[k]) or classify(words[k], MODIFIER_CATS)))
                 or (re.fullmatch(r"murky|muddy|dusty|dull|muted|soft|rich|bright|light|dark|pale|"
                                  r"deep|vivid|matte|pastel|neon|warm|cool|faded", words[k], re.I)
                     and classify(" ".join(words[k + 1:]), ("color",)))
@@ -183,7 +189,8 @@ _STATE_VERBS = {"close": "closed", "shut": "closed", "open": "open", "light": "l
                 "melt": "melting", "wet": "wet", "soak": "wet", "dry": "dry", "clean": "clean",
                 "tidy": "clean", "extinguish": "unlit", "blow out": "unlit", "slice": "sliced",
                 "cut": "sliced", "unlock": "open", "switch on": "lit", "turn on": "lit",
-                "turn off": "unlit", "switch off": "unlit"}
+                "turn off": "unlit", "switch off": "unlit", "fix": "intact", "repair": "intact",
+                "mend": "intact"}
 _REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|drop|eliminate|"
                  r"lose|hide|cut out|clear away|clean up|strip|shave off|shave|ditch|"
                  r"leave out|omit|exclude|wipe out|wipe away|wipe|clear")
@@ -641,7 +648,7 @@ def _make_do_edits(c: str, text: str) -> list[Edit]:
         if not re.fullmatch(r"(?:it|him|her|them|(?:the|this|that|these|those|his|her|its|"
                             r"their|both|all)\s+.+|\w+)", obj, re.I) or obj.lower() in (
                 "the", "this", "that", "these", "those", "his", "her", "its", "their", "a",
-                "an", "some"):
+                "an", "some") or re.search(r"\b(?:with|and|in|on|at|of)\b", obj, re.I):
             return []  # "make the water murky": "water" is the thing, not a verb
         target, owner = split_owner(obj)
         return pose_edits(" ".join(words[k:]), target, text, owner)

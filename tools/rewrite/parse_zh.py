@@ -319,8 +319,8 @@ def parse_zh(clause: str) -> list[Edit]:
 
     # --- state: "把门打开", "把蜡烛点燃"
     m = re.fullmatch(rf"(?:把|将|让)(.+?)({'|'.join(_ZH_STATE_VERBS)})(?:了|起来|吧)?", c)
-    if m is None:  # "让杯子装满水"
-        m = re.fullmatch(r"(?:把|将|让)(.+?)(装满|倒满)(?:了)?(.{1,6})", c)
+    if m is None:  # "让杯子装满水", "杯子里倒满咖啡"
+        m = re.fullmatch(r"(?:把|将|让)?(.+?)(?:里面|里)?(装满|倒满)(?:了)?(.{1,6})", c)
     if m:
         target, owner = _zh_owner(m.group(1))
         found = _zh_modifier_edits(_ZH_STATE_VERBS[m.group(2)], target, text, "state", owner)
