@@ -46,7 +46,10 @@ class Settings:
                             "tiny")
     db_url: str = _setting("any SQLAlchemy URL; empty: SQLite file under home")
     device: str = _setting("cuda, mps or cpu; empty: cuda > mps > cpu")
-    dtype: str = _setting("float16, bfloat16 or float32; empty: fp16 on cuda/mps, fp32 on cpu")
+    dtype: str = _setting("float16, bfloat16 or float32; empty: fp16 on cuda/mps; on cpu bf16 "
+                          "for a real profile where the CPU has native bf16, else fp32")
+    vae: str = _setting("image decoder: tiny (TAESD, fast), full (the model's own, best "
+                        "quality) or auto: tiny on cpu for a real profile, else full", "auto")
     planner: str = _setting("rules (offline) or openai (an OpenAI-compatible LLM)", "rules")
     llm_base_url: str = _setting("the planner LLM's OpenAI-compatible endpoint")
     llm_model: str = _setting("the model name the endpoint serves")

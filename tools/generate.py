@@ -62,6 +62,8 @@ class Recipe:
 class ImageResult:
     image: Image
     recipe: Recipe
+    # side pictures a caller may store with the image, e.g. ``"mask"`` of a region edit
+    extra_images: dict[str, Image] = field(default_factory=dict)
 
     @classmethod
     def of(cls, image: Image, flagged: bool, recipe: Recipe) -> ImageResult:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 TINY = "tiny"  # model id meaning "the tiny random model of this kind, built locally"
 BLIP_BASE = "Salesforce/blip-image-captioning-base"  # English captioner of the real profiles
+CLIPSEG = "CIDAS/clipseg-rd64-refined"  # text-prompted segmentation of the real profiles
+UPSCALERS = ("stabilityai/sd-x2-latent-upscaler", "stabilityai/stable-diffusion-x4-upscaler")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class Profile:
     clip: str = "ViT-B-16"  # Chinese-CLIP model name, or "tiny"
     # --- describing photos (tools/describe.py)
     captioner: str | None = None  # BLIP captioning repo id or local dir, or "tiny"
+    # --- region edits, zoom out, upscale (tools/regions.py, outpaint.py, upscale.py)
+    segmenter: str | None = None  # CLIPSeg repo id (text-prompted masks), or "tiny"
+    inpaint: str | None = None  # inpainting repo id; None: from_pipe of txt2img's modules
+    upscaler: tuple[str | None, str | None] = (None, None)  # (2x latent, 4x) ids; None: Lanczos
 
 
 PROFILES: dict[str, Profile] = {
@@ -65,6 +71,8 @@ PROFILES: dict[str, Profile] = {
             beautify_lm=TINY,
             clip=TINY,
             captioner=TINY,
+            segmenter=TINY,
+            upscaler=(TINY, TINY),  # tiny latent 2x and 4x upscaler pipelines
         ),
         Profile(
             name="sd-turbo",
@@ -79,6 +87,8 @@ PROFILES: dict[str, Profile] = {
             translator="Helsinki-NLP/opus-mt-zh-en",
             clip="ViT-B-16",
             captioner=BLIP_BASE,
+            segmenter=CLIPSEG,
+            upscaler=UPSCALERS,
         ),
         Profile(
             name="sd15",
@@ -86,6 +96,7 @@ PROFILES: dict[str, Profile] = {
             txt2img="stable-diffusion-v1-5/stable-diffusion-v1-5",
             instruct="timbrooks/instruct-pix2pix",
             ip_adapter=("h94/IP-Adapter", "models", "ip-adapter_sd15.safetensors"),
+            inpaint="stable-diffusion-v1-5/stable-diffusion-inpainting",
             steps=25,
             guidance=7.5,
             size=512,
@@ -94,6 +105,8 @@ PROFILES: dict[str, Profile] = {
             translator="Helsinki-NLP/opus-mt-zh-en",
             clip="ViT-B-16",
             captioner=BLIP_BASE,
+            segmenter=CLIPSEG,
+            upscaler=UPSCALERS,
         ),
         Profile(
             name="sdxl-turbo",
@@ -111,6 +124,8 @@ PROFILES: dict[str, Profile] = {
             translator="Helsinki-NLP/opus-mt-zh-en",
             clip="ViT-L-14",
             captioner=BLIP_BASE,
+            segmenter=CLIPSEG,
+            upscaler=UPSCALERS,
         ),
         Profile(
             name="pai-zh",
@@ -126,6 +141,8 @@ PROFILES: dict[str, Profile] = {
             translator="Helsinki-NLP/opus-mt-zh-en",
             clip="ViT-B-16",
             captioner=BLIP_BASE,
+            segmenter=CLIPSEG,
+            upscaler=UPSCALERS,
         ),
     ]
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tools.rewrite.parse_en import value_edits_en
+from tools.rewrite.en_values import value_edits_en
 from tools.rewrite.vocab import (
     MODIFIER_CATS,
     Edit,
