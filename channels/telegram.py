@@ -53,10 +53,12 @@ from agent.types import Attachment, Reply, ReplyImage, Turn
 from channels.telegram_access import Access, UserRateLimit
 from channels.telegram_render import (
     CAPTION_LIMIT,
+    MORE,
     caption,
     chunks,
     decode_button,
-    keyboards,
+    more_keyboard,
+    photo_keyboards,
     shorten,
 )
 from channels.telegram_status import StatusMessage, reply_parameters
@@ -77,6 +79,10 @@ QUICK_WORKERS = 8  # threads for read-only commands (/help, /history, ...)
 SEND_RETRIES = 3  # attempts for a send that failed with a network error
 FLOOD_RETRIES = 3  # AIORateLimiter retries after Telegram's "retry after N seconds"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+# results sent as a file, so Telegram does not recompress them: upscales, and pictures
+# larger than Telegram keeps for a photo
+DOCUMENT_TOOLS = frozenset({"upscale"})
+PHOTO_MAX_SIDE = 2560
 
 # the command menus, from the one command table
 BOT_COMMANDS = [BotCommand(c.word, c.help) for c in commands.COMMANDS
@@ -354,6 +360,11 @@ class TelegramChannel:
             await query.answer(EXPIRED, show_alert=True)
             return
         await query.answer()
+        if button.code == MORE:  # the rest of the photo's buttons, no turn needed
+            chat_id = query.message.chat.id if query.message is not None else user.id
+            await self._send_text(context.bot, chat_id, f"More for #{number}:",
+                                  more_keyboard(button.target))
+            return
         command = button.command_for(number or 0)
         chat_id = query.message.chat.id if query.message is not None else user.id
         quick = commands.is_read_only(command)
@@ -553,7 +564,7 @@ class TelegramChannel:
     async def _send_reply(self, bot: Bot, chat_id: int, reply: Reply, *, owner: int,
                           reply_to: int | None = None) -> None:
         text = reply.text.strip()
-        marks = keyboards(reply.actions, reply.images, owner)
+        marks = photo_keyboards(reply.actions, reply.images, owner)
         if not reply.images:
             if text:
                 await self._send_text(bot, chat_id, text, marks.get(None), reply_to)
@@ -582,6 +593,11 @@ class TelegramChannel:
             await self._send_text(bot, chat_id, f"{text}\n\n(the image file is missing)", markup)
             return
         name = f"imagechat-{image.number}{Path(image.path).suffix or '.png'}"
+        if image.tool in DOCUMENT_TOOLS or max(image.width, image.height) > PHOTO_MAX_SIDE:
+            await self._call(bot.send_document, chat_id, document=data, filename=name,
+                             caption=text, reply_markup=markup,
+                             reply_parameters=reply_parameters(reply_to))
+            return
         try:
             await self._call(bot.send_photo, chat_id, photo=data, filename=name, caption=text,
                              reply_markup=markup, reply_parameters=reply_parameters(reply_to))

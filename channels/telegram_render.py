@@ -10,6 +10,11 @@ carries ids the bot re-checks on press:
 
 The image id must belong to the pressing user (``agent.owns_image``); anything that does
 not parse (older bot versions, forged data) is answered "this button has expired".
+
+Under every photo hangs the same compact keyboard (:func:`photo_keyboards`): upscale, vary
+subtle, vary strong, reroll, zoom out, undo, and "more" (``a:<image_id>:more``), which the
+channel answers with the rest (:func:`more_keyboard`: 4x, pan, wider, describe, beautify).
+Each button names its own image, so an old photo's buttons act on that photo.
 """
 
 from __future__ import annotations
@@ -33,7 +38,31 @@ ACTION_TEMPLATES: dict[str, str] = {
     "b": "beautify #{n}",
     "u": "/undo",
     "n": "/new",
+    # the keyboard under every photo (slash commands: read by the rules, never an LLM)
+    "x2": "/upscale #{n}",
+    "vs": "/vary #{n} subtle",
+    "vg": "/vary #{n} strong",
+    "zo": "/zoom #{n}",
+    # behind "more"
+    "x4": "/upscale #{n} 4x",
+    "pl": "/pan #{n} left",
+    "pr": "/pan #{n} right",
+    "pu": "/pan #{n} up",
+    "pd": "/pan #{n} down",
+    "pw": "/pan #{n} wider",
+    "ds": "/describe #{n}",
 }
+MORE = "more"  # not a command: the channel answers it with the "more" keyboard
+# (label, code) rows under each photo, and behind its "more" button
+PHOTO_ROWS: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("⬆️ Upscale", "x2"), ("🔹 Vary subtle", "vs"), ("🔸 Vary strong", "vg")),
+    (("🎲 Reroll", "v"), ("🔍 Zoom out", "zo"), ("↩ Undo", "u")),
+)
+MORE_ROWS: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("⬆️ Upscale 4x", "x4"), ("↔️ Wider", "pw"), ("📝 Describe", "ds")),
+    (("⬅️ Extend left", "pl"), ("➡️ Extend right", "pr")),
+    (("⬆️ Extend up", "pu"), ("⬇️ Extend down", "pd"), ("✨ Beautify", "b")),
+)
 _CODE_FOR_TEMPLATE = {t.casefold(): c for c, t in ACTION_TEMPLATES.items()}
 _NUMBER = re.compile(r"#(\d+)")
 _CALLBACK = re.compile(r"([atp]):(\d{1,19}):(.+)", re.DOTALL)
@@ -66,7 +95,8 @@ def decode_button(data: str | None) -> Button | None:
     if target > MAX_ID:  # forged: no database row can have it (and SQLite would overflow)
         return None
     if kind == "a":
-        return Button(kind, target, code=rest) if rest in ACTION_TEMPLATES else None
+        return Button(kind, target, code=rest) if rest in ACTION_TEMPLATES or rest == MORE \
+            else None
     return Button(kind, target, command=rest)
 
 
@@ -122,6 +152,34 @@ def keyboards(actions: list[Action], images: list[ReplyImage],
         )
         for key, buttons in rows.items()
     }
+
+
+def photo_keyboards(actions: list[Action], images: list[ReplyImage],
+                    owner: int) -> dict[int | None, InlineKeyboardMarkup]:
+    """:func:`keyboards`, with the compact photo keyboard under every image: upscale, vary
+    subtle/strong, reroll, zoom out, undo, then the reply's other actions and "more".
+    Each button carries its own image's id, so an old photo's buttons act on that photo."""
+    extra = keyboards(actions, images, owner)
+    out: dict[int | None, InlineKeyboardMarkup] = {}
+    if None in extra:
+        out[None] = extra[None]
+    for image in images:
+        rows = [[InlineKeyboardButton(label, callback_data=f"a:{image.image_id}:{code}")
+                 for label, code in row] for row in PHOTO_ROWS]
+        have = {b.callback_data for row in rows for b in row}
+        more = [b for row in (extra[image.image_id].inline_keyboard
+                              if image.image_id in extra else ()) for b in row
+                if b.callback_data not in have]
+        more.append(InlineKeyboardButton("➕ More", callback_data=f"a:{image.image_id}:{MORE}"))
+        rows += [more[i: i + BUTTONS_PER_ROW] for i in range(0, len(more), BUTTONS_PER_ROW)]
+        out[image.image_id] = InlineKeyboardMarkup(rows)
+    return out
+
+
+def more_keyboard(image_id: int) -> InlineKeyboardMarkup:
+    """The rest of a photo's buttons, sent when its "more" is pressed."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"a:{image_id}:{code}")
+                                  for label, code in row] for row in MORE_ROWS])
 
 
 def shorten(text: str, limit: int) -> str:

@@ -39,7 +39,16 @@ from channels.telegram import (
     build_application,
 )
 from channels.telegram_access import Access, UserRateLimit
-from channels.telegram_render import caption, chunks, decode_button, encode_button, keyboards
+from channels.telegram_render import (
+    MORE_ROWS,
+    PHOTO_ROWS,
+    caption,
+    chunks,
+    decode_button,
+    encode_button,
+    keyboards,
+    photo_keyboards,
+)
 from errors import ConfigError, InvalidInput, NotAvailable
 from tests.pictures import png
 
@@ -160,7 +169,7 @@ async def test_text_turn_sends_photo_with_caption_keyboard_and_status(start_bot)
     cap = photo.params["caption"]
     assert cap.startswith("#1") and "seed" in cap and "a red car, watercolor" in cap
     data = buttons(photo)
-    assert any("variation" in label.lower() for label in data)
+    assert any("reroll" in label.lower() for label in data)
     assert all(len(d.encode()) <= 64 for d in data.values())
     # a status ("⏳ queued (position 1)", or already "🎨 …" when the job started at once)
     # was posted before the photo, then removed
@@ -180,7 +189,7 @@ async def test_variations_button_makes_a_child_and_undo_goes_back(start_bot):
     bot.tg.text(ALICE, "a lighthouse at dusk")
     [first] = await bot.photos(ALICE)
 
-    press = bot.tg.press(ALICE, first.result, button(first, "variation"))
+    press = bot.tg.press(ALICE, first.result, button(first, "reroll"))
     second = (await bot.photos(ALICE, 2))[1]
     assert second.params["caption"].startswith("#2 (from #1)")
     assert "a lighthouse at dusk" in second.params["caption"]
@@ -383,9 +392,9 @@ async def test_nobody_can_press_buttons_of_someone_elses_image(start_bot):
     bot = await start_bot()
     bot.tg.text(ALICE, "a secret garden")
     [photo] = await bot.photos(ALICE)
-    image_id = int(button(photo, "variation").split(":")[1])
+    image_id = int(button(photo, "reroll").split(":")[1])
 
-    bot.tg.press(BOB, photo.result, button(photo, "variation"))
+    bot.tg.press(BOB, photo.result, button(photo, "reroll"))
     bot.tg.press(BOB, photo.result, f"t:{image_id}:variations of #1")  # forged
     bot.tg.press(BOB, photo.result, f"p:{ALICE}:/undo")  # forged, text-reply kind
     await bot.tg.wait_until(lambda: len(bot.tg.calls_of("answerCallbackQuery")) == 3)
@@ -406,6 +415,76 @@ async def test_expired_and_unknown_buttons(start_bot):
     assert texts[:3] == [EXPIRED] * 3
     assert texts[3] in (EXPIRED, NOT_YOURS)  # an image id that does not exist
     assert bot.agent.turns == []
+
+
+async def test_every_photo_button_as_the_owner_and_as_someone_else(start_bot):
+    """Each button under a photo (and behind its "more") refuses a stranger and runs for the
+    owner; the first photo's buttons keep acting on #1 after newer pictures came."""
+    from channels.telegram_render import ACTION_TEMPLATES
+
+    bot = await start_bot()
+    bot.tg.text(ALICE, "a red car on a street")
+    [photo] = await bot.photos(ALICE)
+    labels = buttons(photo)
+    main = [code for row in PHOTO_ROWS for _, code in row]
+    assert [d.rsplit(":", 1)[1] for d in labels.values()][:len(main)] == main
+    assert "➕ More" in labels and all(len(d.encode()) <= 64 for d in labels.values())
+    image_id = int(labels["➕ More"].split(":")[1])
+
+    async def press(user: int, message: dict, data: str) -> None:
+        turns, answered = len(bot.agent.returned), len(bot.tg.answered)
+        bot.tg.press(user, message, data)
+        await bot.tg.wait_until(lambda: len(bot.tg.answered) > answered, 10, "the answer")
+        if user == ALICE and not data.endswith(":more"):
+            await bot.tg.wait_until(lambda: len(bot.agent.returned) > turns, 60, data)
+
+    for data in labels.values():  # a stranger: refused, nothing runs
+        await press(BOB, photo.result, data)
+    assert all(a.get("text") == NOT_YOURS for a in bot.tg.answered.values())
+    assert [t.user for t in bot.agent.turns] == [f"telegram:{ALICE}"]
+    assert not bot.tg.texts_to(BOB)
+
+    await press(ALICE, photo.result, labels["➕ More"])
+    more = await bot.tg.wait_until(lambda: next(
+        (c for c in bot.tg.calls_of("sendMessage", ALICE)
+         if c.params["text"] == "More for #1:"), None), 10, "the more keyboard")
+    more_data = [b["callback_data"] for row in more.params["reply_markup"]["inline_keyboard"]
+                 for b in row]
+    assert more_data == [f"a:{image_id}:{code}" for row in MORE_ROWS for _, code in row]
+    for data in more_data[:2]:
+        await press(BOB, more.result, data)
+    assert len(bot.agent.turns) == 1
+
+    codes = main + [code for row in MORE_ROWS for _, code in row]
+    for code in codes:
+        await press(ALICE, photo.result if code in main else more.result,
+                    f"a:{image_id}:{code}")
+    await bot.quiet(0.6)
+    said = [t.text for t in bot.agent.turns[1:]]
+    assert said == [ACTION_TEMPLATES[c].format(n=1) for c in codes]
+    made = [c for c in [*bot.tg.calls_of("sendPhoto", ALICE),
+                        *bot.tg.calls_of("sendDocument", ALICE)]
+            if "(from #1)" in c.params.get("caption", "")]
+    assert len(made) == len(codes) - 2  # all but undo and describe make a picture of #1
+    documents = bot.tg.calls_of("sendDocument", ALICE)  # upscales: files, not recompressed
+    assert len(documents) == 2 and all(d.params.get("reply_markup") for d in documents)
+    assert any("shows" in text for text in bot.tg.texts_to(ALICE))  # describe
+    assert not bot.tg.errors()
+
+
+def test_photo_keyboards_carry_their_own_image():
+    one, two = _image(1, 501), _image(2, 502, parent=1)
+    actions = [Action("🎲 Variations", "variations of #2"), Action("✨ Beautify", "beautify #2"),
+               Action("↩ Undo", "/undo")]
+    marks = photo_keyboards(actions, [one, two], owner=ALICE)
+    for image_id in (501, 502):
+        data = [b.callback_data for row in marks[image_id].inline_keyboard for b in row]
+        assert all(d.startswith(f"a:{image_id}:") for d in data), data
+        assert len(data) == len(set(data))  # the reply's variations/undo are not twice
+        assert data[-1] == f"a:{image_id}:more"
+    assert "✨ Beautify" in [b.text for row in marks[502].inline_keyboard for b in row]
+    assert decode_button("a:501:x2").command_for(1) == "/upscale #1"
+    assert decode_button("a:501:more").code == "more"
 
 
 # --- bad input ---------------------------------------------------------------------------

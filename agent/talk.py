@@ -1,0 +1,110 @@
+"""What a message says when it is not a picture request, or how it changes the picture
+without an edit verb: greetings, thanks and praise ("lol nice", "谢谢啦"), keyboard mash,
+a terse thing to add ("neon signs"), something put somewhere ("床头放一盏台灯"), "no, keep the
+hat", and a drawing request wrapped in a story. Read by :func:`agent.intents.parse`."""
+
+from __future__ import annotations
+
+import re
+
+from tools.text import has_cjk
+
+_GREETING_WORD = (r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
+                  r"你好|您好|嗨|哈喽|哈啰|早上好|晚上好|在吗|早|早安)(\s+(there|bot|imagechat|again))?")
+GREETING = re.compile(rf"^{_GREETING_WORD}(\W*{_GREETING_WORD})*[\W呀啊呢哈~]*$", re.I)
+THANKS = re.compile(
+    r"^(thanks?( you)?( so much| a lot| very much)?|thx|ty|cheers|great,? thanks|"
+    r"(that'?s |this is |it'?s )?(great|perfect|awesome|nice|cool|lovely|beautiful|amazing|"
+    r"wonderful|good|fine)( job| work)?,?( thanks?( you)?)?|"
+    r"(ok|okay|k|got it|i see|alright|sure|yes|yep|no|nope|nah|wow|lol|haha|hmm+|uh+|ah+)|"
+    r"bye|goodbye|see you|good night|"
+    r"谢谢(?:你|您|啦)?|多谢|感谢(?:你|您)?|太好了|很好|不错|好的|好|行|可以|完美|漂亮|好看|哇|嗯+|哦+|再见|拜拜|晚安)"
+    r"[\s!.~。！～]*(啦|呀|哈+|哦|噢|了|呢|啊|喔)?(\W*(thanks?|谢谢))?(啦|呀|啊|哈+)?\W*$", re.I)
+
+KEEP = re.compile(r"^(?:(?:no|nope|wait|actually|oh)\W+)?(?:please\s+)?keep "
+                   r"(?:the |his |her |its |their )?([a-z][\w -]{0,24}?)"
+                   r"(?:\s*(?:,|but|and|just|only)\s*(?:just\s+)?(.*?))?\W*$", re.I)
+ADDS_EN = re.compile(
+    r"\b(?:throw|toss|stick|pop|plop|drop|put|place|pop)\s+(?:some|a|an|the|a few|few|more)?\b.*"
+    r"\b(?:in|on|into|onto|there|here|inside|on top)\s*\W*$|"
+    r"\b(?:in|into) the (?:corner|background|foreground|sky|distance)\b|"
+    r"\bon the (?:left|right|side|wall|table|floor|shelf|roof|ground)\b|"
+    r"\b(?:next to|beside|behind|in front of|on top of|near) (?:him|her|it|them|the \w+)\b",
+    re.I)
+ADDS_ZH = re.compile(r"(?:放|加|添|摆|挂|插|贴)(?![着了])"
+                      r"(?:上|个|一|些|点|几|两|辆|只|盏|朵|棵|张)|来点|来个|来一|整点|弄点|弄个")
+
+
+def adds_to_picture(text: str) -> bool:
+    """'throw some tomatoes in', 'a big plant in the corner', '床头放一盏台灯', '天上来点烟花':
+    something put into the picture there is, not a new picture."""
+    if has_cjk(text):
+        return len(text) <= 16 and not re.match(r"(?:画|生成|来一张|来张)", text) and bool(
+            ADDS_ZH.search(text))
+    return bool(ADDS_EN.search(text))
+
+
+CHAT_EN = frozenset(
+    "thanks thank you ty thx so much very nice cool great good awesome amazing perfect love loved "
+    "it this that's thats is was looks look lol haha hahaha lmao wow ok okay k cheers mate my "
+    "friend sorry oops about that all for now bye beautiful cute adorable aww awww lovely "
+    "gorgeous neat sweet super really just job well done i yes yeah yep sure fine one pretty oh "
+    "omg glad happy appreciate appreciated it's its a lot again buddy dude man wonderful "
+    "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
+    "hiya yo bye goodbye xd haha ah".split())
+CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
+                      r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
+                      r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
+                      r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好)+")
+WRAPPED_DRAW = re.compile(
+    r"\b(?:make|draw|create|generate|paint|render|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\s+"
+    r"(?:picture|image|drawing|painting|illustration|photo|pic|art(?:work)?)\s+of\s+(.{3,}?)"
+    r"(?:[.?!]\s|$)", re.I)
+
+
+def is_small_talk(text: str) -> bool:
+    """'lol nice', 'perfect, thank you so much!!', 'love it 😍', '哈哈哈不错', '谢啦', '谢谢 bye':
+    talk, every word of it a word of greeting, thanks or praise."""
+    t = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+", " ", text)
+    zh = re.sub(r"[^\u4e00-\u9fff]+", "", t)
+    if zh and (CHAT_ZH.sub("", zh) or len(zh) > 12):
+        return False
+    words = [re.sub(r"(.)\1{2,}", r"\1", w) for w in re.findall(r"[a-z']+", t.lower())]
+    return (bool(words) or bool(zh)) and len(words) <= 10 and all(
+        w in CHAT_EN or re.sub(r"(.)\1+", r"\1", w) in CHAT_EN for w in words)
+
+
+def terse_addition(text: str) -> bool:
+    """'neon signs', 'fireworks', 'falling leaves' said to a picture: things to add to it,
+    not a new picture (a new one is asked for with 'a …' or a fuller description)."""
+    words = re.findall(r"[A-Za-z'-]+", text)
+    return (1 <= len(words) <= 3 and bool(re.fullmatch(r"[A-Za-z' -]+[.!]*", text.strip()))
+            and words[0].lower() not in ("a", "an", "the", "one", "some", "my", "draw", "paint",
+                                         "now", "new")
+            and ((words[-1].lower().endswith("s") and not words[-1].lower().endswith("ss"))
+                 or len(words) <= 2) and not unclear(text))
+
+
+def unclear(subject: str) -> bool:
+    """Too little to draw: punctuation, a single letter, filler words."""
+    letters = re.sub(r"[\W_\d]+", "", subject)
+    if len(letters) < 2:
+        return True
+    low = subject.lower().strip()
+    if low in ("draw", "paint", "something", "anything", "a picture", "an image", "picture",
+               "image", "画", "画画", "图", "图片"):
+        return True
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+    def mash(w: str) -> bool:
+        return (any(w in r or w in r[::-1] for r in rows) or not re.search(r"[aeiouy]", w)
+                or len(set(w)) == 1)
+
+    if re.fullmatch(r"[a-z]{4,}", low) and mash(low):
+        return True  # keyboard mash: "asdfgh", "qwerty", "sdfkj"
+    words = re.findall(r"[a-z]+", low)
+    if len(words) >= 2 and re.fullmatch(r"[a-z\s]+", low) and all(
+            len(w) >= 3 and mash(w) for w in words):
+        return True  # "qwe qwe zzz"
+    return bool(re.fullmatch(r"(?:what|why|how|huh|eh|so|and|but|it|this|that|"
+                             r"啊|哈|呃|嗯|这|那|什么)+", letters.lower()))
