@@ -515,7 +515,8 @@ def _command(raw: str, *, has_image: bool) -> Intent | None:
     if word in ("/help", "/start"):
         return Intent("help")
     if word == "/undo":
-        return Intent("undo")
+        refs, _ = _refs(arg if not arg.isdigit() else f"#{arg}")
+        return Intent("undo", refs=refs[:1])  # "/undo #3": back to the one #3 came from
     if word == "/history":
         return Intent("history")
     if word == "/new":

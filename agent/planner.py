@@ -125,7 +125,8 @@ class RulesPlanner(BaseChatModel):
         single: dict[str, tuple[str, dict[str, Any]]] = {
             "variations": ("variations", _drop_none({"image": target, "count": intent.count})),
             "reseed": ("variations", _drop_none({"image": target, "seed": intent.seed})),
-            "undo": ("undo", {}),
+            "undo": ("go_to_image", {"number": info.parent})
+            if intent.refs and info is not None and info.parent else ("undo", {}),
             "goto": ("go_to_image", {"number": intent.refs[0]}) if intent.refs else None,
             "history": ("history", {}),
             "search": ("search_images", {"query": intent.text}),

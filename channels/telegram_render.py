@@ -36,7 +36,7 @@ BUTTONS_PER_ROW = 3
 ACTION_TEMPLATES: dict[str, str] = {
     "v": "variations of #{n}",
     "b": "beautify #{n}",
-    "u": "/undo",
+    "u": "/undo #{n}",  # back to the picture before this one, whichever message it is
     "n": "/new",
     # the keyboard under every photo (slash commands: read by the rules, never an LLM)
     "x2": "/upscale #{n}",
@@ -64,6 +64,7 @@ MORE_ROWS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("⬆️ Extend up", "pu"), ("⬇️ Extend down", "pd"), ("✨ Beautify", "b")),
 )
 _CODE_FOR_TEMPLATE = {t.casefold(): c for c, t in ACTION_TEMPLATES.items()}
+_CODE_FOR_TEMPLATE["/undo"] = "u"  # the reply's plain undo, under a photo, is that photo's
 _NUMBER = re.compile(r"#(\d+)")
 _CALLBACK = re.compile(r"([atp]):(\d{1,19}):(.+)", re.DOTALL)
 MAX_ID = 2**63 - 1  # the largest image id the database (and Telegram user id) can be

@@ -349,3 +349,13 @@ def test_keeping_what_was_just_removed_changes_it_from_before(agent: Agent) -> N
     assert "blue" in back.prompt and "hat" in back.prompt and "black" not in back.prompt
     assert back.parent == 1  # made from the picture that still had the hat
     assert "hat" in say(agent, "add a carrot nose").images[0].prompt
+
+
+def test_undo_of_a_named_picture_goes_to_the_one_it_came_from(agent: Agent) -> None:
+    """The undo button under an old photo ("/undo #2") acts on that photo, not the newest."""
+    say(agent, "a red car on a street")
+    say(agent, "make it blue")  # #2, from #1
+    say(agent, "a lighthouse on a cliff")  # #3, a new picture; current
+    reply = say(agent, "/undo #2")
+    assert not reply.images and "#1" in reply.text
+    assert "red car" in say(agent, "make it night").images[0].prompt  # now from #1
