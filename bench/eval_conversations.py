@@ -13,6 +13,8 @@ Each line of a JSONL file is one conversation, ``{"id", "lang", "turns": [...]}`
                    not a fresh text-to-image picture
 ``reply_has``      words the reply text must contain
 
+Every turn also fails when its reply shows a raw tool call or JSON.
+
 A conversation passes when every turn does. A new user per conversation, tiny profile,
 rules planner unless ``--planner openai`` (then the ``IMAGECHAT_LLM_*`` environment).
 
@@ -52,6 +54,10 @@ def photo(seed: int) -> bytes:
     return buf.getvalue()
 
 
+_RAW_CALL = re.compile(r'\{\s*"(?:name|arguments|tool|function|prompt|image)"\s*:|<tool_call>|'
+                       r"\btool_calls?\b|```json")
+
+
 def check_turn(agent, user: str, expect: dict, reply, before: int) -> list[str]:  # noqa: ANN001
     """Problems with one turn's reply (empty: it passed)."""
     from storage import repo
@@ -62,6 +68,8 @@ def check_turn(agent, user: str, expect: dict, reply, before: int) -> list[str]:
         problems.append("no new picture")
     if expect.get("image") is False and new:
         problems.append(f"made a picture #{new[-1].number}")
+    if _RAW_CALL.search(reply.text or ""):  # a planner's tool call or JSON shown to the user
+        problems.append("the reply shows a raw tool call or JSON")
     if new:
         prompt = new[-1].prompt or ""
         for item in _items(",".join(expect.get("must_have", []))):
