@@ -447,8 +447,12 @@ def _short(e: Exception) -> str:
 
 _IMAGE_KINDS = {"generate", "edit", "img2img", "restyle", "variations", "reseed", "beautify",
                 "use_result"}
-# greetings, thanks, help and how-to questions never wait for a language model
-_SMALL_TALK = {"chat", "help", "faq"}
+# greetings, thanks, help, how-to questions, moves between pictures, lookups and the named
+# image tools are read exactly by the rules: they never wait for a language model (which
+# also cannot turn "撤销上一步" or "remove the hat" with no picture into a new drawing)
+_SMALL_TALK = {"chat", "help", "faq", "undo", "goto", "history", "show", "info", "settings",
+               "needs_image", "unclear", "new_chat", "upscale", "zoom", "pan",
+               "vary", "blend"}
 
 
 def _tool_message(content: str) -> str:

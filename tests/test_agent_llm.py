@@ -232,15 +232,20 @@ def test_text_answers_need_no_picture(settings: Settings) -> None:
 
 def test_a_command_the_model_only_talks_about_is_done_by_the_rules(settings: Settings) -> None:
     script = [[("generate_image", json.dumps({"prompt": "a red car"}))], "You're welcome!",
-              'To undo the last change, you can use the command "undo".']
+              'To get another one, you can say "variations".']
     with FakeOpenAI(script) as fake:
         agent = Agent(llm_settings(settings, fake.base_url))
         first = turn(agent, "a red car")
         assert first.text.startswith("Here is #1: a red car")  # not the model's chatter
         turn(agent, "make it blue")  # the fake has nothing scripted: rules make #2
+        more = turn(agent, "another one")  # the model only talks about it
+        asked = len(fake.requests)
         undo = turn(agent, "undo")
-    assert undo.planner == "rules" and undo.text.startswith(llm_mod.NO_CALL_NOTE)
-    assert "Back to #1" in undo.text
+    assert more.planner == "rules" and more.text.startswith(llm_mod.NO_CALL_NOTE)
+    assert more.images and more.images[0].parent == 2
+    # a move between pictures is read by the rules at once, without asking the model
+    assert undo.planner == "rules" and undo.text.startswith("Back to #")
+    assert len(fake.requests) == asked
 
 
 def test_malformed_call_arguments_are_repaired_or_fall_back(settings: Settings) -> None:
