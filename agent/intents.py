@@ -155,7 +155,8 @@ _UNDO = re.compile(r"^(/?undo|undo (that|it|this|the last( change| edit)?)|go ba
                    r"go back one|step back|revert( that| it)?|take (that|it) back|"
                    r"(no,? )?(go back to|back to) the (previous|last|old|earlier) "
                    r"(one|image|picture|version)|previous (one|version)|"
-                   r"撤销|撤回|回退|返回上一(步|张|个)|上一张|回到上一张|退回|还原|不要这个改动)\W*$",
+                   r"(撤销|撤回|回退)(上一步|一下|刚才的?(修改|改动|那步)?)?|返回上一(步|张|个)|上一张|"
+                   r"回到上一张|回到上一步|退回|还原|不要这个改动)\W*$",
                    re.I)
 _GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^请?回到|^请?返回|"
                    r"^切换到|"

@@ -41,6 +41,8 @@ WITH_IMAGE = [
     # said in passing: particles, mixed languages, a terse thing to add, keyboard mash
     ("谢谢啦", "chat"), ("谢谢你呀", "chat"), ("hi 你好", "chat"), ("hello hello", "chat"),
     ("neon signs", "edit"), ("falling leaves", "edit"), ("qwe qwe zzz", "unclear"),
+    ("撤销上一步", "undo"), ("回到上一步", "undo"), ("不对，回到上一张", "undo"),
+    ("lol nice", "chat"), ("perfect, thank you so much!!", "chat"), ("谢谢 bye", "chat"),
 ]
 
 
