@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("cases", type=Path, help="a conversations JSONL file")
     ap.add_argument("--planner", default="rules", choices=["rules", "openai"])
-    ap.add_argument("--failures", type=int, default=10, help="print up to N failures")
+    ap.add_argument("--failures", type=int, default=0,
+                    help="print up to N failures (default none, so a held-out file stays unseen)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
     if not args.cases.is_file():
