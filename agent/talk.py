@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tools.text import has_cjk
+from tools.text import EMOJI, has_cjk
 
 _GREETING_WORD = (r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
                   r"你好|您好|嗨|哈喽|哈啰|早上好|晚上好|在吗|早|早安)(\s+(there|bot|imagechat|again))?")
@@ -65,7 +65,7 @@ WRAPPED_DRAW = re.compile(
 def is_small_talk(text: str) -> bool:
     """'lol nice', 'perfect, thank you so much!!', 'love it 😍', '哈哈哈不错', '谢啦', '谢谢 bye':
     talk, every word of it a word of greeting, thanks or praise."""
-    t = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+", " ", text)
+    t = EMOJI.sub(" ", text)
     zh = re.sub(r"[^\u4e00-\u9fff]+", "", t)
     if zh and (CHAT_ZH.sub("", zh) or len(zh) > 12):
         return False

@@ -19,6 +19,8 @@ from errors import InvalidInput
 
 MAX_PROMPT_CHARS = 2000  # a prompt longer than this is cut (CLIP reads 77 tokens anyway)
 MAX_INSTRUCTION_CHARS = 500  # an edit instruction is a sentence, not an essay
+# emoji and pictographs in chat ("love it 😍", "night 🌙"): no words of a request
+EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+")
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")

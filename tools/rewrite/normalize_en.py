@@ -13,6 +13,7 @@ import re
 
 from tools.rewrite.en_phrases import EXPRESSION_VERBS, _ing, base_adjective, ing_form, is_pronoun
 from tools.rewrite.vocab import KINDS, MODIFIER_CATS, classify, find_en
+from tools.text import EMOJI
 from tools.translate import WORD_NUMBERS
 
 _SUBJ = r"(?:he|she|it|they|him|her|them|(?:the|this|that|these|those|his|her|its|their)\s+.+?)"
@@ -388,7 +389,7 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
     s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
     s = re.sub(r"\s+[&+]\s+", " and ", s)
-    s = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+", " ", s).strip()  # emoji
+    s = EMOJI.sub(" ", s).strip()
     s = re.sub(r"\bbg\b", "background", s, flags=re.I)
     s = re.sub(r"\b(?:more|much more)\s+(\w+er)\b", r"\1", s, flags=re.I)  # "more older"
     s = re.sub(r"\b(make|let|have)\s+(it|him|her|them)\s+looks\b", r"\1 \2 look", s, flags=re.I)

@@ -452,7 +452,7 @@ def parse_zh(clause: str) -> list[Edit]:
         if target is not None and is_living(target):
             return _zh_add(m.group(3), target, text)
         # "在杯子旁边放个牛角包", "旁边放一个牛角包": a thing beside a thing, said where it is
-        what = re.sub(r"^[个只顶件副朵束串](?=[\u4e00-\u9fff])", "", m.group(3).strip())
+        what = _no_measure(m.group(3))
         what = what if re.match(rf"[{ZH_NUMERALS}]", what) else "一个" + what
         return [Edit("add", value=f"{target or ''}{m.group(2)}放着{what}", lang="zh",
                      text=text)]
@@ -568,6 +568,10 @@ def _zh_change(old: str, new: str, text: str) -> list[Edit]:
 
 
 def _zh_add(what: str, target: str | None, text: str) -> list[Edit]:
-    w = re.sub(r"^[个只顶件副朵束串](?=[\u4e00-\u9fff])", "", what.strip())  # "戴个帽子"
+    w = _no_measure(what)
     return [Edit("add", target=target, value=w, lang="zh", text=text)] if w else []
 
+
+def _no_measure(what: str) -> str:
+    """``what`` without a leading bare measure word ("戴个帽子" -> "帽子")."""
+    return re.sub(r"^[个只顶件副朵束串](?=[\u4e00-\u9fff])", "", what.strip())
