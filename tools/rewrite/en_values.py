@@ -47,6 +47,11 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
     v = re.sub(r"^in\s+(?=(?:\w+\s+){0,2}(?:style|colou?rs?|tones?)$)", "", v, flags=re.I)
     if not v:
         return []
+    why = re.fullmatch(r"(.+?)\s+(?:because|since|cause|cuz|coz|so that|as if|he|she|it|they|"
+                       r"he'?s|she'?s|it'?s|i|we|for)\s.+", v, re.I)
+    if why and (classify(why.group(1)) or classify(why.group(1), MODIFIER_CATS) or
+                classify(why.group(1), ("color",))):
+        v = why.group(1)  # "sad he didnt win": the value, then why
     adj = re.fullmatch(r"([a-z]+(?:y|ful|ous|ic|ive|ish|ed|al|ing))\s+with\s+((?:(?:a|an|some)\s+)?"
                        r"[a-z].*)", v, re.I)
     if adj is None:  # "make it red with glowing engines": a colour and a new thing

@@ -223,20 +223,36 @@ class EnPrompt(EnPhraseOps):
         if hit is None and len(words[-1]) >= 4:  # "the shelf" in "a bookshelf"
             hit = next(((i, i + 1) for i in range(n) if stems[i].endswith(words[-1])
                         and len(stems[i]) > len(words[-1]) + 2), None)
+        if hit is not None and len(words) == 1 and hit[1] < n and self._plain_noun(hit[1]) \
+                and self.toks[hit[1]].low not in COMPOUND_HEADS and self.toks[hit[1]].pre == " ":
+            # "dog" in "a golden retriever at a dog show" names the show, not the dog
+            hit = self._same_kind_hit(words, stems, skip=hit[0]) or hit
         if hit is None:  # another word for it ("the puppy" -> "golden retriever")
-            for group in same_kind(words[-1]):
-                hit = next(((i, i + 1) for i in range(n) if stems[i] and (
-                    stems[i] in group or self.toks[i].low in group)), None)
-                if hit:  # "a tabby kitten", "a retriever puppy": one name in several words
-                    while hit[1] < n and (stems[hit[1]] in group or self.toks[hit[1]].low in
-                                          group) and len(words) == 1:
-                        hit = (hit[0], hit[1] + 1)
-                    break
+            hit = self._same_kind_hit(words, stems)
         if hit is None:
             return None
+        return self._grow(hit, len(words))
+
+    def _same_kind_hit(self, words: list[str], stems: list[str], skip: int = -1
+                       ) -> tuple[int, int] | None:
+        """Where another word for ``words[-1]`` stands ("the puppy" -> "golden retriever")."""
+        n = len(self.toks)
+        for group in same_kind(words[-1]):
+            hit = next(((i, i + 1) for i in range(n) if i != skip and stems[i] and (
+                stems[i] in group or self.toks[i].low in group)), None)
+            if hit:  # "a tabby kitten", "a retriever puppy": one name in several words
+                while hit[1] < n and (stems[hit[1]] in group or self.toks[hit[1]].low in
+                                      group) and len(words) == 1:
+                    hit = (hit[0], hit[1] + 1)
+                return hit
+        return None
+
+    def _grow(self, hit: tuple[int, int], nwords: int) -> tuple[int, int]:
+        """The whole noun phrase around the words found."""
+        n = len(self.toks)
         a, b = hit
         # right: the rest of a compound noun ("the teddy" in "a teddy bear sitting")
-        while b < n and self.toks[b].word and self.toks[b - 1].word and len(words) == 1 \
+        while b < n and self.toks[b].word and self.toks[b - 1].word and nwords == 1 \
                 and self.toks[b].low in COMPOUND_HEADS:
             b += 1
         # right: "cup of coffee", "mug of hot chocolate"

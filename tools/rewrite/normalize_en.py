@@ -60,6 +60,18 @@ def normalize_en(c: str) -> str:
                      r"(?:it\s+|that\s+|them\s+)?(?:to|into|for|with)\s+(.+)", s, re.I)
     if m and not is_pronoun(m.group(1)):
         return f"change the {m.group(1)} to {m.group(2)}"
+    # "marble statue instead of bronze": a new value for a thing, the old one named
+    m = re.fullmatch(r"(?:a\s+|an\s+|the\s+)?([a-z][\w'-]*)\s+([a-z][\w'-]*)\s+instead of\s+"
+                     r"(?:the\s+|a\s+|an\s+)?([a-z][\w'-]*)(?:\s+one)?", s, re.I)
+    if m and _is_modifier(m.group(1)) and _is_modifier(m.group(3)) and \
+            not _is_modifier(m.group(2)):
+        return f"make the {m.group(2)} {m.group(1)}"
+    # "stairs in polished white marble", "the armchair could be in rattan": its look
+    m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:(?:could|should|would|can|might|must)\s+"
+                     r"be\s+)?(?:in|made of|made from|out of)\s+(.+?)", s, re.I)
+    if m and not is_pronoun(m.group(1)) and _is_modifier(m.group(2)) and \
+            not _is_modifier(m.group(1)):
+        return f"make the {m.group(1)} {m.group(2)}"
     # "what if he rode a camel": the thing he does it with is new
     m = re.fullmatch(r"(?:what if|how about if|maybe|imagine)\s+(he|she|they|it)\s+(rode|drove|"
                      r"held|wore|ate|drank|played|carried|read|had|used|flew)\s+(.+)", s, re.I)
@@ -358,7 +370,8 @@ def looks_like_verb(word: str) -> bool:
         return True
     if w.endswith("y") and not ing_form(w):
         return False  # "dreamy", "fluffy" (the verbs in -y the pose list knows pass)
-    if len(w) < 2 or w in _NOT_VERBS or w.endswith(("ing", "ed", "ly")) or base_adjective(w):
+    if len(w) < 2 or w in _NOT_VERBS or w.endswith(("ing", "ed", "ly", "ier")) or \
+            base_adjective(w):  # "sturdier": a comparative, not a verb
         return False
     if w.endswith(_ADJ_ENDINGS) and w not in ("finish", "polish", "publish", "establish",
                                               "nourish", "relish", "banish", "vanish",
@@ -409,9 +422,41 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"[,.;\s]*\b(?:and\s+)?(?:maybe\s+)?(?:please\s+)?(?:keep (?:everything|all|the "
                r"rest) else (?:the same|as is)|keep (?:everything|the rest) (?:the same|as is)|"
                r"(?:everything|the rest) (?:else )?(?:stays|the same))\b.*$", "", s, flags=re.I)
+    s = re.sub(r"\s+(?:maybe|perhaps|i guess)\s*(?=[,.]|$)", "", s, flags=re.I)
+    # "long until waist", "short to her chin": how long, said by where it ends
+    s = re.sub(r"\b(long|short|longer|shorter)\s+(?:until|till|down to|to|past|up to|at)\s+"
+               r"(?:the\s+|her\s+|his\s+|its\s+|their\s+)?(?:waist|shoulders?|knees?|hips?|"
+               r"chin|ankles?|floor|ground|back|ears?)\b", r"\1", s, flags=re.I)
+    s = _thing_first(s) or s
     # "no, not the table, the bowl — make the bowl wooden": the correction is what counts
     m = re.match(r"^no\b,?\s+not\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*,\s*(?:it'?s\s+)?"
                  r"(?:the\s+[\w'-]+\s*)?(?:[—–-]+|,|:)?\s*(.+)", s, re.I)
     if m and len(m.group(1).split()) >= 2:
         s = m.group(1)
     return s.strip(" ,")
+
+
+def _thing_first(s: str) -> str | None:
+    """"her hair make it long", "dinosaur make from wood", "armor but make it like crystal",
+    "lantern is silk, not paper": the thing said first, the change after it."""
+    m = re.fullmatch(r"((?:the|his|her|its|their)\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+"
+                     r"(?:but\s+|just\s+|now\s+)?(make|turn|change)\s+(?:it|them|him|her)?\s*"
+                     r"(from|of|out of|made of|like|look like|into|to)?\s*(.+)", s, re.I)
+    if m and not is_pronoun(m.group(2).split()[0]) and m.group(2).split()[0].lower() not in (
+            "i", "you", "we", "can", "could", "please", "pls", "just", "now", "also", "then",
+            "and", "so", "let", "lets", "let's", "maybe", "ok", "to", "will", "would", "should",
+            "don't", "dont", "not", "never", "also", "pls", "plz", "try", "go", "do"):
+        det = m.group(1) or "the "
+        how = (m.group(4) or "").lower()
+        if m.group(3).lower() != "make" or how in ("into", "to"):
+            return f"change {det}{m.group(2)} to {m.group(5)}"
+        return f"make {det}{m.group(2)} {m.group(5)}"
+    # "lantern is silk, not paper", "the car should be red not blue": the new value said
+    m = re.fullmatch(r"(?:the\s+)?([a-z][\w'-]*)\s+(?:is|are|should be|must be|needs to be)\s+"
+                     r"(?:made of\s+|made from\s+|in\s+)?(.+?),?\s+(?:and\s+)?not\s+"
+                     r"(?:a\s+|an\s+)?[\w'-]+", s, re.I)
+    if m and not is_pronoun(m.group(1)):
+        if _is_modifier(m.group(2)):
+            return f"make the {m.group(1)} {m.group(2)}"
+        return f"change the {m.group(1)} to {m.group(2)}"
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tools.rewrite.en_phrases import (
     EN_LEAD,
@@ -86,6 +87,15 @@ def parse_en(clause: str) -> list[Edit]:
     """The edits one English clause asks for; a phrasing none of the rules reads gets a
     second chance in its fallback form ("green dress please" -> "i'd prefer a green dress")."""
     found = _parse_en(clause)
+    head, comma, tail = clause.rpartition(",")
+    if comma and head.strip() and all(e.kind in ("replace", "add") for e in found):
+        # "make the dinosaur wood, handmade": the change, then a word about it
+        first = parse_en(head)
+        if first and any(e.kind not in ("replace", "add") for e in first):
+            target = next((e.target for e in first if e.target), None)
+            more = [replace(e, target=e.target or target) for e in _parse_en(tail)
+                    if e.kind in MODIFIER_CATS]
+            return first + more
     c = EN_TAIL.sub("", EN_LEAD.sub("", clause.strip())).strip(" ,.")
     if not found or (len(found) == 1 and found[0].kind in ("replace", "background")
                      and not found[0].key):

@@ -121,6 +121,9 @@ def _zh_modifier_edits(value: str, target: str | None, text: str, attr: str | No
         return []
     if attr == "pose" or (attr is None and re.match(_ZH_POSE_RE, v)):
         pose = _zh_pose_edits(v, target, text, owner, old)
+        if not pose and attr == "pose":  # "士兵的动作改为投掷长矛": a doing the list lacks
+            pose = [Edit("pose", target=target, value=re.sub(r"^(?:正在|在)", "", v),
+                         key="action", owner=owner, lang="zh", text=text)]
         if pose or attr == "pose":
             return pose
     cats = (attr,) if attr in MODIFIER_CATS else MODIFIER_CATS
@@ -193,9 +196,15 @@ def _zh_pose_edits(value: str, target: str | None, text: str, owner: str | None 
 
 
 def _value_edits_zh(value: str, target: str | None, text: str) -> list[Edit]:
-    v = value.strip().strip("的").strip()
+    v = (_ZH_VALUE_HEDGE.sub("", value.strip()) or value).strip().strip("的").strip()
     if not v:
         return []
+    m = re.fullmatch(r"(.+?)(?:那种|这种|的)?(材质|质地|材料)", v)
+    hits = find_zh(m.group(1), ("material",)) if m else []
+    if hits:  # "弄成玻璃烧杯那种材质": what it is made of, said by a thing of that stuff
+        h = hits[0]
+        return [Edit("material", target=target, value=h.text, key=h.entry.key, lang="zh",
+                     text=text)]
     if not has_cjk(v):
         return [replace(e, lang="zh") for e in value_edits_en(v, target, text)]
     hits = classify(v)
@@ -519,6 +528,8 @@ def _zh_action(c: str, text: str) -> list[Edit]:
             vp, ("style", "color", "time", "weather", "season", "material", "place")):
         return []  # a style, a colour, a thing held or put somewhere: not a doing
     words = list(pos_segment(re.sub(r"^(?:正在|在|去)", "", vp)))
+    if len(words) > 2 and words[0][0] in ("与", "和", "跟", "同", "对", "向", "给", "替", "陪"):
+        words = words[2:]  # "与病人交谈": a doing with someone
     if not words or not (words[0][1].startswith("v") or words[0][0][0] in ZH_ACTION_CHARS) or \
             classify(vp) or classify(
             vp, MODIFIER_CATS):
@@ -530,8 +541,18 @@ def _zh_action(c: str, text: str) -> list[Edit]:
                  lang="zh", text=text)]
 
 
+# hedges around a new value: "那种大红色的", "水墨画那种感觉", "正在交谈的状态"
+_ZH_VALUE_HEDGE = re.compile(r"^(?:那种|这种|一种|那样|这样)|(?:的?(?:那种|这种)?(?:感觉|样子|效果|"
+                             r"状态|模样|氛围感)|的那种|那种|那样的?)$")
+
+
 def _zh_change(old: str, new: str, text: str) -> list[Edit]:
-    old = old.strip()
+    old = re.sub(r"(?:给我|帮我|都|也)$", "", old.strip())
+    new = _ZH_VALUE_HEDGE.sub("", new.strip()) or new.strip()
+    if re.fullmatch(r"(?:风格|画风|绘画风格|艺术风格|整体风格|画面风格)", old):  # "风格改成…"
+        style = find_zh(new, ("style",))
+        return [Edit("style", value=new.strip("的"), key=style[0].entry.key if style else None,
+                     lang="zh", text=text)]
     if _ZH_SCENE.match(old.strip("的")):
         v = new.strip().strip("的")
         hits = classify(v)
