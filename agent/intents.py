@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from agent import talk
 from tools.rewrite import parse_instruction
@@ -162,8 +163,8 @@ _GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^�
                    r"^切换到|"
                    r"^用回|^退回到?|^continue (?:from|with)\b|^use\b|^select\b|^pick\b|^选|^用",
                    re.I)
-_GOTO_LEAD = re.compile(r"^(?:go\s+back\s+to|back\s+to|switch\s+to|go\s+to|jump\s+to|"
-                        r"return\s+to|请?回到|请?切换到|请?返回到?)\b", re.I)
+_GOTO_LEAD = re.compile(r"^(?:(?:go\s+back\s+to|back\s+to|switch\s+to|go\s+to|jump\s+to|"
+                        r"return\s+to)\b|请?回到|请?切换到|请?返回到?)", re.I)
 _HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the |my |all )?(images|"
                       r"pictures)|what have we (made|done)( so far)?|历史|历史记录|看看历史|"
                       r"查看历史|所有图片)\W*$", re.I)
@@ -389,6 +390,19 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
                      has_upload=has_upload, images=images, origin=origin, current=current)
     if talk.is_small_talk(raw) and not has_upload:
         return Intent("chat", text=raw)
+    clauses = [c for c in re.split(r"[,，.。!！;；]\s*", raw.strip(" .。!！")) if c.strip()]
+    if len(clauses) > 1 and _UNDO.match(clauses[-1].strip()):
+        return Intent("undo")  # "not that, undo", "不对不对，还是要吉他，撤回"
+    if talk.says_thanks(raw) and not has_upload:  # "thank you, that's exactly what I need"
+        return _thanked(raw, has_image=has_image, has_search=has_search, images=images,
+                        origin=origin, current=current)
+    long_enough = len(raw) > (10 if has_cjk(raw) else 24)
+    drawn = talk.draw_request(raw) if long_enough and not has_upload and not re.search(
+        r"#\s*\d|第[一二三四五六七八九十\d]+[张个幅]", raw) and not _STARTING.search(raw) \
+        and not RESULT_RE.search(raw) else None
+    if drawn:  # "Hi! I just found this bot. Can you draw a cozy cabin…?"
+        aspect, subject = aspect_of(drawn)
+        return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
     wrapped = talk.WRAPPED_DRAW.search(raw) if len(raw) > 40 else None
     if wrapped and not has_upload:
         # "so could you make me a picture of an otter floating …, kind of cute": the subject
@@ -506,6 +520,27 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("unclear", text=raw)
     return Intent("generate", text=subject, refs=refs,
                   settings={"aspect": aspect} if aspect else {})
+
+
+def _thanked(raw: str, **state: Any) -> Intent:
+    """A message with thanks in it: talk, unless the rest of it asks for a change or a new
+    picture ("thanks! now add a hat", "thanks, what size is it now?" asks a question)."""
+    rest = talk.without_thanks(raw)
+    if not rest or talk.is_small_talk(rest) or talk.GREETING.match(rest) or \
+            talk.THANKS.match(rest):
+        return Intent("chat", text=raw)
+    inner = parse(rest, **state)
+    body = strip_request(rest)
+    edit = parse_instruction(body)  # a thing put somewhere may be talk ("拿去做封面了")
+    asks = bool(_EDIT_LEAD.match(body) or (edit is not None and edit.kind not in (
+                "background", "add", "replace"))
+                or talk.draw_request(rest) or _DRAW_LEAD.match(body)
+                or (inner.kind == "generate" and (not state.get("has_image") or re.match(
+                    r"(?:a|an|one|some|two|three|[一两二三四五六七八九十][只个张幅头条辆座])\b",
+                    body, re.I))))
+    if inner.kind in ("generate", "edit", "question", "unclear", "needs_image") and not asks:
+        return Intent("chat", text=raw)
+    return inner
 
 
 # ---------------------------------------------------------------------- slash commands

@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -21,7 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
-from agent import commands, intents, intents_tools
+from agent import commands, intents, intents_tools, talk
 from agent.state import SessionState
 from tools.text import has_cjk
 
@@ -317,10 +318,18 @@ def read(text: str, state: SessionState) -> intents.Intent:
     """How the rules read ``text`` in this conversation: the one reading the planner, the
     engine's checks of an LLM turn and the LLM call corrections all share."""
     current = state.current
-    return intents.parse(text, has_image=current is not None,
-                         has_search=bool(state.last_search), has_upload=bool(state.uploads),
-                         images=len(state.images), origin=state.origin(),
-                         current=current.prompt if current else None)
+    intent = intents.parse(text, has_image=current is not None,
+                           has_search=bool(state.last_search), has_upload=bool(state.uploads),
+                           images=len(state.images), origin=state.origin(),
+                           current=current.prompt if current else None)
+    if intent.kind == "goto" and not intent.refs and intent.text:
+        # "go back to the one with the top hat": the picture whose prompt says so
+        number = talk.described_picture(
+            intent.text, [(i.number, i.prompt or "") for i in state.images
+                          if current is None or i.number != current.number])
+        if number is not None:
+            intent = replace(intent, refs=[number])
+    return intent
 
 
 def first_call(text: str, state: SessionState) -> tuple[intents.Intent | None,

@@ -108,3 +108,108 @@ def unclear(subject: str) -> bool:
         return True  # "qwe qwe zzz"
     return bool(re.fullmatch(r"(?:what|why|how|huh|eh|so|and|but|it|this|that|"
                              r"啊|哈|呃|嗯|这|那|什么)+", letters.lower()))
+
+
+# ------------------------------------------------------------ thanks said around other words
+_THANKS_WORDS = re.compile(
+    r"\b(?:thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+(?:lot|ton|bunch))?|thx|ty|"
+    r"tysm|cheers|(?:i\s+)?appreciate\s+(?:it|that|this)|much appreciated)\b[!.~]*|"
+    r"(?:非常感谢|多谢|谢谢(?:你|您|啦)?|谢啦|谢了|感谢(?:你|您)?|辛苦了)[！!。~～]*", re.I)
+
+
+def says_thanks(text: str) -> bool:
+    """'he's going to love it, thank you so much!!', 'ok 谢了 bro': thanks in the message."""
+    return bool(_THANKS_WORDS.search(text))
+
+
+def without_thanks(text: str) -> str:
+    """The message with its thanks taken out ('thanks, what size is it now?' -> 'what size
+    is it now?')."""
+    rest = re.sub(r"\s+", " ", _THANKS_WORDS.sub(" ", text))
+    return re.sub(r"^[\s,，.。!！~～]+|[\s,，]+$", "", rest).strip()
+
+
+# ------------------------------------------------------- a drawing request after a preamble
+_DRAW_VERBS = r"(?:draw|paint|sketch|generate|create|render|design|illustrate)"
+_DRAW_IN_SENTENCE = [
+    # "can you draw a cozy cabin", "please paint me a fox", "could you make me a logo of"
+    re.compile(rf"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?|please\s+|"
+               rf"pls\s+|^){_DRAW_VERBS}\s+(?:me\s+|us\s+)?(?!it\b|him\b|her\b|them\b|this\b|"
+               rf"that\b|the\s)(.{{3,}})", re.I),
+    re.compile(r"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?|please\s+)make\s+"
+               r"(?:me\s+|us\s+)?((?:a|an|one|some)\s+.{3,})", re.I),
+    # "I need a simple illustration: three apples on a table", "want a mood picture: …"
+    re.compile(r"(?:need|want|like|love|looking for|make|making|create|creating)\s+(?:a|an|some)"
+               r"\s+(?:[\w-]+\s+){0,3}?(?:picture|image|illustration|drawing|painting|photo|poster|"
+               r"card|banner|logo|wallpaper|cover|icon|sticker|print)s?\s*(?:of\s+|showing\s+|"
+               r"with\s+|[:：\-–—]\s*)(.{3,})", re.I),
+]
+_ZH_DRAW_IN = re.compile(r"(?:画|生成|绘制)(?:一下)?(?:一张|一幅|一个|个|张|幅)?[:：]?\s*"
+                         r"((?:[一两二三四五六七八九十几]?[只个头条匹辆座棵朵位名张幅])?"
+                         r"[^，,。！!？?]{2,}.*)$")
+
+
+def draw_request(text: str) -> str | None:
+    """The picture asked for when a message says more around it: 'Hi!! I just found this
+    bot. Can you draw a cozy cabin…?', 'Good morning. I need a simple illustration: three
+    apples…', '给我女儿画一张生日贺卡，一只小兔子捧着蛋糕'. None when no drawing is asked for."""
+    t = EMOJI.sub(" ", text).strip()
+    if has_cjk(t) and not re.search(r"\b(?:draw|paint|can you|could you)\b", t, re.I):
+        m = _ZH_DRAW_IN.search(t)
+        if not m or re.match(r"(?:成|得|面|质|风|上|出来)", t[m.start(1):] or "x"):
+            return None
+        lead = t[:m.start()]
+        if re.search(r"[把将让]|改|换", lead):  # "把它画成水彩": a change, not a new picture
+            return None
+        subject = re.sub(r"^(?:一张|一幅|张|幅)(?:图片?|画)?", "", m.group(1)).strip(" ，,。")
+        return subject or None
+    sentences = re.split(r"(?<=[.!?])\s+", t)
+    for sentence in reversed(sentences):
+        for pattern in _DRAW_IN_SENTENCE:
+            m = pattern.search(sentence)
+            if m:
+                subject = re.sub(r"(?:\s+(?:please|pls|thanks?|thank you))?[\s?!.]*$", "",
+                                 m.group(1)).strip(" ,")
+                subject = re.sub(r"^(?:(?:a|an|one|some)\s+)?(?:new\s+|simple\s+|quick\s+)?"
+                                 r"(?:picture|image|photo|painting|drawing|illustration|pic|"
+                                 r"render|artwork)s?\s+(?:of|showing|with)\s+", "", subject,
+                                 flags=re.I)
+                # the rest of the message after this sentence belongs to the picture too
+                after = t[t.find(sentence) + len(sentence):].strip()
+                if after and not re.search(r"\?|\b(?:thanks?|you|I)\b", after, re.I):
+                    subject = f"{subject}, {after.strip(' .')}"
+                return subject if len(subject) >= 3 else None
+    return None
+
+
+# ------------------------------------------------------ "go back to the one with the hat"
+_ONE_WITH = re.compile(
+    r"^(?:go\s+back\s+to|back\s+to|switch\s+to|go\s+to|jump\s+to|return\s+to|请?回到|请?切换到|"
+    r"请?返回到?)\s*(?:the\s+)?(?:one|picture|image|version|pic)?\s*(?:with|where|that has|"
+    r"showing|in which)?\s*(?:the\s+|a\s+|an\s+|it\s+had\s+)?(.+?)\s*(?:one|那张|那幅|那个|的那张|"
+    r"的那幅|的图|图)?\W*$", re.I)
+_STOP = frozenset("the a an one with where was is had has it that this of in on at and still "
+                  "picture image version pic before".split())
+
+
+def described_picture(text: str, prompts: list[tuple[int, str]]) -> int | None:
+    """Which picture 'go back to the one with the top hat' / '回到戴帽子那张' means: the
+    newest whose prompt holds the most of the words said (None when none holds any)."""
+    m = _ONE_WITH.match(text.strip())
+    what = (m.group(1) if m else text).strip()
+    if has_cjk(what):
+        core = re.sub(r"^(?:戴着?|有|带着?|穿着?|拿着?|加了|的)|(?:的|那张|那幅|那个|图)$", "",
+                      what)
+        words = [core] if len(core) >= 2 else []
+        words += [core[i:i + 2] for i in range(len(core) - 1)] if len(core) > 2 else []
+    else:
+        words = [w for w in re.findall(r"[a-z][\w-]+", what.lower()) if w not in _STOP]
+    if not words:
+        return None
+    best, score = None, 0
+    for number, prompt in prompts:
+        low = (prompt or "").lower()
+        s = sum(1 for w in words if w in low)
+        if s and s >= score:
+            best, score = number, s
+    return best

@@ -359,3 +359,16 @@ def test_undo_of_a_named_picture_goes_to_the_one_it_came_from(agent: Agent) -> N
     reply = say(agent, "/undo #2")
     assert not reply.images and "#1" in reply.text
     assert "red car" in say(agent, "make it night").images[0].prompt  # now from #1
+
+
+@pytest.mark.parametrize("say_back", ["go back to the one with the straw hat", "回到戴草帽那张"])
+def test_back_to_the_picture_described_by_what_it_shows(agent: Agent, say_back: str) -> None:
+    zh = not say_back.startswith("go")
+    say(agent, "一个稻草人站在麦田里" if zh else "a scarecrow in a wheat field")
+    say(agent, "给它戴一顶草帽" if zh else "give it a straw hat")
+    say(agent, "把草帽换成毛线帽" if zh else "swap the straw hat for a wool beanie")
+    reply = say(agent, say_back)
+    assert reply.images == [] and count_images(agent) == 3
+    assert "#2" in reply.text
+    four = say(agent, "把草帽改成红色的" if zh else "make the straw hat red").images[0]
+    assert four.parent == 2 and ("红" in four.prompt if zh else "red" in four.prompt)

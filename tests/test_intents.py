@@ -43,6 +43,12 @@ WITH_IMAGE = [
     ("neon signs", "edit"), ("falling leaves", "edit"), ("qwe qwe zzz", "unclear"),
     ("撤销上一步", "undo"), ("回到上一步", "undo"), ("不对，回到上一张", "undo"),
     ("lol nice", "chat"), ("perfect, thank you so much!!", "chat"), ("谢谢 bye", "chat"),
+    # thanks said with other words: still talk, unless a change or a question comes with it
+    ("she'll be thrilled, thanks a lot!", "chat"), ("thank you, just what the flyer needed",
+                                                    "chat"),
+    ("谢了兄弟，拿去做封面了", "chat"), ("thanks! now add a red hat", "edit"),
+    # a move back said after other words
+    ("nope, undo", "undo"), ("not this one, undo", "undo"), ("算了算了，撤回", "undo"),
 ]
 
 
@@ -64,6 +70,12 @@ def test_kind_without_a_picture(text: str, kind: str) -> None:
     ("could you draw me a dog on a beach please", "a dog on a beach"),
     ("draw a picture of a cat", "a cat"), ("make me an image of a red fox", "a red fox"),
     ("画一只猫坐在窗台上", "一只猫坐在窗台上"), ("帮我画一幅山水画", "山水画"),
+    # a preamble before the request
+    ("Hello! New here, looks fun. Could you draw a lighthouse on a rocky coast at dusk?",
+     "a lighthouse on a rocky coast at dusk"),
+    ("Hi. I run a tea shop and need a simple banner: a teapot and two cups on bamboo",
+     "a teapot and two cups on bamboo"),
+    ("下周我妈生日，帮我画一张贺卡，一束康乃馨放在桌上", "贺卡，一束康乃馨放在桌上"),
 ])
 def test_drawing_requests_lose_their_framing(text: str, subject: str) -> None:
     intent = intents.parse(text)
