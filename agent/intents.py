@@ -309,7 +309,7 @@ _EDIT_LEAD = re.compile(
     r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
     r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|"
     r"画成|"
-    r"再加|加上|不要|去除|使)",
+    r"再加|加上|不要|去除|使|再(?![画来生做])|多加|多放|多来|少|撒|来点|来些|整点|弄点|颜色|配色|色调)",
     re.I)
 
 
@@ -331,6 +331,9 @@ def strip_request(text: str) -> str:
                  out, flags=re.I)  # "how about making it red" -> "make it red"
     out = re.sub(r"^(?:要是|如果|要是能|如果能)(.+?)(?:就好了|就好|会更好)\W*$", r"\1", out)
     out = re.sub(r"(?:吧|吗|呢|好吗|可以吗|行吗|谢谢)[\s。！？?!]*$", "", out)
+    # "可以 upscale 一下吗": an English request inside Chinese politeness
+    out = re.sub(r"^(?:可以|能不能|能否|能|请|帮我|麻烦)\s*(?=[A-Za-z])", "", out)
+    out = re.sub(r"(?<=[A-Za-z])\s*(?:一下|下)$", "", out)
     return out.strip() or text.strip()
 
 
@@ -379,10 +382,18 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     raw = text.strip()
     if not raw:
         return Intent("describe" if has_upload else "empty")
+    if talk.EMOJI.sub("", raw).strip():  # "perfect 😊 可以 upscale 一下吗": words only
+        raw = re.sub(r"\s+", " ", talk.EMOJI.sub(" ", raw)).strip()
     if not has_cjk(raw):  # chat spelling: "can u draw", "pls"
         raw = re.sub(r"\bu\b", "you", raw, flags=re.I)
         raw = re.sub(r"\bur\b", "your", raw, flags=re.I)
-    lead = re.match(r"^(?:不对|不是|算了|不行|还是[^，,。]{0,8}好|no|nah|hmm+|actually|wait)"
+    said = talk.sentences(raw)
+    asked = [x for x in said if not talk.is_chatter(x)]
+    if len(said) > 1 and asked and len(asked) < len(said):
+        # "Love it. Is it possible to add a deer?": the request, without the talk around it
+        return parse(" ".join(asked), has_image=has_image, has_search=has_search,
+                     has_upload=has_upload, images=images, origin=origin, current=current)
+    lead = re.match(r"^(?:不对|不是|算了|不行|还是[^，,。]{0,8}好看?|no|nah|hmm+|actually|wait)"
                     r"[，,。!！\s]+(.+)$", raw, re.I)
     if lead and (_UNDO.match(lead.group(1)) or _GOTO_LEAD.match(lead.group(1))):
         # "不对，回到上一张", "还是第一张好，回到第一张": the move is what counts
@@ -632,7 +643,8 @@ def _is_info_question(body: str, rest: str, refs: list[int], has_image: bool) ->
         return True
     words = re.sub(r"\b(the|of|for|its|it|this|that|image|picture|full|whole|me|show|"
                    r"tell|give|what|was|is)\b", " ", rest, flags=re.I)
-    words = re.sub(r"的|是|多少|什么|完整|全部|显示|告诉我|给我|看看|这张|图片?|一下", " ", words)
+    words = re.sub(r"的|是|多少|什么|完整|全部|显示|告诉我|给我|发我|发给我|看看|这张|上一张|"
+                   r"前一张|那张|图片?|一下|用了?|我", " ", words)
     return len(_INFO.sub(" ", words).strip(" ,.?？，。")) <= 2
 
 
@@ -670,6 +682,9 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     the current picture makes a description a change of it."""
     if not current:
         return False
+    if has_cjk(text) and any(run[:2] in current or run in current
+                             for run in re.findall(r"[\u4e00-\u9fff]{2,}", text)):
+        return True  # "小熊手里拿一个 balloon": the bear of the picture
     words = set(re.findall(r"[a-z]+", current.lower()))
     named = re.findall(r"\b(?:the|his|her|its|their)\s+(\w+)(?:\s+(\w+))?", text.lower())
     return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
@@ -678,7 +693,7 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
 _VAR_FILLER = re.compile(
     r"\b(?:make|give|show|create|generate|draw|do|me|us|some|more|a few|few|of|it|this|that|"
     r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five)\b|"
-    r"再|来|给我|一下|这张|同样|一样|的|[\d两二三四五]", re.I)
+    r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|[\d两二三四五]", re.I)
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|"
                        r"six|"

@@ -46,7 +46,8 @@ _ZOOM_EN = re.compile(
     r"^(?:/zoom(?:\s*out)?|zoom(?: it| the (?:picture|image|camera))? out|pull (?:the camera )?"
     r"back|(?:a )?wider (?:shot|view|angle)|show more of the (?:scene|surroundings))"
     r"(?:\s+(?:by\s+)?(?P<f>\d(?:\.\d{1,2})?)\s*(?:x|×|times)?)?"
-    r"(?:\s*(?:x|×)\s*(?P<f2>\d(?:\.\d{1,2})?))?\W*$", re.I)
+    r"(?:\s*(?:x|×)\s*(?P<f2>\d(?:\.\d{1,2})?))?"
+    r"(?:\s+(?:a\s+(?:bit|little|tad)|slightly|some|more|a bit more))?\W*$", re.I)
 _ZOOM_ZH = re.compile(
     r"^(?:/zoom\s*)?(?:把)?(?:镜头|画面)?(?:拉远|缩小)(?:镜头|画面)?(?:一点|一些|点|些)?"
     r"(?:(?P<f>[234两二三四])\s*倍)?\W*$")

@@ -21,7 +21,7 @@ THANKS = re.compile(
     r"谢谢(?:你|您|啦)?|多谢|感谢(?:你|您)?|太好了|很好|不错|好的|好|行|可以|完美|漂亮|好看|哇|嗯+|哦+|再见|拜拜|晚安)"
     r"[\s!.~。！～]*(啦|呀|哈+|哦|噢|了|呢|啊|喔)?(\W*(thanks?|谢谢))?(啦|呀|啊|哈+)?\W*$", re.I)
 
-KEEP = re.compile(r"^(?:(?:no|nope|wait|actually|oh)\W+)?(?:please\s+)?keep "
+KEEP = re.compile(r"^(?:(?:no|nope|wait|actually|oh|hmm+)\W+)*(?:please\s+)?keep "
                    r"(?:the |his |her |its |their )?([a-z][\w -]{0,24}?)"
                    r"(?:\s*(?:,|but|and|just|only)\s*(?:just\s+)?(.*?))?\W*$", re.I)
 ADDS_EN = re.compile(
@@ -213,3 +213,25 @@ def described_picture(text: str, prompts: list[tuple[int, str]]) -> int | None:
         if s and s >= score:
             best, score = number, s
     return best
+
+
+# ------------------------------------------------ sentences of talk around the request
+_PRAISE = re.compile(
+    r"^(?:wow|omg|oh wow|oh|haha+|lol|aww+|ooh+)\b|\b(?:love|adore|like)\s+(?:it|this|that|"
+    r"them)\b|\b(?:is|looks|'s|are|look)\s+(?:so\s+|really\s+|very\s+|super\s+|just\s+)?"
+    r"(?:adorable|beautiful|great|perfect|amazing|cute|nice|cool|gorgeous|stunning|lovely|"
+    r"awesome|fantastic|wonderful|sick|fire|good|better|incredible|brilliant)\b|"
+    r"^(?:好可爱|太可爱|好看|太好看|真好看|好美|太美|真美|太棒|好棒|哇|厉害)", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message ('Love it. Is it possible to add a deer?')."""
+    return [p.strip() for p in re.split(r"(?<=[.!?。！？])\s*", text) if p.strip(" .!?。！？")]
+
+
+def is_chatter(sentence: str) -> bool:
+    """A sentence of greeting, thanks or praise around the request ('Love it.', 'haha the
+    deer is adorable.', '哇好可爱！'), asking nothing of the picture."""
+    s = sentence.strip()
+    return bool(is_small_talk(s) or GREETING.match(s) or THANKS.match(s)
+                or (_PRAISE.search(s) and "?" not in s and "？" not in s))

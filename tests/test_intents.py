@@ -49,6 +49,12 @@ WITH_IMAGE = [
     ("谢了兄弟，拿去做封面了", "chat"), ("thanks! now add a red hat", "edit"),
     # a move back said after other words
     ("nope, undo", "undo"), ("not this one, undo", "undo"), ("算了算了，撤回", "undo"),
+    # talk before the request, mixed languages, tools said loosely
+    ("Gorgeous. Could you add a small boat on the lake?", "edit"),
+    ("omg so cute. What seed was that?", "info"), ("好漂亮！这是用什么模型画的？", "question"),
+    ("再放点樱花花瓣", "edit"), ("配色用 teal 和 coral", "edit"), ("pull back a little", "zoom"),
+    ("nice 👍 能 upscale 一下吗", "upscale"), ("再来两张 like this", "variations"),
+    ("这张的种子发我看看", "info"), ("还是第一张更好看，回到第一张", "goto"),
 ]
 
 
@@ -196,3 +202,14 @@ def test_a_new_description_is_still_a_new_picture(text: str) -> None:
     intent = intents.parse(text, has_image=True, images=1,
                            current="a dog sitting in a park with two birds")
     assert intent.kind == "generate", (text, intent)
+
+
+def test_a_thing_of_the_picture_named_in_chinese_with_english_words_is_a_change() -> None:
+    current = "astronaut 小狗 floating in space"
+    assert intents.parse("小狗手里拿一根 bone", has_image=True, current=current).kind == "edit"
+
+
+def test_no_wait_keep_it_goes_back_before_the_removal() -> None:
+    intent = intents.parse("no wait, hmm, keep the scarf but make it green", has_image=True)
+    assert (intent.kind, intent.field_, intent.text) == ("edit", "restore",
+                                                         "make the scarf green")

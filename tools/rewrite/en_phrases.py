@@ -18,7 +18,9 @@ EN_LEAD = re.compile(
     r"can you|could you|would you|will you|can we|could we|i want(?: you)? to|"
     r"i'?d like(?: you)? to|i would like(?: you)? to|let'?s|lets|try to|go ahead and|"
     r"how about|what about|what if you|what if we|you can|you could|but|first|firstly|"
-    r"first of all|next|finally|lastly|after that|then also|ew+|eh|oh)\b[\s,]*)+", re.I)
+    r"first of all|next|finally|lastly|after that|then also|ew+|eh|oh|"
+    r"(?:is|would) it be possible to|is it possible to|would you mind|could you possibly|"
+    r"one more thing|another thing|last thing|oh and|and also)\b[\s,:]*)+", re.I)
 EN_TAIL = re.compile(
     r"(?:[\s,]*\b(?:please|pls|plz|thx|ty|thanks|thank you|instead|now|too|as well|for me|"
     r"a bit|a little|"

@@ -56,10 +56,11 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
                        r"[a-z].*)", v, re.I)
     if adj is None:  # "make it red with glowing engines": a colour and a new thing
         adj = re.fullmatch(r"([a-z]+)\s+with\s+((?:(?:a|an|some)\s+)?[a-z].*)", v, re.I)
-        adj = adj if adj and classify(adj.group(1), ("color", "weather", *MODIFIER_CATS)) \
-            else None
-    if adj and classify(adj.group(1), ("weather",)):  # "stormy with waves": the scene's
-        return (vocab_edits(classify(adj.group(1), ("weather",)), "en", text)
+        adj = adj if adj and classify(adj.group(1), ("color", "weather", "time", "season",
+                                                     *MODIFIER_CATS)) else None
+    scene = adj and classify(adj.group(1), ("weather", "time", "season"))
+    if adj and scene:  # "stormy with waves", "night with christmas lights": the scene's
+        return (vocab_edits(scene, "en", text)
                 + [Edit("add", value=adj.group(2), lang="en", text=text)])
     if adj:
         return (value_edits_en(adj.group(1), target, text)
@@ -243,7 +244,12 @@ def _replace_edits(old: str, new: str, text: str) -> list[Edit]:
 
 
 def _background_edits(value: str, text: str) -> list[Edit]:
-    v = value.strip()
+    v = re.sub(r"^(?:a|an|some)\s+(?=\w+\s+\w)", "", value.strip(), flags=re.I)
+    shade = re.fullmatch(r"((?:(?:soft|pastel|light|dark|pale|deep|warm|cool|muted|bright|vivid|"
+                         r"dusty|baby|sky|navy|neon|gradient|off|"
+                         r"subtle|gentle|rich)[\s-]+)+)([a-z]+)", v, re.I)
+    if shade and classify(shade.group(2), ("color",)):  # "a soft pastel blue"
+        return [Edit("color", target="background", value=v, lang="en", text=text)]
     hits = classify(v)
     if hits and not find_en(v, ("place",)):
         if all(h.entry.category in ("color", "material") for h in hits):

@@ -16,7 +16,7 @@ from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
 
 _EN_SPLIT = re.compile(r"\s*(?:;|,|\band then\b|\bthen\b|\band also\b|\balso\b|\band\b|"
                        r"\bplus\b|\bbut\b)\s*", re.I)
-_ZH_SPLIT = re.compile(r"\s*(?:[，,；;。]|然后|并且|同时|再把|而且|另外|还要|并把|以及|"
+_ZH_SPLIT = re.compile(r"\s*(?:[，,；;。+＋]|然后|并且|同时|再把|而且|另外|还要|并把|以及|"
                        r"并(?=[让把将给加去换改变])|再(?=[让把将给加去换改变])|"
                        r"还(?=[让把将给加去换改])|和(?=[让把将给去换改]))\s*")
 
@@ -113,6 +113,19 @@ def parse_instructions(text: str) -> list[Edit]:
                      r"because|since|it'?d|it would)\b.*$", s, re.I)
         if m and any(e.kind != "add" for e in parse_instructions(m.group(1))):
             s = m.group(1)
+    if has_cjk(s) and re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", s):
+        # "下雨 + neon reflections", "加一些 stars and planets": each part in its language
+        parts = [p for p in re.split(r"\s*[+＋，,；;]\s*", s) if p.strip()]
+        if len(parts) > 1 and any(has_cjk(p) for p in parts) and any(
+                not has_cjk(p) for p in parts):
+            mixed: list[Edit] = []
+            for p in parts:
+                found = parse_instructions(p)
+                if not found and not has_cjk(p) and 1 <= len(p.split()) <= 4:
+                    found = [Edit("add", value=p.strip(), lang="en", text=p)]  # a thing
+                mixed.extend(found)
+            if mixed:
+                return mixed
     edits: list[Edit] = []
     for clause in _clauses(s, lang):
         if edits and edits[-1].kind == "pose" and edits[-1].value is None:

@@ -406,6 +406,19 @@ def parse_zh(clause: str) -> list[Edit]:
         return [Edit("background", value=v, key=place[0].entry.key if place else None,
                      lang="zh", text=text)]
 
+    # --- "颜色用 navy blue 和 gold", "配色改成黑白": the colours of the whole picture
+    m = re.fullmatch(r"(?:整体|整个)?(?:颜色|配色|色调|主色调?)(?:就|都|全)?"
+                     r"(?:用|要|是|改成|换成|改为|变成|调成)(.+)", c)
+    if m:
+        v = m.group(1).strip()
+        if re.search(r"和|、|\band\b|跟|与|\+", v):  # two colours or more: a palette
+            latin = not has_cjk(re.sub(r"和|、|跟|与", "", v))
+            v = re.sub(r"\s*(?:和|、|跟|与|\+)\s*", " and " if latin else "和", v)
+            return [Edit("add", value=f"{v} color palette" if latin else f"{v}配色",
+                         key="describe", lang="en" if latin else "zh", text=text)]
+        found = _value_edits_zh(v, None, text)
+        if found and all(e.kind in ("color", "style") for e in found):
+            return found
     # --- replace / change: "把猫换成狗", "用狗代替猫", "猫换成狗", "换成水彩风格"
     m = re.fullmatch(r"用(.+?)(?:代替|替换|替代|取代|换掉)(.+)", c)
     if m:
