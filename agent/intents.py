@@ -404,6 +404,9 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     clauses = [c for c in re.split(r"[,，.。!！;；]\s*", raw.strip(" .。!！")) if c.strip()]
     if len(clauses) > 1 and _UNDO.match(clauses[-1].strip()):
         return Intent("undo")  # "not that, undo", "不对不对，还是要吉他，撤回"
+    if len(clauses) > 1 and _GOTO_LEAD.match(clauses[-1].strip()):  # "不要这个，回到戴帽子那张"
+        return parse(clauses[-1].strip(), has_image=has_image, has_search=has_search,
+                     has_upload=has_upload, images=images, origin=origin, current=current)
     if talk.says_thanks(raw) and not has_upload:  # "thank you, that's exactly what I need"
         return _thanked(raw, has_image=has_image, has_search=has_search, images=images,
                         origin=origin, current=current)

@@ -98,7 +98,8 @@ def unclear(subject: str) -> bool:
 
     def mash(w: str) -> bool:
         return (any(w in r or w in r[::-1] for r in rows) or not re.search(r"[aeiouy]", w)
-                or len(set(w)) == 1)
+                or len(set(w)) == 1 or (len(w) >= 7 and any(set(w) <= set(r) for r in rows)
+                                        and bool(re.search(r"^[^aeiouy]{3}|[^aeiouy]{4}", w))))
 
     if re.fullmatch(r"[a-z]{4,}", low) and mash(low):
         return True  # keyboard mash: "asdfgh", "qwerty", "sdfkj"
@@ -161,7 +162,8 @@ def draw_request(text: str) -> str | None:
         lead = t[:m.start()]
         if re.search(r"[把将让]|改|换", lead):  # "把它画成水彩": a change, not a new picture
             return None
-        subject = re.sub(r"^(?:一张|一幅|张|幅)(?:图片?|画)?", "", m.group(1)).strip(" ，,。")
+        subject = re.sub(r"^(?:一张|一幅|张|幅)?(?:图片?|画|照片)?[:：，,]?\s*", "",
+                         m.group(1)).strip(" ，,。")
         return subject or None
     sentences = re.split(r"(?<=[.!?])\s+", t)
     for sentence in reversed(sentences):

@@ -133,6 +133,11 @@ class ZhPrompt:
         found = self._find(target)
         if found is None and target and len(target) >= 2 and target[-1] in "壁子儿们":
             found = self._find(target[:-1])  # "墙壁" in "白墙的卧室"
+        if found is None and target and has_cjk(target):
+            english = zh_en_lexicon().get(target, "").lower()  # "可颂" in "… a croissant …"
+            for i, (w, _) in enumerate(self.toks):
+                if english and w.strip().lower() in (english, english + "s"):
+                    return i, i
         return found
 
     def _find(self, target: str) -> tuple[int, int] | None:

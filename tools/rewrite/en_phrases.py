@@ -23,6 +23,7 @@ EN_LEAD = re.compile(
     r"one more thing|another thing|last thing|oh and|and also)\b[\s,:]*)+", re.I)
 EN_TAIL = re.compile(
     r"(?:[\s,]*\b(?:please|pls|plz|thx|ty|thanks|thank you|instead|now|too|as well|for me|"
+    r"all around|around (?:it|him|her|them)|nearby|everywhere|here and there|"
     r"a bit|a little|"
     r"again|in (?:the|this) (?:image|picture|photo|scene|drawing)|to (?:the|this) "
     r"(?:image|picture|photo|scene|drawing)|ok|okay)\b)+[\s.!?]*$|[\s.!?]+$", re.I)

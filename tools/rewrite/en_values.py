@@ -47,6 +47,10 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
     v = re.sub(r"^in\s+(?=(?:\w+\s+){0,2}(?:style|colou?rs?|tones?)$)", "", v, flags=re.I)
     if not v:
         return []
+    degree = re.fullmatch(r"(?:a\s+(?:bit|little|lot|tad)\s+|much\s+|way\s+|slightly\s+|even\s+|"
+                          r"somewhat\s+|kind of\s+)+(?:more\s+)?([a-z][\w-]+)", v, re.I)
+    if degree and looks_like_adjective(degree.group(1)):
+        v = degree.group(1)  # "a bit more sparkly": sparkly
     why = re.fullmatch(r"(.+?)\s+(?:because|since|cause|cuz|coz|so that|as if|he|she|it|they|"
                        r"he'?s|she'?s|it'?s|i|we|for)\s.+", v, re.I)
     if why and (classify(why.group(1)) or classify(why.group(1), MODIFIER_CATS) or

@@ -423,6 +423,8 @@ def chat_cleanup_en(s: str) -> str:
                r"rest) else (?:the same|as is)|keep (?:everything|the rest) (?:the same|as is)|"
                r"(?:everything|the rest) (?:else )?(?:stays|the same))\b.*$", "", s, flags=re.I)
     s = re.sub(r"\s+(?:maybe|perhaps|i guess)\s*(?=[,.]|$)", "", s, flags=re.I)
+    s = re.sub(r"\b(?:a\s+(?:bit|little|tad|touch)|slightly|somewhat)\s+(?=more\b|less\b)", "", s,
+               flags=re.I)  # "a bit more sparkly": more sparkly
     # "long until waist", "short to her chin": how long, said by where it ends
     s = re.sub(r"\b(long|short|longer|shorter)\s+(?:until|till|down to|to|past|up to|at)\s+"
                r"(?:the\s+|her\s+|his\s+|its\s+|their\s+)?(?:waist|shoulders?|knees?|hips?|"

@@ -80,6 +80,12 @@ def _clauses(text: str, lang: str) -> list[str]:
                 not colours and parse_en(clauses[-1]):
             # "sunset and two swans": two changes, but not "black and white"
             starts_edit = any(e.kind not in ("replace", "add", "color") for e in parse_en(part))
+        if lang == "en" and not starts_edit and clauses and "," in seps[k - 1] and re.match(
+                r"\s*with\s+(?:a|an|some|\w+\s+\w+)", part, re.I) and any(
+                e.kind not in ("add", "replace") for e in parse_en(clauses[-1])):
+            # "make it autumn, with orange trees around the lake": a thing added as well
+            clauses.append("add " + re.sub(r"^\s*with\s+", "", part, flags=re.I))
+            continue
         gapped = _gapped(clauses[-1], part) if clauses and lang == "en" and not starts_edit \
             else None
         if gapped:  # "change the cat to a dog and the background to a beach"

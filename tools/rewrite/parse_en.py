@@ -287,7 +287,7 @@ def _parse_en(clause: str) -> list[Edit]:
     # --- replace X with Y / swap / substitute / Y instead of X
     m = re.fullmatch(r"(?:replace|swap|switch|exchange|change)\s+(.+?)\s+(?:with|for|by)\s+(.+)",
                      c, re.I)
-    if m:
+    if m and not re.search(r"\s(?:to|into)\s", m.group(1)):  # not "change X to Y with Z"
         return _replace_edits(m.group(1), m.group(2), text)
     m = re.fullmatch(r"substitute\s+(.+?)\s+for\s+(.+)", c, re.I)
     if m:

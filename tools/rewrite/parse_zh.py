@@ -371,6 +371,14 @@ def parse_zh(clause: str) -> list[Edit]:
             return [Edit("remove", target=what, key=hits[0].entry.key, lang="zh", text=text)]
         return [Edit("remove", target=what, lang="zh", text=text)]
 
+    # --- "地球放在背景里", "把月亮加到天上": a thing added where it is seen
+    m = re.fullmatch(r"(?:把|将)?([^把将让给]{1,8}?)(?:也)?(?:放在|放到|放进|加在|加到|画在|挂在|"
+                     r"出现在)(背景|远处|天上|天空|后面|身后)(?:里|中|上|里面)?", c)
+    if m and not _ZH_PRONOUN.match(m.group(1)):
+        where = {"背景": "背景里", "远处": "远处", "天上": "天上", "天空": "天空中", "后面": "后面",
+                 "身后": "身后"}[m.group(2)]
+        return [Edit("add", value=f"{where}有{_no_measure(m.group(1))}", key="describe",
+                     lang="zh", text=text)]
     # --- background
     c = re.sub(r"^(?:换个|换一个|改个|改一个|换下|换一下)(背景|场景)[\s，,]*(?=.)", r"\1换成", c)
     c = re.sub(r"(背景|场景)(?:给我|帮我|也|就)", r"\1", c)  # "背景给我换成…"
