@@ -261,8 +261,9 @@ class EnPrompt(EnPhraseOps):
         # left: modifiers and determiners up to a boundary
         while a > 0:
             t = self.toks[a - 1]
-            if not t.word or t.low in BOUNDARY or self._is_ing(a - 1):
-                break
+            front = t.low in ("front", "back", "side") and self.toks[a].low not in ("of", "to")
+            if not t.word or (t.low in BOUNDARY and not front) or self._is_ing(a - 1):
+                break  # "front" of "in front of" ends it; "a red front door" goes on
             a -= 1
         return a, b
 

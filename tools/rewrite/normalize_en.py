@@ -72,6 +72,50 @@ def normalize_en(c: str) -> str:
     if m and not is_pronoun(m.group(1)) and _is_modifier(m.group(2)) and \
             not _is_modifier(m.group(1)):
         return f"make the {m.group(1)} {m.group(2)}"
+    # "I would prefer the door to be dark green", "let the kite be of paper"
+    m = re.fullmatch(r"(?:i'?d prefer|i would prefer|i prefer|i want|i'?d like|i would like|"
+                     r"let|have)\s+((?:the|his|her|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?|it|him|"
+                     r"her|them)\s+(?:to\s+)?be\s+(?:of\s+|made of\s+|from\s+)?(.+)", s, re.I)
+    if m and not re.match(r"\w+ing\b", m.group(2), re.I):
+        return f"make {m.group(1)} {m.group(2)}"
+    # "I want that the cabinets are from wood", "make she is wearing a shirt",
+    # "can you make the boy is climbing a tree": a non-native "that" clause
+    m = re.fullmatch(r"(?:i want that|i would like that|i'?d like that|make|make that)\s+"
+                     r"(he|she|it|they|the\s+[\w'-]+)\s+(?:is|are)\s+(.+)", s, re.I)
+    if m:
+        who, what = m.group(1), re.sub(r"^(?:from|of|made of)\s+", "", m.group(2), flags=re.I)
+        if re.match(r"\w+ing\b", what, re.I):
+            return f"{who} should be {what}"
+        return f"make {_obj(who)} {what}"
+    # "do the scooter turquoise", "do the beard shorter": make
+    m = re.fullmatch(r"do\s+((?:the|his|her|its|their)\s+[\w'-]+)\s+(.+)", s, re.I)
+    if m and (_is_modifier(m.group(2)) or looks_like_adjective(m.group(2).split()[0])):
+        return f"make {m.group(1)} {m.group(2)}"
+    # "make the statue of bronze": what it is made of
+    m = re.fullmatch(r"make\s+((?:the|his|her|its|their)\s+[\w'-]+)\s+of\s+(.+)", s, re.I)
+    if m and _is_modifier(m.group(2)):
+        return f"make {m.group(1)} {m.group(2)}"
+    # "shift to golden hour", "switch to night": the whole scene
+    m = re.fullmatch(r"(?:shift|switch|go|change|move|turn)\s+(?:it\s+)?(?:to|into)\s+(.+)", s,
+                     re.I)
+    if m and classify(m.group(1), ("time", "weather", "season", "style")):
+        return f"make it {m.group(1)}"
+    # "shoot her against a graffiti wall": where she stands
+    m = re.fullmatch(r"(?:shoot|put|place|show|have|pose|photograph)\s+(?:him|her|it|them|the\s+"
+                     r"[\w'-]+)\s+(?:against|in front of)\s+(.+)", s, re.I)
+    if m:
+        return f"change the background to {m.group(1)}"
+    # "make her asleep": sleeping
+    s = re.sub(r"^(make|let|have)\s+(him|her|it|them|the\s+[\w'-]+)\s+asleep\b", r"\1 \2 sleep",
+               s, flags=re.I)
+    # "it would be lovely if the dog was running": a wish
+    m = re.fullmatch(r"(?:it would be|it'?d be|would be|that would be)\s+(?:\w+\s+)?(?:lovely|nice|"
+                     r"great|cool|better|good|fun|cute|amazing|awesome)\s+if\s+(.+?)\s+"
+                     r"(?:was|were|is|could be|would be)\s+(.+)", s, re.I)
+    if m:
+        if re.match(r"\w+ing\b", m.group(2), re.I):
+            return f"{m.group(1)} should be {m.group(2)}"
+        return f"make {_obj(m.group(1))} {m.group(2)}"
     # "what if he rode a camel": the thing he does it with is new
     m = re.fullmatch(r"(?:what if|how about if|maybe|imagine)\s+(he|she|they|it)\s+(rode|drove|"
                      r"held|wore|ate|drank|played|carried|read|had|used|flew)\s+(.+)", s, re.I)
@@ -82,6 +126,16 @@ def normalize_en(c: str) -> str:
         return f"let {_TO_OBJ.get(m.group(1).lower(), 'it')} {base} {m.group(3)}"
     # "make there three soldiers": how many there are
     s = re.sub(r"^make there(?: be)?\s+", "make it ", s, flags=re.I)
+    # "car mint green", "blanket dark red": a thing and a new value of several words
+    m = re.fullmatch(r"([a-z][\w-]*)\s+((?!(?:be|is|are|was|were|will)\b)[a-z][\w'-]*\s+"
+                     r"[a-z][\w'-]*)", s, re.I)
+    if m and not is_pronoun(m.group(1)) and _is_modifier(m.group(2)) and \
+            not _is_modifier(m.group(1)) and not classify(m.group(1)) and \
+            m.group(1).lower() not in ("make", "go", "more", "less", "very", "too", "all", "so",
+                                       "keep", "paint", "add", "no", "and", "but", "in", "with",
+                                       "not", "that", "this", "just", "also", "it", "the", "a",
+                                       "an", "really", "even", "way", "much", "be", "is"):
+        return f"make the {m.group(1)} {m.group(2)}"
     # "dress red", "roses white": a thing and its new value, no verb
     m = re.fullmatch(r"([a-z][\w'-]*)\s+([a-z][\w'-]*)", s, re.I)
     if m and not is_pronoun(m.group(1)) and _is_modifier(m.group(2)) and \
@@ -102,7 +156,8 @@ def normalize_en(c: str) -> str:
         return f"make it {m.group(2)} {m.group(1)}"
     # "the sofa would look better in leather", "it might be cooler if it was all brass"
     m = re.fullmatch(r"(.+?)\s+(?:would|might|could|will)\s+(?:look|be)\s+(?:much\s+|way\s+)?"
-                     r"(?:better|cooler|nicer|great|good|awesome|more \w+)\s+(?:if (?:it|they) "
+                     r"(?:better|cooler|nicer|prettier|great|good|awesome|more \w+)\s+"
+                     r"(?:if (?:it|they) "
                      r"(?:was|were|is)|in|as|with|made of|made from)\s+(?:all\s+)?(.+)", s, re.I)
     if m:
         return f"make {m.group(1)} {m.group(2)}"
@@ -423,6 +478,17 @@ def chat_cleanup_en(s: str) -> str:
                r"rest) else (?:the same|as is)|keep (?:everything|the rest) (?:the same|as is)|"
                r"(?:everything|the rest) (?:else )?(?:stays|the same))\b.*$", "", s, flags=re.I)
     s = re.sub(r"\s+(?:maybe|perhaps|i guess)\s*(?=[,.]|$)", "", s, flags=re.I)
+    s = re.sub(r"([a-z])\1{2,}", r"\1", s, flags=re.I)  # "wayyy bigger", "sooo cute"
+    s = re.sub(r"\s*\b(?:fr(?:fr)?|no cap|af|asf|istg|lowkey|highkey|bestie|bruh|bro|fam|"
+               r"deadass|ong|rn|icl)\b", "", s, flags=re.I)
+    s = re.sub(r"(?<!\w)w\s+(?=(?:a|an|the|some|his|her|its|their)\s)", "with ", s, flags=re.I)
+    s = re.sub(r"\b(?:back\s?side|backdrop)\b", "background", s, flags=re.I)  # "backside"
+    # "delete the guitar its cringe", "make the car chrome it's so much cooler": why, cut
+    s = re.sub(r"(?<!\band)[,.]?\s+(?:it's|it’s|it is|its\s+(?=(?:not|so|too|very|kinda|really|"
+               r"cringe|ugly|weird|boring|just|a|the|my|way|\w+er)\b)|cuz|coz|cause|because|"
+               r"since)\b.*$", "",
+               s, flags=re.I) if re.match(r"\s*(?:delete|remove|make|turn|change|no|add|put|"
+                                          r"give|swap|replace|get rid)\b", s, re.I) else s
     s = re.sub(r"\b(?:a\s+(?:bit|little|tad|touch)|slightly|somewhat)\s+(?=more\b|less\b)", "", s,
                flags=re.I)  # "a bit more sparkly": more sparkly
     # "long until waist", "short to her chin": how long, said by where it ends

@@ -77,7 +77,8 @@ _STATE_VERBS = {"close": "closed", "shut": "closed", "open": "open", "light": "l
                 "mend": "intact"}
 _REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|drop|eliminate|"
                  r"lose|hide|cut out|clear away|clean up|strip|shave off|shave|ditch|"
-                 r"leave out|omit|exclude|wipe out|wipe away|wipe|clear")
+                 r"leave out|omit|exclude|wipe out|wipe away|wipe|clear|kill|nuke|scrap|axe|"
+                 r"clone out|yeet|bin|chuck|toss out|throw out|throw away|cut")
 _ADD_VERBS = r"add|include|insert|paint in|attach|also add|throw in|put in"
 _PREPS = (r"on top of|in front of|next to|on|in|at|into|onto|inside|by|near|under|beside|"
           r"behind|above|over|around|to")

@@ -22,7 +22,8 @@ from tools.translate import zh_number
 
 _ZH_LEAD = re.compile(r"^(?:请你?|麻烦你?|帮我|帮忙|给我|我想要?|我要|我希望|希望|能不能|能否|"
                       r"可以|可不可以|再|然后|并且|并|还要|另外|同时|把它|让我们|试试|试着)+")
-_ZH_TAIL = re.compile(r"(?:吧|呢|啊|呀|哦|一下|好吗|可以吗|行吗|谢谢|就好|就行|即可|看看)*"
+_ZH_TAIL = re.compile(r"(?:吧|呢|啊|呀|哦|呗|嘛|哈|咯|啦|一下|好吗|可以吗|行吗|谢谢|就好|就行|即可|"
+                      r"看看|咋样|怎么样|如何|好不好|行不行|可不可以|成不成)*"
                       r"[。！!？?.~～\s]*$")
 _ZH_REMOVE = (r"删去|移去|除去|去掉|去除|删掉|删除|移除|移走|拿掉|拿走|摘掉|摘下|脱掉|取消|"
               r"消除|抹掉|擦掉|清除|不要了|去了|删了|剃掉|刮掉|拿开|扔掉|丢掉|撤掉|移开|清理掉|去|删")
@@ -33,7 +34,7 @@ _ZH_ADD = (r"加点|加些|加一些|添点|加上|加个|加一个|加入|添�
            r"画上|画一个|画个|戴上|穿上|"
            r"配上|配个|带上|多加|再加|再来|来一个|来个|加")
 _ZH_PRONOUN = re.compile(r"^(?:它|他|她|它们|他们|她们|这个|那个|这|那|整体|画面|图片|整个画面|图|"
-                         r"照片|主体|整张图|这张图)$")
+                         r"照片|主体|整张图|这张图|其|人物|主角|画中人|人)$")
 _ZH_SCENE = re.compile(r"^(?:背景|场景|环境|地点|背景图|周围|环境背景)$")
 _ZH_NUMCL = re.compile(rf"^([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])(.*)$")
 
@@ -199,7 +200,7 @@ def _value_edits_zh(value: str, target: str | None, text: str) -> list[Edit]:
     v = (_ZH_VALUE_HEDGE.sub("", value.strip()) or value).strip().strip("的").strip()
     if not v:
         return []
-    m = re.fullmatch(r"(.+?)(?:那种|这种|的)?(材质|质地|材料)", v)
+    m = re.fullmatch(r"(.+?)(?:那种|这种|的)?(材质|质地|材料|结构|构造)", v)
     hits = find_zh(m.group(1), ("material",)) if m else []
     if hits:  # "弄成玻璃烧杯那种材质": what it is made of, said by a thing of that stuff
         h = hits[0]
@@ -283,6 +284,12 @@ def parse_zh(clause: str) -> list[Edit]:
                      rf"给([^变成改换]{{1,6}}?))([{ZH_NUMERALS}]+[{ZH_CLASSIFIERS}].{{1,6}})", c)
     if m:
         return _zh_add(m.group(3), _zh_target(m.group(1) or m.group(2)), c)
+    # --- "苹果的数量调整为三个": how many in all
+    m = re.fullmatch(rf"(?:把|将)?(.{{1,8}}?)的?(?:数量|个数|数目)(?:{_ZH_CHANGE}|增加到|增加至|"
+                     rf"减少到|变|改|是|要)([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])", c)
+    if m and zh_number(m.group(2) + m.group(3)):
+        return [Edit("count", target=m.group(1), count=zh_number(m.group(2) + m.group(3)),
+                     lang="zh", text=c)]
     # --- "柠檬片加到三片", "狗变成三只": how many in all
     m = re.fullmatch(rf"(.{{1,8}}?)(?:加到|增加到|增加至|变成|改成|变为|减少到|减到)"
                      rf"([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])", c)
@@ -328,6 +335,12 @@ def parse_zh(clause: str) -> list[Edit]:
 
     # --- state: "把门打开", "把蜡烛点燃"
     m = re.fullmatch(rf"(?:把|将|让)(.+?)({'|'.join(_ZH_STATE_VERBS)})(?:了|起来|吧)?", c)
+    if m is None:  # "台灯关了", "门打开": the thing, then its new state
+        m = re.fullmatch(rf"([^把将让给]{{1,6}}?)(?:也|都)?({'|'.join(_ZH_STATE_VERBS)}|关|开)"
+                         rf"(?:了|起来|着)", c)
+        if m and m.group(2) in ("关", "开"):
+            m = re.fullmatch(r"(.+?)(关掉|打开)", m.group(1) + {"关": "关掉", "开": "打开"}[
+                m.group(2)])
     if m is None:  # "让杯子装满水", "杯子里倒满咖啡"
         m = re.fullmatch(r"(?:把|将|让)?(.+?)(?:里面|里)?(装满|倒满)(?:了)?(.{1,6})", c)
     if m:
@@ -487,9 +500,18 @@ def parse_zh(clause: str) -> list[Edit]:
         return [Edit("add", value=f"{target or ''}{m.group(2)}放着{what}", lang="zh",
                      text=text)]
 
+    # --- "再弄个月亮在窗外": a thing, then where it goes
+    m = re.fullmatch(r"(?:再)?(?:弄个|弄一个|加个|加一个|来个|来一个|放个|放一个|画个|画一个|"
+                     r"整个|搞个)"
+                     r"([^在]{1,8})在(.{1,8}?)(?:上|里|中|外)?", c)
+    if m:
+        place = m.group(2) + ("外" if c.endswith("外") else "")
+        return [Edit("add", value=f"{place}有{_no_measure(m.group(1))}", key="describe",
+                     lang="zh", text=text)]
     # --- add: "加一顶红帽子", "给猫戴上帽子", "让她拿着一把伞"
     m = re.fullmatch(r"(?:给|让)(.+?)(?:戴上|戴着|戴|穿上|穿着|拿着|拿上|抱着|举着|加上|加|配上|"
-                     r"添上|画上)(.+)", c)
+                     r"添上|画上|整个|整一个|整条|整顶|弄个|弄一个|搞个|搞一个|来个|来一个|配个)(.+)",
+                     c)
     if m:
         return _zh_add(m.group(2), _zh_target(m.group(1)), text)
     m = re.fullmatch(rf"(?:{_ZH_ADD}|戴着|穿着|拿着|带着|还有|再有|有)(?:了)?(.+)", c)
