@@ -9,6 +9,7 @@ from tools.rewrite.parse_zh import _ZH_NUMCL
 from tools.rewrite.vocab import (
     DARK_TIMES,
     MODIFIER_CATS,
+    SEASON_MARKS,
     Edit,
     entry,
     is_living,
@@ -132,6 +133,11 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
     if e.kind in ("style", "time", "weather", "season", "camera"):
         if e.kind != "style" or not p.styled:  # a second style of one request adds to it
             p.strip_vocab((e.kind,))
+        if e.kind == "season":
+            for season, marks in SEASON_MARKS.items():
+                for mark in marks if season != e.key else ():
+                    if has_cjk(mark) and mark in p.text:
+                        p.remove(mark)
         if e.kind == "time" and e.key in DARK_TIMES:
             p.strip_vocab(("weather",), "sunny")  # "晴天" is a day: no sunny night
         own = e.value if e.kind in ("time", "weather", "season") and has_cjk(e.value or "") \

@@ -12,6 +12,7 @@ from tools.rewrite.vocab import (
     DARK_TIMES,
     MODIFIER_CATS,
     PERSON,
+    SEASON_MARKS,
     Edit,
     entry,
     find_en,
@@ -214,6 +215,11 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             _strip_medium_segments(p)  # "35mm photo", "cinematic still", "digital art"
             p.styled = True
         p.strip_vocab((e.kind,))
+        if e.kind == "season":
+            for season, marks in SEASON_MARKS.items():
+                for mark in marks if season != e.key else ():
+                    if re.search(rf"\b{re.escape(mark)}\b", p.render(), re.I):
+                        p.remove(mark)
         if e.kind == "time" and e.key in DARK_TIMES:
             p.strip_vocab(("weather",), "sunny")  # a sunny day is no night
         p.append_segment(_own_words(e) if e.kind == "style" else _time_words(e))

@@ -107,6 +107,8 @@ def parse_instructions(text: str) -> list[Edit]:
     if not s:
         return []
     lang = language(s)
+    if lang == "zh":
+        s = zh_request(s)
     if lang == "zh":  # "背景换成晚上 紫外灯照着发光": a space between two parts is a comma
         s = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", s)
         # "换个背景，改成下雪的街头": one request for a new background
@@ -166,6 +168,46 @@ def parse_instructions(text: str) -> list[Edit]:
             found = [replace(found[0], target=edits.pop().target)]
         edits.extend(found)
     return edits
+
+
+def zh_request(s: str) -> str:
+    """A Chinese instruction said as a correction, a wish or a question, in the plain form the
+    rules read: "不是狗！是把猫改成灰色" -> "把猫改成灰色"; "要是木桶就好了" -> "改成木桶";
+    "猫能是白色的吗" -> "猫改成白色的"; "画面里能不能没有垃圾桶" -> "去掉垃圾桶"."""
+    parts = [p for p in re.split(r"([，,！!。；;\s]+)", s.strip())]
+    kept: list[str] = []
+    for p in parts:
+        t = p.strip()
+        if re.fullmatch(r"[，,！!。；;\s]+", p or " "):
+            kept.append(p)
+            continue
+        if re.fullmatch(r"(?:不是|不对|不要|你改错了|改错了|错了|搞错了|弄错了|不是要)"
+                        r"(?:[^，,！!。]{0,10})", t) and not re.search(r"[把将]|改成|换成", t) \
+                and len(parts) > 1:
+            continue  # "不是狗", "不是换老虎", "不是要油画": what was NOT meant
+        if re.fullmatch(r"[^，,！!。]{1,6}(?:留着|不动|不变|别动|保留|不要动|还在)", t):
+            continue  # "兔子留着", "红车不动"
+        t = re.sub(r"^(?:而)?是(?=[把将让给换改删去加])", "", t)  # "是把猫改成灰色"
+        t = re.sub(r"^(删|去掉|拿掉|换|改)的是(.+)$", lambda m: {"删": "删掉", "换": "换掉",
+                                                             "改": "改"}.get(m.group(1),
+                                                                            m.group(1))
+                   + m.group(2), t)  # "删的是篮子"
+        t = re.sub(r"^(?:我)?(?:要的是|想要的是|要的其实是)(?=.)", "改成", t)  # "我要的是水彩"
+        kept.append(t)
+    s = "".join(kept).strip(" ，,！!。")
+    s = re.sub(r"^(?:要是|如果|假如|要是能|如果能)(.+?)(?:的话)?(?:就好了|就好|会更好|"
+               r"会不会更好看?|会怎样|呢|怎么样)?[？?]?$", r"改成\1", s)
+    s = re.sub(r"^改成(.{1,8}?)(?:是|改成)(.+)$", r"把\1改成\2", s)  # "要是桌子是木头的"
+    s = re.sub(r"^改成(.+?)的是(.+)$", r"改成\2", s)  # "要是坐在门口的是一只狐狸"
+    s = re.sub(r"^(.{1,8}?)能(?:不能)?是(.+?)吗[？?]?$", r"把\1改成\2", s)  # "猫能是白色的吗"
+    s = re.sub(r"^(.{1,8}?)是(.{1,8}?)的话(?:会不会|会)?(?:更)?(?:好看|好|漂亮)[吗？?]*$",
+               r"把\1改成\2", s)
+    s = re.sub(r"(?:画面里|图里|图上)?(?:能不能|可不可以|能否)?(?:没有|不要有)(.+?)[？?]?$",
+               r"去掉\1", s) if re.search(r"没有|不要有", s) else s
+    s = re.sub(r"(?<=[\u4e00-\u9fff])(?:能不能|可不可以|能否|可以)(?=[\u4e00-\u9fff])", "", s)
+    s = re.sub(r"^(.{1,6}?)换个颜色[，,\s]*(?:来个|换成|改成|要|用|就)?(?=.)", r"\1换成", s)
+    s = re.sub(r"^(?:来个|来一个)(?=.)", "加个", s)  # "来个荷包蛋": one more thing
+    return s
 
 
 def _described_en(clause: str) -> list[Edit]:

@@ -623,6 +623,10 @@ def _zh_change(old: str, new: str, text: str) -> list[Edit]:
         # "珊瑚搞成白化的": how it looks, a word the vocabulary does not know
         return [Edit("state", target=target, value=new.strip().rstrip("的"), owner=owner,
                      lang="zh", text=text)]
+    if re.fullmatch(r"[\u4e00-\u9fff]{1,4}色的?", new.strip()) and not classify(new.strip("的")):
+        # "卫衣换成奶白色": a colour the vocabulary does not know is still a colour
+        return [Edit("color", target=target, value=new.strip().rstrip("的"), owner=owner,
+                     lang="zh", text=text)]
     if owner and target:
         return [replace(e, owner=owner) for e in _value_edits_zh(new, target, text)]
     hits = classify(target or "")

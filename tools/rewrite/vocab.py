@@ -18,6 +18,17 @@ KINDS = ("add", "remove", "replace", "color", "style", "time", "weather", "seaso
 # times of day that are no sunny day: the weather "sunny" goes when one of them is asked for
 DARK_TIMES = ("night", "dusk", "sunset", "sunrise", "bluehour")
 MODIFIER_CATS = ("color", "material", "size", "shape", "age", "expression", "state")
+# what shows one season and no other: a new season takes the old one's marks away
+# ("秋天，红叶" made winter loses the red leaves)
+SEASON_MARKS = {
+    "autumn": ("autumn leaves", "fall leaves", "fall foliage", "autumn foliage", "red leaves",
+               "orange leaves", "falling leaves", "maple leaves", "fallen leaves", "golden leaves",
+               "红叶", "枫叶", "落叶", "黄叶", "金黄的树叶", "满地落叶"),
+    "winter": ("snow-covered", "snowflakes", "falling snow", "icicles", "积雪", "白雪", "雪花",
+               "冰柱", "冰凌"),
+    "spring": ("cherry blossoms", "blossoms", "fresh buds", "樱花盛开", "嫩芽", "桃花盛开"),
+    "summer": ("blazing sun", "烈日", "蝉鸣"),
+}
 
 
 @dataclass(frozen=True)
