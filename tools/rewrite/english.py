@@ -594,6 +594,10 @@ class EnPrompt(EnPhraseOps):
                             region[z:], re.I)
             if cat == "expression" and not post and "," in region[:a]:
                 continue  # another one's smile, in another part of the prompt
+            if cat == "state" and re.search(r"\b(?:in|on|at|under|near|inside|by|beside|behind|"
+                                            r"over|into|onto)\s+(?:a|an|the)\b",
+                                            region[:a].rsplit(",", 1)[-1], re.I):
+                continue  # "a candle in a dark room": the room's, not the candle's
             z += post.end() if post else 0
             spans.append((a, z))
         for a, z in reversed(spans):

@@ -126,6 +126,8 @@ def normalize_en(c: str) -> str:
         return f"let {_TO_OBJ.get(m.group(1).lower(), 'it')} {base} {m.group(3)}"
     # "make there three soldiers": how many there are
     s = re.sub(r"^make there(?: be)?\s+", "make it ", s, flags=re.I)
+    if classify(s, ("color",)) and len(s.split()) <= 3:  # "light blue": its colour
+        return f"make it {s}"
     # "car mint green", "blanket dark red": a thing and a new value of several words
     m = re.fullmatch(r"([a-z][\w-]*)\s+((?!(?:be|is|are|was|were|will)\b)[a-z][\w'-]*\s+"
                      r"[a-z][\w'-]*)", s, re.I)
@@ -458,6 +460,8 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
     s = re.sub(r"\s+[&+]\s+", " and ", s)
     s = EMOJI.sub(" ", s).strip()
+    s = re.sub(r"\b[A-Z]{2,}\b", lambda m: m.group(0).lower() if m.group(0) not in (
+        "TV", "UFO", "DJ", "3D", "NYC", "USA", "UK", "BMW", "VW") else m.group(0), s)  # "LIGHT"
     s = re.sub(r"\bbg\b", "background", s, flags=re.I)
     s = re.sub(r"\b(?:more|much more)\s+(\w+er)\b", r"\1", s, flags=re.I)  # "more older"
     s = re.sub(r"\b(make|let|have)\s+(it|him|her|them)\s+looks\b", r"\1 \2 look", s, flags=re.I)
@@ -495,6 +499,29 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\b(long|short|longer|shorter)\s+(?:until|till|down to|to|past|up to|at)\s+"
                r"(?:the\s+|her\s+|his\s+|its\s+|their\s+)?(?:waist|shoulders?|knees?|hips?|"
                r"chin|ankles?|floor|ground|back|ears?)\b", r"\1", s, flags=re.I)
+    # corrections: "sorry i meant remove the boy, keep the man", "ugh not dark green, i said
+    # LIGHT blue", "nope, replace the tulips not the cat. roses."
+    s = re.sub(r"^(?:(?:no+|nope|ugh+|sorry|oops|wait)\b[,.!]?\s*)*(?:not\s+[^,.]+[,.]\s*)?"
+               r"(?:i\s+(?:meant|mean|said)|what i meant (?:was|is))\s+", "", s, flags=re.I)
+    s = re.sub(r"^(?:no+|nope)\s+not like that[,.!]?\s*", "", s, flags=re.I)
+    s = re.sub(r"^(?:(?:no+|nope|ugh+|sorry|oops|wait|hmm+)[,.!]\s*)+", "", s, flags=re.I)
+    s = re.sub(r"\s+not\s+(?:the|his|her)\s+[\w'-]+(?=\s*(?:[,.]|$))", "", s, flags=re.I)
+    m = re.fullmatch(r"((?:replace|change|swap)\s+(?:the\s+)?[\w' -]+?)\s*[.!]\s*([\w' -]+?)[.!]?",
+                     s, re.I)
+    if m and len(m.group(2).split()) <= 3:  # "replace the tulips. roses."
+        s = f"{m.group(1)} with {m.group(2)}"
+    s = re.sub(r"(?<=\w)[,.;]\s*(?:but\s+)?(?:keep|leave)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?"
+               r"(?:\s+(?:as is|as it is|alone|there))?[.!]?$", "", s, flags=re.I)
+    # "can we have it without the bicycle": the bicycle goes
+    s = re.sub(r"^(?:(?:can|could)\s+(?:we|you|i)\s+)?(?:have|show|make|do|get)\s+(?:it|this|the "
+               r"(?:picture|image|scene))\s+without\s+", "remove ", s, flags=re.I)
+    # "would it work as a stained glass window?": that look
+    s = re.sub(r"^(?:would|could|can|will)\s+it\s+(?:work|look good|look nice|be nice|be cool)"
+               r"\s+as\s+", "make it look like ", s, flags=re.I)
+    # "blow the candle out": no longer lit
+    s = re.sub(r"^(?:blow|put)\s+out\s+((?:the|his|her)\s+[\w'-]+)|^(?:blow|put)\s+((?:the|his|"
+               r"her)\s+[\w'-]+)\s+out\b", lambda m: f"make {m.group(1) or m.group(2)} unlit", s,
+               flags=re.I)
     s = _thing_first(s) or s
     # "no, not the table, the bowl — make the bowl wooden": the correction is what counts
     m = re.match(r"^no\b,?\s+not\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*,\s*(?:it'?s\s+)?"

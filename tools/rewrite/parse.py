@@ -114,6 +114,8 @@ def parse_instructions(text: str) -> list[Edit]:
         # "换个背景，改成下雪的街头": one request for a new background
         s = re.sub(r"(?:换个|换一个|改个|改一个|换下|换一下)(背景|场景)[，,。\s]*"
                    r"(?:改成|换成|变成|就|要)?", r"\1换成", s)
+    if lang == "en" and re.search(r"[.!?]\s+[A-Za-z]", s):  # several sentences: chat out first
+        s = chat_cleanup_en(s) or s
     said = re.split(r"(?<=[.!?])\s+(?=[A-Za-z])", s) if lang == "en" else [s]
     if len(said) > 1:  # "Oh dear, I do not like the television. Could you take it away?"
         found_each = [parse_instructions(x) for x in said]

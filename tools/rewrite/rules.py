@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tools.rewrite.chinese import ZhPrompt
 from tools.rewrite.chinese_edits import apply_zh
+from tools.rewrite.conflicts import settle
 from tools.rewrite.en_phrases import EN_LEAD, EN_TAIL
 from tools.rewrite.english import EnPrompt
 from tools.rewrite.english_edits import apply_en
@@ -47,7 +48,7 @@ def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
             apply_en(p, e)
     notes += p.notes
     notes += _contradictions(edits)
-    out = p.render() or prompt
+    out = settle(prompt, p.render() or prompt, instruction, edits) or prompt
     return RulesOutcome(out, edits, list(p.removed), list(p.added), notes)
 
 

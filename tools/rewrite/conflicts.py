@@ -1,0 +1,124 @@
+"""The last check of a rules rewrite: a new value said in the instruction takes the place of
+the old value of its kind that the edit left behind.
+
+The rules read many phrasings, but people find more. When a change is read partly ("the
+car mint green" appended as words, "make her hair long until waist" read as the length but
+not where) the new value is in the new prompt and the old one often still is too: "a red
+car …, mint green". This pass looks only at vocabulary: for each kind of value the instruction
+names (a colour, a material, a time of day, the weather, a season, an expression…) it removes
+the prompt's old value of that kind when the new one is now in the prompt, the old one is no
+longer wanted, and it can tell which one is meant (one old value, or the one on the thing the
+instruction names). It never adds words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.rewrite.vocab import Edit, Hit, find_en, find_zh, same_kind
+from tools.text import has_cjk, stem
+
+# values of one thing (a noun's modifier) and values of the whole picture
+_THING = ("color", "material", "expression", "age", "state", "shape")
+_SCENE = ("time", "weather", "season")
+# words before a value that say it is the old one ("not red", "instead of red", "不是红色")
+_OLD_EN = re.compile(r"(?:\bnot|\bno|\binstead of|\brather than|\bfrom|\bno longer|\bkeep|"
+                     r"\bkeeping|\bleave|\bstill|\bboth)\s+(?:the\s+|a\s+|an\s+|it\s+)?$", re.I)
+_OLD_ZH = re.compile(r"(?:不是|不要|而不是|不再|从|别|保留|留着|还是|由)$")
+
+
+def _find(text: str, cats: tuple[str, ...]) -> list[Hit]:
+    return find_zh(text, cats) if has_cjk(text) else find_en(text, cats)
+
+
+def _said_new(instruction: str, cats: tuple[str, ...]) -> list[Hit]:
+    """The values the instruction asks for, without those it names as old or kept."""
+    out = []
+    for h in _find(instruction, cats):
+        before = instruction[:h.start]
+        if (_OLD_ZH if has_cjk(instruction) else _OLD_EN).search(before):
+            continue
+        out.append(h)
+    return out
+
+
+def _nouns_named(instruction: str, output: str) -> list[int]:
+    """Where the things the instruction names stand in ``output`` (character offsets)."""
+    if has_cjk(output):
+        spots = []
+        for word in re.findall(r"[\u4e00-\u9fff]{2,}", instruction):
+            for k in range(len(word) - 1):
+                i = output.find(word[k:k + 2])
+                if i >= 0:
+                    spots.append(i)
+        return spots
+    words = {stem(w) for w in re.findall(r"[a-z][a-z'-]+", instruction.lower()) if len(w) > 2}
+    spots = []
+    for m in re.finditer(r"[A-Za-z][\w'-]*", output):
+        w = m.group(0).lower()
+        if stem(w) in words or any(w in g for s in words for g in same_kind(s)):
+            spots.append(m.start())
+    return spots
+
+
+def _remove(text: str, h: Hit) -> str:
+    """``text`` without the value ``h`` (and the little words that only served it)."""
+    a, b = h.start, h.end
+    if has_cjk(text):
+        if text[b:b + 1] == "的":
+            b += 1
+        out = text[:a] + text[b:]
+        return re.sub(r"([，,])\s*[，,]", r"\1", out).strip(" ，,")
+    before = text[:a]
+    m = re.search(r"(?:\b(?:at|in|during|on a|on an|a|an)\s+)$", before, re.I)
+    seg_start = max(before.rfind(","), -1) + 1
+    seg_end = text.find(",", b)
+    seg_end = len(text) if seg_end < 0 else seg_end
+    rest = (text[seg_start:a] + text[b:seg_end]).strip()
+    if not rest or re.fullmatch(r"(?:at|in|during|on|a|an|the)(?:\s+(?:a|an|the))?", rest, re.I):
+        out = text[:seg_start] + text[seg_end + 1:] if seg_end < len(text) \
+            else text[:max(seg_start - 1, 0)]
+    else:
+        if m and re.match(r"\s*(?:,|$)", text[b:]) and m.group(0).strip().lower() in (
+                "at", "in", "during"):
+            a -= len(m.group(0))
+        out = text[:a] + text[b:]
+    out = re.sub(r"\s{2,}", " ", out)
+    out = re.sub(r"\s+([,.])", r"\1", out)
+    out = re.sub(r",\s*,", ",", out)
+    return out.strip(" ,")
+
+
+def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str:
+    """``output`` without the old values the instruction replaced (see the module doc)."""
+    added = " ".join((e.value or "") for e in edits if e.kind == "add" and e.key != "describe")
+    read = {e.kind for e in edits}
+    for cats, per_thing in ((_SCENE, False), (_THING, True)):
+        for cat in cats:
+            if cat in read:
+                continue  # the rules read this change and made it: they know which value
+            new = {h.entry.key for h in _said_new(instruction, (cat,))
+                   if not (added and h.text.lower() in added.lower())}
+            if not new:
+                continue
+            now = _find(output, (cat,))
+            if not any(h.entry.key in new for h in now):
+                continue  # the change was not written: nothing to settle
+            before = {h.entry.key for h in _find(prompt, (cat,))}
+            old = [h for h in now if h.entry.key not in new and h.entry.key in before]
+            if not old:
+                continue
+            if per_thing:  # the old value of the thing named, or of the subject
+                spots = _nouns_named(instruction, output)
+                if not spots:
+                    m = re.search(r"\s(?:on|in|at|with|near|by|under|beside|wearing|holding)\s|"
+                                  r"[,，在]", output)
+                    spots = [m.start()] if m else [len(output)]
+                near = [h for h in old if any(0 <= s - h.end <= 12 or 0 <= h.start - s <= 12
+                                              for s in spots)]
+                if len(near) != 1:
+                    continue  # which one is meant is not clear: leave them
+                old = near
+            for h in sorted(old, key=lambda x: -x.start):
+                output = _remove(output, h)
+    return output
