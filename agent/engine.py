@@ -99,9 +99,9 @@ class Agent:
             return image.number
 
     def queue_status(self) -> str:
-        from tools.jobs import get_queue
+        from tools.work import image_work
 
-        return get_queue(self.settings).describe()
+        return image_work(self.settings).describe()
 
     def usage(self) -> str:
         with self.storage.db.session() as s:
@@ -287,12 +287,11 @@ class Agent:
 
     def _describe_upload(self, picture: Any) -> str | None:
         """The captioner's description of a photo, or None when it cannot run (logged)."""
-        from tools.describe import describe
-        from tools.jobs import get_queue
+        from tools.work import image_work
 
         try:
-            job = get_queue(self.settings).submit(
-                lambda ctx: describe(picture, settings=self.settings).text, label="describing")
+            job = image_work(self.settings).submit("describe", {}, [picture],
+                                                   label="describing")
             return job.result() or None
         except Exception:  # a photo is kept even when it cannot be described
             log.warning("could not describe an upload", exc_info=True)

@@ -13,7 +13,7 @@ import json
 import random
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -39,9 +39,8 @@ from settings import Settings
 from storage import Conversation, Storage, repo
 from storage.models import Image
 from tools import beautify as beautify_tool
-from tools import generate as generate_tool
 from tools import rewrite as rewrite_tool
-from tools.jobs import JobCancelled, JobEvent, get_queue
+from tools.jobs import JobCancelled, JobEvent
 from tools.prompting import prepare_prompt
 from tools.text import clean_text, has_cjk
 from tools.validate import check_generation, load_image
@@ -104,8 +103,12 @@ class TurnContext:
         return {k: conv.settings.get(k) for k in ("width", "height", "steps", "guidance")}
 
     # --- running image work ----------------------------------------------------------
-    def run_job(self, label: str, work: Callable[..., Any]) -> Any:
-        """Run ``work(progress=..., cancel=...)`` on the accelerator queue and wait."""
+    def run_job(self, label: str, op: str, kwargs: dict[str, Any],
+                pictures: Sequence[PILImage.Image] = ()) -> Any:
+        """Run image operation ``op`` (:data:`tools.work.OPERATIONS`) with JSON ``kwargs``
+        and input ``pictures`` on the image engine (this process, or the workers when
+        ``broker_url`` is set) and wait for its result."""
+        from tools.work import image_work
 
         def report(event: JobEvent) -> None:
             if self.on_progress is None:
@@ -114,11 +117,8 @@ class TurnContext:
                 stage=event.stage, position=event.position, step=event.step, total=event.total,
                 label=event.label if event.stage == "downloading" else label))
 
-        job = get_queue(self.settings).submit(
-            lambda ctx: work(progress=ctx.progress, cancel=ctx.cancelled),
-            label=label,
-            on_progress=report,
-        )
+        job = image_work(self.settings).submit(op, kwargs, pictures, label=label,
+                                               on_progress=report)
         if self.cancel is None:
             return job.result()
         while True:  # the user may stop it: a queued job never starts, a running one stops
@@ -289,11 +289,9 @@ class ImageTools(EditTools, PixelTools):
             return _ok(_unchanged_message(parent_row.number, prompt, self.ctx.lang), unchanged=True)
         model_prompt, info = self.ctx.prepare_prompt(prompt)
         results = self.ctx.run_job(
-            "generating",
-            lambda progress, cancel: generate_tool.generate(
-                model_prompt, negative_prompt or "", seed, n=n,
-                settings=self.ctx.settings, progress=progress, cancel=cancel, **params),
-        )
+            "generating", "generate",
+            {"prompt": model_prompt, "negative_prompt": negative_prompt or "", "seed": seed,
+             "n": n, **params})
         kind = "generated" if parent_row is None else "edited"
         rows = [self.ctx.save(r, kind=kind, tool=tool, parent=parent_row, prompt=prompt, extra=info)
                 for r in results]
@@ -539,16 +537,13 @@ class ImageTools(EditTools, PixelTools):
     def describe_image(self, image: int | None = None) -> str:
         """Say what is in image #`image` (default: the current one) and suggest a prompt for
         it. Makes no new picture."""
-        from tools.describe import describe  # the captioner loads only when asked
-
         with self.ctx.storage.db.session() as s:
             row = self.ctx.image(s, image)
             number, file, prompt = row.number, row.file, row.prompt
             text = (row.extra or {}).get("description")
         if not text:
             picture = self.ctx.storage.images.open(file)
-            text = self.ctx.run_job("describing", lambda progress, cancel: describe(
-                picture, settings=self.ctx.settings).text)
+            text = self.ctx.run_job("describing", "describe", {}, [picture])
             with self.ctx.storage.db.session() as s:
                 row = self.ctx.image(s, number)
                 row.extra = {**(row.extra or {}), "description": text}
