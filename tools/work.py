@@ -282,14 +282,15 @@ _engines_lock = threading.Lock()
 
 def image_work(settings: Settings) -> ImageWork:
     """The engine ``settings`` pick: Celery workers when ``broker_url`` is set, else this
-    process. One per broker URL per process."""
+    process. One per broker URL (and profile, deadline, queue limit) per process."""
     url = settings.broker_url.strip()
     if not url:
         return EmbeddedWork(settings)
+    key = (url, settings.profile, settings.job_deadline_s, settings.max_queue)
     with _engines_lock:
-        engine = _engines.get(url)
+        engine = _engines.get(key)
         if engine is None or engine.closed:
             from tools.workers import CeleryWork
 
-            engine = _engines[url] = CeleryWork(settings)
+            engine = _engines[key] = CeleryWork(settings)
         return engine
