@@ -1,6 +1,6 @@
-"""Real servers for the worker tests, started on loopback by the test itself: a throwaway
-``redis-server`` (skipped cleanly when it is not installed; ``.ci/run`` installs Debian's)
-and ``python bot.py worker`` processes."""
+"""Real servers for the worker tests and benches, started on loopback by the caller: a
+throwaway ``redis-server`` (:class:`RedisMissing` when it is not installed, which the tests
+turn into a skip; ``.ci/run`` installs Debian's) and ``python bot.py worker`` processes."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 START_S = 120  # a worker imports torch and builds/loads the tiny models: generous when busy
+
+
+class RedisMissing(RuntimeError):
+    """redis-server is not installed here."""
 
 
 def free_port() -> int:
@@ -32,7 +34,7 @@ def redis_server(folder: Path) -> Iterator[str]:
     """A fresh redis-server on a free loopback port, data in ``folder``; yields its URL."""
     exe = shutil.which("redis-server")
     if exe is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+        raise RedisMissing("redis-server is not installed (apt-get install -y redis-server)")
     import redis
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -53,7 +55,7 @@ def redis_server(folder: Path) -> Iterator[str]:
         if proc.poll() is None:
             break
     else:
-        pytest.fail(f"redis-server would not start: {(folder / 'redis.log').read_text()}")
+        raise RuntimeError(f"redis-server would not start: {(folder / 'redis.log').read_text()}")
     try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
@@ -69,7 +71,7 @@ class Worker:
     """One ``python bot.py worker`` process (its own home: no shared disk with the bot)."""
 
     def __init__(self, url: str, folder: Path, model_cache: Path, name: str,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, threads: int = 1):
         self.name = name
         self.log = folder / f"{name}.log"
         folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,7 @@ class Worker:
                "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bot.py"), "worker", "--name", name,
-             "--loglevel", "INFO"],
+             "--loglevel", "INFO", "--threads", str(threads)],
             stdout=self.log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=str(ROOT))
         self.url = url
 
@@ -92,11 +94,12 @@ class Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                pytest.fail(f"worker {self.name} exited: {self.log.read_text()[-3000:]}")
+                raise RuntimeError(f"worker {self.name} exited: {self.log.read_text()[-3000:]}")
             if client.zscore(WORKERS, self.name) is not None:
                 return self
             time.sleep(0.1)
-        pytest.fail(f"worker {self.name} not ready in {timeout} s: {self.log.read_text()[-3000:]}")
+        raise RuntimeError(f"worker {self.name} not ready in {timeout} s: "
+                           f"{self.log.read_text()[-3000:]}")
 
     def kill9(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
