@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import threading
 from collections import defaultdict
@@ -26,7 +27,7 @@ from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, sy
 from agent.messages import lang_of
 from agent.planner import HELP, RulesPlanner, first_call
 from agent.state import SessionState, load_state
-from agent.toolbox import TurnContext, build_tools, running
+from agent.toolbox import TurnContext, build_tools, running, waiting
 from agent.types import Action, Progress, Reply, ReplyImage, Turn
 from errors import ImagechatError, InvalidInput
 from settings import Settings
@@ -42,6 +43,10 @@ MAX_MESSAGE_CHARS = 4000
 MAX_ATTACHMENTS = 10
 HISTORY_MESSAGES = 20
 RECURSION_LIMIT = 12  # model/tool steps in one turn
+# turns running their own Python work at once (planning, storing, rewriting), not counting
+# those waiting for their picture: more would only share the cores (and the GIL) thinner,
+# and read-only commands (/help, /history), which never take a slot, would wait longer
+TURN_SLOTS = max(2, os.cpu_count() or 2)
 
 SLASH_PLANNED = commands.names("planner")
 SLASH_ENGINE = commands.names("engine")
@@ -57,6 +62,9 @@ class Agent:
         self._locks_lock = threading.Lock()
         self._llm: BaseChatModel | None = build_chat_model(settings)
         self._tools = build_tools()
+        # a language-model planner waits on the network, not on the cores: no slots then
+        self._slots: threading.Semaphore | None = (
+            threading.BoundedSemaphore(TURN_SLOTS) if self._llm is None else None)
 
     # ------------------------------------------------------------------ public API
     def handle_turn(self, turn: Turn) -> Reply:
@@ -68,10 +76,12 @@ class Agent:
         except ImagechatError as e:
             return Reply(text=str(e), error=True)
         # reading commands never wait behind the same user's picture in the queue
-        lock = contextlib.nullcontext() if _read_only(text) else self._lock_for(turn.user)
-        with lock:
+        read_only = _read_only(text)
+        lock = contextlib.nullcontext() if read_only else self._lock_for(turn.user)
+        slot = None if read_only else self._slots
+        with lock, (slot or contextlib.nullcontext()):
             try:
-                return self._turn(turn, text, pictures)
+                return self._turn(turn, text, pictures, slot)
             except ImagechatError as e:
                 return Reply(text=str(e), error=True)
             except Exception:
@@ -120,9 +130,9 @@ class Agent:
                                f"under {MAX_MESSAGE_CHARS:,}. Nothing was changed.")
         return clean_text(text, MAX_MESSAGE_CHARS)
 
-    def _turn(self, turn: Turn, text: str, pictures: list[Any]) -> Reply:
-        command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
-        command = command.split("@", 1)[0]  # Telegram: /undo@MyBot
+    def _turn(self, turn: Turn, text: str, pictures: list[Any],
+              slot: threading.Semaphore | None = None) -> Reply:
+        command = _command_of(text)
         if not command and not turn.attachments and is_new_chat(text):
             command = text = "/new"  # "start over", "重新开始"
         with self.storage.db.session() as s:
@@ -139,7 +149,7 @@ class Agent:
         if command == "/start":
             text = "help"
 
-        uploads = self._store_uploads(conv_id, pictures, text)
+        uploads = self._store_uploads(conv_id, pictures, text, slot)
         with self.storage.db.session() as s:
             conv = repo.get_conversation(s, conv_id)
             history = _history(repo.recent_messages(s, conv, HISTORY_MESSAGES))
@@ -148,7 +158,7 @@ class Agent:
 
         ctx = TurnContext(settings=self.settings, storage=self.storage, conversation_id=conv_id,
                           on_progress=turn.on_progress, llm=self._llm, user=turn.user,
-                          lang=lang_of(text), cancel=turn.cancel)
+                          lang=lang_of(text), cancel=turn.cancel, slot=slot)
         final = self._plan_and_run(ctx, state, history, text, deterministic=bool(command))
         return self._reply(ctx, final, uploads)
 
@@ -267,13 +277,15 @@ class Agent:
                 repo.add_message(s, conv, "tool", str(msg.content), tool_call_id=msg.tool_call_id,
                                  name=msg.name)
 
-    def _store_uploads(self, conv_id: int, pictures: list[Any], caption: str) -> list[Image]:
+    def _store_uploads(self, conv_id: int, pictures: list[Any], caption: str,
+                       slot: threading.Semaphore | None = None) -> list[Image]:
         """Store each photo as the next image and a reference, described by the captioner
         so it has a prompt that later changes can rewrite."""
         rows = []
         for picture in pictures:
             file = self.storage.images.put_image(picture)
-            description = self._describe_upload(picture)
+            with waiting(slot):
+                description = self._describe_upload(picture)
             # a Chinese caption: the photo's prompt is Chinese too, so changes read alike
             prompt = en_to_zh(description) if description and has_cjk(caption) else description
             with self.storage.db.session() as s:
@@ -375,6 +387,12 @@ class Agent:
         count = len(repo.list_images(s, conv))
         return Reply(text=f"Switched to conversation {arg} ({count} image(s)).",
                      conversation_id=conv.id)
+
+
+def _command_of(text: str) -> str:
+    """The slash command a message starts with ("/undo" for "/undo@MyBot 2"), or ""."""
+    command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
+    return command.split("@", 1)[0]  # Telegram: /undo@MyBot
 
 
 def _read_only(text: str) -> bool:

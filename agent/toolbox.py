@@ -70,6 +70,8 @@ class TurnContext:
     user: str = ""  # the channel-qualified user id ("telegram:42"), for their own library
     lang: str = "en"  # the language of the user's message: replies follow it
     cancel: threading.Event | None = None  # set by the channel to stop this turn's picture
+    slot: threading.Semaphore | None = None  # the turn's share of the cores, given back
+    # while it waits for its picture (agent.engine.TURN_SLOTS)
 
     # --- storage helpers -------------------------------------------------------------
     def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session
@@ -119,17 +121,18 @@ class TurnContext:
 
         job = image_work(self.settings).submit(op, kwargs, pictures, label=label,
                                                on_progress=report)
-        if self.cancel is None:
-            return job.result()
-        while True:  # the user may stop it: a queued job never starts, a running one stops
-            if self.cancel.is_set():
-                job.cancel()
-            try:
-                return job.result(timeout=0.2)
-            except TimeoutError:
-                continue
-            except JobCancelled:
-                raise JobCancelled(STOPPED) from None
+        with waiting(self.slot):
+            if self.cancel is None:
+                return job.result()
+            while True:  # the user may stop it: a queued job never starts, a running one
+                if self.cancel.is_set():  # stops at its next step
+                    job.cancel()
+                try:
+                    return job.result(timeout=0.2)
+                except TimeoutError:
+                    continue
+                except JobCancelled:
+                    raise JobCancelled(STOPPED) from None
 
     def save(self, result: Any, *, kind: str, tool: str, parent: Image | None,
              prompt: str | None, extra: dict[str, Any] | None = None) -> Image:
@@ -189,6 +192,19 @@ def _describe(row: Image, lang: str = "en") -> str:
     sep, left, right = ("，", "（", "）") if lang == "zh" else (", ", " (", ")")
     return (f"#{row.number}: {short or msg('no_prompt', lang)}"
             + (f"{left}{sep.join(bits)}{right}" if bits else ""))
+
+
+@contextmanager
+def waiting(slot: threading.Semaphore | None) -> Iterator[None]:
+    """Give the turn's slot back while it waits (for its picture), take it again after."""
+    if slot is None:
+        yield
+        return
+    slot.release()
+    try:
+        yield
+    finally:
+        slot.acquire()
 
 
 _current_turn: ContextVar[TurnContext] = ContextVar("imagechat_turn")
