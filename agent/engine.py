@@ -35,7 +35,7 @@ from storage import Storage, repo
 from storage.models import Image, Message
 from tools.text import clean_text, has_cjk
 from tools.translate import en_to_zh
-from tools.validate import load_image
+from tools.validate import DECODE_BYTES_PER_PIXEL, MemoryBudget, image_size, load_image
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ RECURSION_LIMIT = 12  # model/tool steps in one turn
 # those waiting for their picture: more would only share the cores (and the GIL) thinner,
 # and read-only commands (/help, /history), which never take a slot, would wait longer
 TURN_SLOTS = max(2, os.cpu_count() or 2)
+# memory the decoding of uploaded pictures may take at once, in this process: an album is
+# decoded one picture at a time, and a user's upload waits while others decode
+UPLOAD_MEMORY_BUDGET = 1 << 30
+UPLOAD_SIDE = 2048  # a bigger photo is stored whole but described from a copy this size
+_uploads = MemoryBudget(UPLOAD_MEMORY_BUDGET)
 
 SLASH_PLANNED = commands.names("planner")
 SLASH_ENGINE = commands.names("engine")
@@ -72,7 +77,8 @@ class Agent:
             text = self._check_text(turn.text)
             if len(turn.attachments) > MAX_ATTACHMENTS:
                 raise InvalidInput(f"Please send at most {MAX_ATTACHMENTS} pictures at once.")
-            pictures = [load_image(a.data, name=a.filename) for a in turn.attachments]
+            # sizes from the headers only: nothing is decoded before it is stored
+            sizes = [image_size(a.data, name=a.filename) for a in turn.attachments]
         except ImagechatError as e:
             return Reply(text=str(e), error=True)
         # reading commands never wait behind the same user's picture in the queue
@@ -81,7 +87,7 @@ class Agent:
         slot = None if read_only else self._slots
         with lock, (slot or contextlib.nullcontext()):
             try:
-                return self._turn(turn, text, pictures, slot)
+                return self._turn(turn, text, sizes, slot)
             except ImagechatError as e:
                 return Reply(text=str(e), error=True)
             except Exception:
@@ -130,7 +136,7 @@ class Agent:
                                f"under {MAX_MESSAGE_CHARS:,}. Nothing was changed.")
         return clean_text(text, MAX_MESSAGE_CHARS)
 
-    def _turn(self, turn: Turn, text: str, pictures: list[Any],
+    def _turn(self, turn: Turn, text: str, sizes: list[tuple[int, int]],
               slot: threading.Semaphore | None = None) -> Reply:
         command = _command_of(text)
         if not command and not turn.attachments and is_new_chat(text):
@@ -149,7 +155,7 @@ class Agent:
         if command == "/start":
             text = "help"
 
-        uploads = self._store_uploads(conv_id, pictures, text, slot)
+        uploads = self._store_uploads(conv_id, turn.attachments, sizes, text, slot)
         with self.storage.db.session() as s:
             conv = repo.get_conversation(s, conv_id)
             history = _history(repo.recent_messages(s, conv, HISTORY_MESSAGES))
@@ -277,21 +283,28 @@ class Agent:
                 repo.add_message(s, conv, "tool", str(msg.content), tool_call_id=msg.tool_call_id,
                                  name=msg.name)
 
-    def _store_uploads(self, conv_id: int, pictures: list[Any], caption: str,
+    def _store_uploads(self, conv_id: int, attachments: list[Any],
+                       sizes: list[tuple[int, int]], caption: str,
                        slot: threading.Semaphore | None = None) -> list[Image]:
         """Store each photo as the next image and a reference, described by the captioner
-        so it has a prompt that later changes can rewrite."""
+        so it has a prompt that later changes can rewrite. Photos are decoded one at a
+        time, under the process's upload memory budget."""
         rows = []
-        for picture in pictures:
-            file = self.storage.images.put_image(picture)
+        for attachment, (w, h) in zip(attachments, sizes, strict=True):
+            with _uploads.hold(w * h * DECODE_BYTES_PER_PIXEL, attachment.filename):
+                picture = load_image(attachment.data, name=attachment.filename)
+                width, height = picture.size
+                file = self.storage.images.put_image(picture)
+                if max(picture.size) > UPLOAD_SIDE:  # the captioner reads a small copy
+                    picture.thumbnail((UPLOAD_SIDE, UPLOAD_SIDE))
             with waiting(slot):
                 description = self._describe_upload(picture)
             # a Chinese caption: the photo's prompt is Chinese too, so changes read alike
             prompt = en_to_zh(description) if description and has_cjk(caption) else description
             with self.storage.db.session() as s:
                 conv = repo.get_conversation(s, conv_id)
-                row = repo.add_image(s, conv, file=file, kind="uploaded", width=picture.width,
-                                     height=picture.height, tool="upload", prompt=prompt,
+                row = repo.add_image(s, conv, file=file, kind="uploaded", width=width,
+                                     height=height, tool="upload", prompt=prompt,
                                      extra={"description": description} if description else None)
                 repo.add_reference(s, conv, row, "upload", caption=caption or None)
                 rows.append(row)
