@@ -303,7 +303,10 @@ class CeleryWork:
             raise self._down(e) from e
 
     def workers_alive(self) -> int:
-        return int(self.redis.zcount(WORKERS, time.time() - WORKER_TTL_S, "+inf"))
+        try:
+            return int(self.redis.zcount(WORKERS, time.time() - WORKER_TTL_S, "+inf"))
+        except Exception as e:
+            raise self._down(e) from e
 
     def describe(self) -> str:
         try:
@@ -457,6 +460,9 @@ class CeleryWork:
             status = meta["status"]
             if workers:
                 job.last_worker_seen = clock
+            if job._cancel_requested.is_set() and not job.started:
+                self._drop(job)  # a cancel that came while the job was being sent again
+                continue
             if status == states.SUCCESS:
                 self._settle(job, meta.get("result") or {})
             elif status in (states.FAILURE, states.REVOKED):
