@@ -147,6 +147,10 @@ class Agent:
                 return self._engine_command(s, user, command, text)
             conv = self._conversation_for(s, user, turn.image_id)
             conv_id = conv.id
+            if command == "/help" and not sizes:  # what the planner would say and store,
+                repo.add_message(s, conv, "user", text)  # in this one transaction
+                repo.add_message(s, conv, "assistant", HELP)
+                return Reply(text=HELP, conversation_id=conv_id)
         if command and command not in SLASH_PLANNED:
             return Reply(text=f"I don't know {command}. Try /help.", conversation_id=conv_id,
                          error=True)
