@@ -19,11 +19,13 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from agent.types import Attachment, Progress, Reply, Turn
 from settings import Settings
@@ -73,24 +75,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             except ValueError as e:
                 out.reply(Reply(text=str(e), error=True))
                 continue
-        reply = ask(agent, turn, out)
-        if reply is None:  # a second Ctrl-C: leave now, without waiting for the picture
-            out.note("bye")
-            if history is not None:
-                _save_history(*history)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            # the stopping picture's threads (torch's among them) must not be torn down
-            # under the interpreter's exit; everything said so far is committed
-            os._exit(130)
-        out.reply(reply)
+        out.reply(ask(agent, turn, out, leave=lambda: _leave(history)))
     return 0
 
 
-def ask(agent: Any, turn: Turn, out: ChatPrinter) -> Reply | None:
+def _leave(history: tuple[Any, Path] | None) -> NoReturn:
+    """A second Ctrl-C: leave now, without waiting for the stopping picture."""
+    sys.stderr.write("  (bye)\n")
+    if history is not None:
+        _save_history(*history)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the picture's threads (torch's among them) must not be torn down under the
+    # interpreter's exit; everything said so far is committed
+    os._exit(130)
+
+
+def ask(agent: Any, turn: Turn, out: ChatPrinter, leave: Callable[[], Any]) -> Reply:
     """Run one turn; Ctrl-C stops its picture (a queued job never starts, a running one
     stops at its next step) and returns to the prompt as soon as it stopped. A second
-    Ctrl-C returns None: leave the chat."""
+    Ctrl-C calls ``leave`` at once, from the signal handler, wherever the chat is."""
     turn.cancel = threading.Event()
     done: list[Reply] = []
 
@@ -101,17 +105,27 @@ def ask(agent: Any, turn: Turn, out: ChatPrinter) -> Reply | None:
             if not done:
                 done.append(Reply(text="Sorry, that turn failed.", error=True))
 
+    presses = 0
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            leave()
+        turn.cancel.set()
+        out.note("stopping the picture… (Ctrl-C again to leave the chat)")
+
     threading.Thread(target=run, name="chat-turn", daemon=True).start()
-    stopping = False
-    while not done:  # sleep, not Thread.join: an interrupted join can misreport the thread
-        try:
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to take
+        previous = None
+    try:
+        while not done:  # sleep, not Thread.join, which a signal could leave confused
             time.sleep(0.05)
-        except KeyboardInterrupt:
-            if stopping:
-                return None
-            stopping = True
-            turn.cancel.set()
-            out.note("stopping the picture… (Ctrl-C again to leave the chat)")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return done[0]
 
 
