@@ -7,6 +7,7 @@
     python bot.py batch prompts.tsv -o out.tsv
     python bot.py index ~/Pictures          make your pictures searchable
     python bot.py search "海边的日落"        find them by text or --image
+    python bot.py worker                    run image jobs sent through IMAGECHAT_BROKER_URL
 
 Every subcommand runs offline with the default ``tiny`` profile (random tiny models:
 the images are noise, every code path is real); pick a real one with --profile.
@@ -32,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "batch": "channels.batch:run",
     "index": "channels.library:run_index",
     "search": "channels.library:run_search",
+    "worker": "tools.workers:run",
 }
 
 
@@ -140,6 +142,18 @@ was drawn, 0 otherwise.""")
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--json", action="store_true", help='print [{"path": ..., "score": ...}]')
     p.add_argument("--user", metavar="ID", help="search this chat user's own library")
+
+    p = sub.add_parser(
+        "worker", parents=[common], help="run image jobs for the bot (Celery + Redis)",
+        description="Run image jobs sent by the bot through the broker in "
+        "IMAGECHAT_BROKER_URL (redis://host:port/N). Loads the profile's models once; needs "
+        "no database and no shared disk. Run one per GPU (--device cuda:N).")
+    p.add_argument("--concurrency", type=int, default=1,
+                   help="jobs at once, each in its own process (default 1)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads per job process (default: 1 on cpu)")
+    p.add_argument("--name", help="this worker's name (default imagechat-PID@host)")
+    p.add_argument("--loglevel", default="INFO", help="Celery's log level (default INFO)")
     return parser
 
 

@@ -69,6 +69,12 @@ class Settings:
     model_cache: str = _setting("where models are cached; empty: <home>/models")
     max_queue: int = _setting("jobs waiting for the accelerator before new ones are refused",
                               100)
+    broker_url: str = _setting(
+        "Celery broker and result backend for image work, e.g. redis://127.0.0.1:6379/0; "
+        "empty: image work runs in this process (python bot.py worker runs it elsewhere)")
+    job_deadline_s: float = _setting(
+        "seconds an image job may wait and run before it is dropped with a message "
+        "(workers only); 0: 600", 0.0)
     index_exact_limit: int = _setting(
         "above this many pictures, search uses an approximate (IVF) index", 50_000)
     library_shared: bool = _setting(

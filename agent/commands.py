@@ -50,6 +50,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("/search", "find pictures in your library by text", "words", read_only=True),
     Command("/chats", "your conversations", handler="engine", read_only=True),
     Command("/open", "switch to conversation N", "N", handler="engine"),
+    Command("/cancel", "stop your picture: one waiting never starts, one being drawn stops",
+            handler="channel", read_only=True, channels=("telegram",)),
     Command("/queue", "image jobs waiting and running", handler="channel", read_only=True,
             admin=True, channels=("telegram",)),
     Command("/usage", "users, conversations and images", handler="channel", read_only=True,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import threading
 from collections import defaultdict
@@ -26,7 +27,7 @@ from agent.llm import PlannerUnavailable, build_chat_model, check_tool_calls, sy
 from agent.messages import lang_of
 from agent.planner import HELP, RulesPlanner, first_call
 from agent.state import SessionState, load_state
-from agent.toolbox import TurnContext, build_tools, running
+from agent.toolbox import TurnContext, build_tools, running, waiting
 from agent.types import Action, Progress, Reply, ReplyImage, Turn
 from errors import ImagechatError, InvalidInput
 from settings import Settings
@@ -34,7 +35,7 @@ from storage import Storage, repo
 from storage.models import Image, Message
 from tools.text import clean_text, has_cjk
 from tools.translate import en_to_zh
-from tools.validate import load_image
+from tools.validate import DECODE_BYTES_PER_PIXEL, MemoryBudget, image_size, load_image
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,15 @@ MAX_MESSAGE_CHARS = 4000
 MAX_ATTACHMENTS = 10
 HISTORY_MESSAGES = 20
 RECURSION_LIMIT = 12  # model/tool steps in one turn
+# turns running their own Python work at once (planning, storing, rewriting), not counting
+# those waiting for their picture: more would only share the cores (and the GIL) thinner,
+# and read-only commands (/help, /history), which never take a slot, would wait longer
+TURN_SLOTS = max(2, os.cpu_count() or 2)
+# memory the decoding of uploaded pictures may take at once, in this process: an album is
+# decoded one picture at a time, and a user's upload waits while others decode
+UPLOAD_MEMORY_BUDGET = 1 << 30
+UPLOAD_SIDE = 2048  # a bigger photo is stored whole but described from a copy this size
+_uploads = MemoryBudget(UPLOAD_MEMORY_BUDGET)
 
 SLASH_PLANNED = commands.names("planner")
 SLASH_ENGINE = commands.names("engine")
@@ -57,6 +67,9 @@ class Agent:
         self._locks_lock = threading.Lock()
         self._llm: BaseChatModel | None = build_chat_model(settings)
         self._tools = build_tools()
+        # a language-model planner waits on the network, not on the cores: no slots then
+        self._slots: threading.Semaphore | None = (
+            threading.BoundedSemaphore(TURN_SLOTS) if self._llm is None else None)
 
     # ------------------------------------------------------------------ public API
     def handle_turn(self, turn: Turn) -> Reply:
@@ -64,14 +77,17 @@ class Agent:
             text = self._check_text(turn.text)
             if len(turn.attachments) > MAX_ATTACHMENTS:
                 raise InvalidInput(f"Please send at most {MAX_ATTACHMENTS} pictures at once.")
-            pictures = [load_image(a.data, name=a.filename) for a in turn.attachments]
+            # sizes from the headers only: nothing is decoded before it is stored
+            sizes = [image_size(a.data, name=a.filename) for a in turn.attachments]
         except ImagechatError as e:
             return Reply(text=str(e), error=True)
         # reading commands never wait behind the same user's picture in the queue
-        lock = contextlib.nullcontext() if _read_only(text) else self._lock_for(turn.user)
-        with lock:
+        read_only = _read_only(text)
+        lock = contextlib.nullcontext() if read_only else self._lock_for(turn.user)
+        slot = None if read_only else self._slots
+        with lock, (slot or contextlib.nullcontext()):
             try:
-                return self._turn(turn, text, pictures)
+                return self._turn(turn, text, sizes, slot)
             except ImagechatError as e:
                 return Reply(text=str(e), error=True)
             except Exception:
@@ -99,9 +115,9 @@ class Agent:
             return image.number
 
     def queue_status(self) -> str:
-        from tools.jobs import get_queue
+        from tools.work import image_work
 
-        return get_queue(self.settings).describe()
+        return image_work(self.settings).describe()
 
     def usage(self) -> str:
         with self.storage.db.session() as s:
@@ -120,9 +136,9 @@ class Agent:
                                f"under {MAX_MESSAGE_CHARS:,}. Nothing was changed.")
         return clean_text(text, MAX_MESSAGE_CHARS)
 
-    def _turn(self, turn: Turn, text: str, pictures: list[Any]) -> Reply:
-        command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
-        command = command.split("@", 1)[0]  # Telegram: /undo@MyBot
+    def _turn(self, turn: Turn, text: str, sizes: list[tuple[int, int]],
+              slot: threading.Semaphore | None = None) -> Reply:
+        command = _command_of(text)
         if not command and not turn.attachments and is_new_chat(text):
             command = text = "/new"  # "start over", "重新开始"
         with self.storage.db.session() as s:
@@ -131,6 +147,10 @@ class Agent:
                 return self._engine_command(s, user, command, text)
             conv = self._conversation_for(s, user, turn.image_id)
             conv_id = conv.id
+            if command == "/help" and not sizes:  # what the planner would say and store,
+                repo.add_message(s, conv, "user", text)  # in this one transaction
+                repo.add_message(s, conv, "assistant", HELP)
+                return Reply(text=HELP, conversation_id=conv_id)
         if command and command not in SLASH_PLANNED:
             return Reply(text=f"I don't know {command}. Try /help.", conversation_id=conv_id,
                          error=True)
@@ -139,7 +159,7 @@ class Agent:
         if command == "/start":
             text = "help"
 
-        uploads = self._store_uploads(conv_id, pictures, text)
+        uploads = self._store_uploads(conv_id, turn.attachments, sizes, text, slot)
         with self.storage.db.session() as s:
             conv = repo.get_conversation(s, conv_id)
             history = _history(repo.recent_messages(s, conv, HISTORY_MESSAGES))
@@ -148,7 +168,7 @@ class Agent:
 
         ctx = TurnContext(settings=self.settings, storage=self.storage, conversation_id=conv_id,
                           on_progress=turn.on_progress, llm=self._llm, user=turn.user,
-                          lang=lang_of(text), cancel=turn.cancel)
+                          lang=lang_of(text), cancel=turn.cancel, slot=slot)
         final = self._plan_and_run(ctx, state, history, text, deterministic=bool(command))
         return self._reply(ctx, final, uploads)
 
@@ -267,19 +287,28 @@ class Agent:
                 repo.add_message(s, conv, "tool", str(msg.content), tool_call_id=msg.tool_call_id,
                                  name=msg.name)
 
-    def _store_uploads(self, conv_id: int, pictures: list[Any], caption: str) -> list[Image]:
+    def _store_uploads(self, conv_id: int, attachments: list[Any],
+                       sizes: list[tuple[int, int]], caption: str,
+                       slot: threading.Semaphore | None = None) -> list[Image]:
         """Store each photo as the next image and a reference, described by the captioner
-        so it has a prompt that later changes can rewrite."""
+        so it has a prompt that later changes can rewrite. Photos are decoded one at a
+        time, under the process's upload memory budget."""
         rows = []
-        for picture in pictures:
-            file = self.storage.images.put_image(picture)
-            description = self._describe_upload(picture)
+        for attachment, (w, h) in zip(attachments, sizes, strict=True):
+            with _uploads.hold(w * h * DECODE_BYTES_PER_PIXEL, attachment.filename):
+                picture = load_image(attachment.data, name=attachment.filename)
+                width, height = picture.size
+                file = self.storage.images.put_image(picture)
+                if max(picture.size) > UPLOAD_SIDE:  # the captioner reads a small copy
+                    picture.thumbnail((UPLOAD_SIDE, UPLOAD_SIDE))
+            with waiting(slot):
+                description = self._describe_upload(picture)
             # a Chinese caption: the photo's prompt is Chinese too, so changes read alike
             prompt = en_to_zh(description) if description and has_cjk(caption) else description
             with self.storage.db.session() as s:
                 conv = repo.get_conversation(s, conv_id)
-                row = repo.add_image(s, conv, file=file, kind="uploaded", width=picture.width,
-                                     height=picture.height, tool="upload", prompt=prompt,
+                row = repo.add_image(s, conv, file=file, kind="uploaded", width=width,
+                                     height=height, tool="upload", prompt=prompt,
                                      extra={"description": description} if description else None)
                 repo.add_reference(s, conv, row, "upload", caption=caption or None)
                 rows.append(row)
@@ -287,12 +316,11 @@ class Agent:
 
     def _describe_upload(self, picture: Any) -> str | None:
         """The captioner's description of a photo, or None when it cannot run (logged)."""
-        from tools.describe import describe
-        from tools.jobs import get_queue
+        from tools.work import image_work
 
         try:
-            job = get_queue(self.settings).submit(
-                lambda ctx: describe(picture, settings=self.settings).text, label="describing")
+            job = image_work(self.settings).submit("describe", {}, [picture],
+                                                   label="describing")
             return job.result() or None
         except Exception:  # a photo is kept even when it cannot be described
             log.warning("could not describe an upload", exc_info=True)
@@ -376,6 +404,12 @@ class Agent:
         count = len(repo.list_images(s, conv))
         return Reply(text=f"Switched to conversation {arg} ({count} image(s)).",
                      conversation_id=conv.id)
+
+
+def _command_of(text: str) -> str:
+    """The slash command a message starts with ("/undo" for "/undo@MyBot 2"), or ""."""
+    command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
+    return command.split("@", 1)[0]  # Telegram: /undo@MyBot
 
 
 def _read_only(text: str) -> bool:

@@ -13,7 +13,7 @@ import json
 import random
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -39,9 +39,8 @@ from settings import Settings
 from storage import Conversation, Storage, repo
 from storage.models import Image
 from tools import beautify as beautify_tool
-from tools import generate as generate_tool
 from tools import rewrite as rewrite_tool
-from tools.jobs import JobCancelled, JobEvent, get_queue
+from tools.jobs import JobCancelled, JobEvent
 from tools.prompting import prepare_prompt
 from tools.text import clean_text, has_cjk
 from tools.validate import check_generation, load_image
@@ -71,6 +70,8 @@ class TurnContext:
     user: str = ""  # the channel-qualified user id ("telegram:42"), for their own library
     lang: str = "en"  # the language of the user's message: replies follow it
     cancel: threading.Event | None = None  # set by the channel to stop this turn's picture
+    slot: threading.Semaphore | None = None  # the turn's share of the cores, given back
+    # while it waits for its picture (agent.engine.TURN_SLOTS)
 
     # --- storage helpers -------------------------------------------------------------
     def conversation(self, s) -> Conversation:  # noqa: ANN001 - a Session
@@ -104,8 +105,12 @@ class TurnContext:
         return {k: conv.settings.get(k) for k in ("width", "height", "steps", "guidance")}
 
     # --- running image work ----------------------------------------------------------
-    def run_job(self, label: str, work: Callable[..., Any]) -> Any:
-        """Run ``work(progress=..., cancel=...)`` on the accelerator queue and wait."""
+    def run_job(self, label: str, op: str, kwargs: dict[str, Any],
+                pictures: Sequence[PILImage.Image] = ()) -> Any:
+        """Run image operation ``op`` (:data:`tools.work.OPERATIONS`) with JSON ``kwargs``
+        and input ``pictures`` on the image engine (this process, or the workers when
+        ``broker_url`` is set) and wait for its result."""
+        from tools.work import image_work
 
         def report(event: JobEvent) -> None:
             if self.on_progress is None:
@@ -114,22 +119,20 @@ class TurnContext:
                 stage=event.stage, position=event.position, step=event.step, total=event.total,
                 label=event.label if event.stage == "downloading" else label))
 
-        job = get_queue(self.settings).submit(
-            lambda ctx: work(progress=ctx.progress, cancel=ctx.cancelled),
-            label=label,
-            on_progress=report,
-        )
-        if self.cancel is None:
-            return job.result()
-        while True:  # the user may stop it: a queued job never starts, a running one stops
-            if self.cancel.is_set():
-                job.cancel()
-            try:
-                return job.result(timeout=0.2)
-            except TimeoutError:
-                continue
-            except JobCancelled:
-                raise JobCancelled(STOPPED) from None
+        job = image_work(self.settings).submit(op, kwargs, pictures, label=label,
+                                               on_progress=report)
+        with waiting(self.slot):
+            if self.cancel is None:
+                return job.result()
+            while True:  # the user may stop it: a queued job never starts, a running one
+                if self.cancel.is_set():  # stops at its next step
+                    job.cancel()
+                try:
+                    return job.result(timeout=0.2)
+                except TimeoutError:
+                    continue
+                except JobCancelled:
+                    raise JobCancelled(STOPPED) from None
 
     def save(self, result: Any, *, kind: str, tool: str, parent: Image | None,
              prompt: str | None, extra: dict[str, Any] | None = None) -> Image:
@@ -189,6 +192,19 @@ def _describe(row: Image, lang: str = "en") -> str:
     sep, left, right = ("，", "（", "）") if lang == "zh" else (", ", " (", ")")
     return (f"#{row.number}: {short or msg('no_prompt', lang)}"
             + (f"{left}{sep.join(bits)}{right}" if bits else ""))
+
+
+@contextmanager
+def waiting(slot: threading.Semaphore | None) -> Iterator[None]:
+    """Give the turn's slot back while it waits (for its picture), take it again after."""
+    if slot is None:
+        yield
+        return
+    slot.release()
+    try:
+        yield
+    finally:
+        slot.acquire()
 
 
 _current_turn: ContextVar[TurnContext] = ContextVar("imagechat_turn")
@@ -289,11 +305,9 @@ class ImageTools(EditTools, PixelTools):
             return _ok(_unchanged_message(parent_row.number, prompt, self.ctx.lang), unchanged=True)
         model_prompt, info = self.ctx.prepare_prompt(prompt)
         results = self.ctx.run_job(
-            "generating",
-            lambda progress, cancel: generate_tool.generate(
-                model_prompt, negative_prompt or "", seed, n=n,
-                settings=self.ctx.settings, progress=progress, cancel=cancel, **params),
-        )
+            "generating", "generate",
+            {"prompt": model_prompt, "negative_prompt": negative_prompt or "", "seed": seed,
+             "n": n, **params})
         kind = "generated" if parent_row is None else "edited"
         rows = [self.ctx.save(r, kind=kind, tool=tool, parent=parent_row, prompt=prompt, extra=info)
                 for r in results]
@@ -539,16 +553,13 @@ class ImageTools(EditTools, PixelTools):
     def describe_image(self, image: int | None = None) -> str:
         """Say what is in image #`image` (default: the current one) and suggest a prompt for
         it. Makes no new picture."""
-        from tools.describe import describe  # the captioner loads only when asked
-
         with self.ctx.storage.db.session() as s:
             row = self.ctx.image(s, image)
             number, file, prompt = row.number, row.file, row.prompt
             text = (row.extra or {}).get("description")
         if not text:
             picture = self.ctx.storage.images.open(file)
-            text = self.ctx.run_job("describing", lambda progress, cancel: describe(
-                picture, settings=self.ctx.settings).text)
+            text = self.ctx.run_job("describing", "describe", {}, [picture])
             with self.ctx.storage.db.session() as s:
                 row = self.ctx.image(s, number)
                 row.extra = {**(row.extra or {}), "description": text}

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from errors import InvalidInput, NotAvailable
 from storage.models import Image
-from tools import edit
-from tools import generate as generate_tool
 from tools.validate import check_generation
 
 if TYPE_CHECKING:
@@ -89,12 +87,10 @@ class EditTools:
         rows = []
         for sd in seeds:
             results = self.ctx.run_job(
-                "making a variation",
-                lambda progress, cancel, sd=sd: generate_tool.generate(
-                    model_prompt, recipe["neg"] or "", sd, steps=recipe["steps"],
-                    guidance=recipe["guidance"], width=recipe["width"], height=recipe["height"],
-                    settings=self.ctx.settings, progress=progress, cancel=cancel),
-            )
+                "making a variation", "generate",
+                {"prompt": model_prompt, "negative_prompt": recipe["neg"] or "", "seed": sd,
+                 "steps": recipe["steps"], "guidance": recipe["guidance"],
+                 "width": recipe["width"], "height": recipe["height"]})
             rows += [self.ctx.save(r, kind="generated", tool="variations", parent=parent_row,
                               prompt=recipe["prompt"], extra=info) for r in results]
         return self._made(rows)
@@ -129,10 +125,9 @@ class EditTools:
         instruction, _ = ctx.prepare_prompt(job.text)
         job.extra["instruction"] = job.text
         job.prompt = job.prompt or _edited_prompt(job.source.prompt, job.text)
-        return ctx.run_job("editing", lambda progress, cancel: edit.instruct(
-            job.picture, instruction, seed=job.seed, steps=job.params.get("steps"),
-            guidance=job.params.get("guidance"), parent=job.source.id, settings=ctx.settings,
-            progress=progress, cancel=cancel))
+        return ctx.run_job("editing", "instruct", {
+            "instruction": instruction, "seed": job.seed, "steps": job.params.get("steps"),
+            "guidance": job.params.get("guidance"), "parent": job.source.id}, [job.picture])
 
     def _restyle(self, job: _Edit, strength: float | None = None) -> Any:
         """IP-Adapter: the style picture steers the drawing of the source."""
@@ -142,9 +137,9 @@ class EditTools:
         job.extra.update(info)
         job.prompt = job.prompt or job.text or job.source.prompt or style_row.prompt
         try:
-            return ctx.run_job("restyling", lambda progress, cancel: edit.restyle(
-                job.picture, ctx.pixels(style_row), prompt=model_prompt, seed=job.seed,
-                parent=job.source.id, settings=ctx.settings, progress=progress, cancel=cancel))
+            return ctx.run_job("restyling", "restyle", {
+                "prompt": model_prompt, "seed": job.seed, "parent": job.source.id},
+                [job.picture, ctx.pixels(style_row)])
         except NotAvailable as e:
             # no IP-Adapter in this profile: start from the picture and borrow the style
             # reference's own prompt, and say so
@@ -164,10 +159,10 @@ class EditTools:
         model_prompt, info = ctx.prepare_prompt(job.prompt or "same picture")
         job.extra.update(info)
         strength = float(strength) if strength else DEFAULT_STRENGTH
-        return ctx.run_job("drawing from your picture", lambda progress, cancel: edit.img2img(
-            job.picture, model_prompt, strength, negative_prompt=job.negative, seed=job.seed,
-            steps=job.params.get("steps"), guidance=job.params.get("guidance"),
-            parent=job.source.id, settings=ctx.settings, progress=progress, cancel=cancel))
+        return ctx.run_job("drawing from your picture", "img2img", {
+            "prompt": model_prompt, "strength": strength, "negative_prompt": job.negative,
+            "seed": job.seed, "steps": job.params.get("steps"),
+            "guidance": job.params.get("guidance"), "parent": job.source.id}, [job.picture])
 
     def edit_image(self, instruction: str, image: int | None = None, seed: int | None = None,
                    prompt: str | None = None) -> str:

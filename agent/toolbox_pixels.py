@@ -34,12 +34,13 @@ class PixelTools:
     ctx: TurnContext
 
     # ----------------------------------------------------------------------- plumbing
-    def _pixel_job(self, image: int | None, label: str, tool: str,
-                   work: Callable[..., Any], *, prompt: str | None = None,
+    def _pixel_job(self, image: int | None, label: str, tool: str, op: str,
+                   args: Callable[[Image, dict[str, Any]], dict[str, Any]], *,
+                   prompt: str | None = None,
                    extra: dict[str, Any] | None = None) -> tuple[Image, Image]:
-        """Run ``work(picture, source, job)`` on the queue for picture #``image`` (default:
-        the current one) and store its result as a child of it: (source row, new row).
-        ``job`` holds the conversation's steps, guidance and negative prompt."""
+        """Run image operation ``op`` with ``args(source, job)`` on picture #``image``
+        (default: the current one) and store its result as a child of it: (source row, new
+        row). ``job`` holds the conversation's steps, guidance and negative prompt."""
         ctx = self.ctx
         with ctx.storage.db.session() as s:
             source = ctx.image(s, image)
@@ -48,8 +49,7 @@ class PixelTools:
         picture = ctx.pixels(source)
         job = {"steps": params.get("steps"), "guidance": params.get("guidance"),
                "negative_prompt": negative}
-        result = ctx.run_job(label, lambda progress, cancel: work(
-            picture, source, {**job, "progress": progress, "cancel": cancel}))
+        result = ctx.run_job(label, op, args(source, job), [picture])
         extra = {**(extra or {}), "source_image_id": source.id}
         mask = result.extra_images.get("mask")
         if mask is not None:  # stored like any picture, named in the recipe
@@ -70,7 +70,6 @@ class PixelTools:
         "a red car"; empty to remove it). `description`: the picture's new prompt when
         rewrite_prompt made one. For local changes ("make the car red", "replace the sky
         with …"); global ones (style, time of day, weather) are edit_image/refinements."""
-        from tools import regions
         from tools.translate import zh_to_en
 
         region = (region or "").strip()
@@ -83,18 +82,17 @@ class PixelTools:
         seed = self._random_seed() if seed is None else int(seed)
         ctx = self.ctx
 
-        def work(picture: Any, source: Image, job: dict[str, Any]) -> Any:
-            return regions.region_edit(
-                picture, what, model_prompt, negative_prompt=job["negative_prompt"],
-                seed=seed, steps=job["steps"], guidance=job["guidance"], parent=source.id,
-                settings=ctx.settings, progress=job["progress"], cancel=job["cancel"])
+        def args(source: Image, job: dict[str, Any]) -> dict[str, Any]:
+            return {"what": what, "prompt": model_prompt, **job, "seed": seed,
+                    "parent": source.id}
 
         with ctx.storage.db.session() as s:
             before = ctx.image(s, image).prompt
         if description is None:
             description = (f"{before}, {paint}" if before and paint else
                            paint or before)
-        source, row = self._pixel_job(image, "repainting one part", "region", work,
+        source, row = self._pixel_job(image, "repainting one part", "region", "region_edit",
+                                      args,
                                       prompt=description,
                                       extra={"region": region, "region_prompt": paint})
         return self._made([row], "did_region", what=region, n=source.number)
@@ -104,19 +102,13 @@ class PixelTools:
         """Zoom out of a picture (default: the current one): the same picture in the
         centre of a canvas `factor` (1.25 to 4) times its size, the new border painted to
         match (`prompt`, default the picture's own)."""
-        from tools import outpaint
-
-        ctx = self.ctx
         seed = self._random_seed() if seed is None else int(seed)
 
-        def work(picture: Any, source: Image, job: dict[str, Any]) -> Any:
-            return outpaint.zoom_out(
-                picture, factor, prompt=self._model_prompt(prompt or source.prompt),
-                negative_prompt=job["negative_prompt"], seed=seed, steps=job["steps"],
-                guidance=job["guidance"], parent=source.id, settings=ctx.settings,
-                progress=job["progress"], cancel=job["cancel"])
+        def args(source: Image, job: dict[str, Any]) -> dict[str, Any]:
+            return {"factor": factor, "prompt": self._model_prompt(prompt or source.prompt),
+                    **job, "seed": seed, "parent": source.id}
 
-        source, row = self._pixel_job(image, "zooming out", "zoom_out", work)
+        source, row = self._pixel_job(image, "zooming out", "zoom_out", "zoom_out", args)
         return self._made([row], "did_zoom", n=source.number,
                           factor=f"{float(row.extra.get('factor', factor)):g}")
 
@@ -135,42 +127,38 @@ class PixelTools:
         ctx = self.ctx
         seed = self._random_seed() if seed is None else int(seed)
 
-        def work(picture: Any, source: Image, job: dict[str, Any]) -> Any:
-            call = {"prompt": self._model_prompt(prompt or source.prompt),
-                    "negative_prompt": job["negative_prompt"], "seed": seed,
-                    "steps": job["steps"], "guidance": job["guidance"], "parent": source.id,
-                    "settings": ctx.settings, "progress": job["progress"],
-                    "cancel": job["cancel"]}
-            if direction in ("wider", "taller"):
-                # both sides of one axis: the outpainting of zoom out, on one axis only
-                # (tools.outpaint has no public call for it yet)
-                half = outpaint._factor(amount, "pan amount", 0.0, outpaint.MAX_PAN) / 2
-                grow = (half, half, 0.0, 0.0) if direction == "wider" else (0.0, 0.0, half,
-                                                                            half)
-                return outpaint._outpaint(picture, grow, "pan",
-                                          {"direction": direction, "amount": half * 2},
-                                          **call)
-            return outpaint.pan(picture, direction, amount, **call)
+        op = "pan"
+        if direction in ("wider", "taller"):
+            # both sides of one axis: the outpainting of zoom out, on one axis only
+            # (tools.outpaint has no public call for it yet)
+            op = "outpaint"
+            half = outpaint._factor(amount, "pan amount", 0.0, outpaint.MAX_PAN) / 2
+            grow = [half, half, 0.0, 0.0] if direction == "wider" else [0.0, 0.0, half, half]
 
-        source, row = self._pixel_job(image, "extending the picture", "pan", work)
+        def args(source: Image, job: dict[str, Any]) -> dict[str, Any]:
+            call = {"prompt": self._model_prompt(prompt or source.prompt), **job,
+                    "seed": seed, "parent": source.id}
+            if op == "outpaint":
+                return {"grow": grow, "tool": "pan",
+                        "extra": {"direction": direction, "amount": half * 2}, **call}
+            return {"direction": direction, "amount": amount, **call}
+
+        source, row = self._pixel_job(image, "extending the picture", "pan", op, args)
         return self._made([row], "did_pan", n=source.number,
                           direction=msg(f"dir_{direction}", ctx.lang))
 
     def upscale(self, image: int | None = None, factor: int = 2) -> str:
         """Upscale a picture (default: the current one) 2x or 4x, with the profile's
         upscaler model, else Lanczos resampling (the reply says which)."""
-        from tools import upscale as upscale_tool
 
         ctx = self.ctx
 
-        def work(picture: Any, source: Image, job: dict[str, Any]) -> Any:
-            return upscale_tool.upscale(
-                picture, factor, prompt=self._model_prompt(source.prompt),
-                negative_prompt=job["negative_prompt"], seed=self._random_seed(),
-                parent=source.id, settings=ctx.settings, progress=job["progress"],
-                cancel=job["cancel"])
+        def args(source: Image, job: dict[str, Any]) -> dict[str, Any]:
+            return {"factor": factor, "prompt": self._model_prompt(source.prompt),
+                    "negative_prompt": job["negative_prompt"], "seed": self._random_seed(),
+                    "parent": source.id}
 
-        source, row = self._pixel_job(image, "upscaling", "upscale", work)
+        source, row = self._pixel_job(image, "upscaling", "upscale", "upscale", args)
         extra = row.extra or {}
         if extra.get("method") != "lanczos":
             how = msg("how_model", ctx.lang, model=extra.get("method"))
@@ -193,21 +181,18 @@ class PixelTools:
         ctx = self.ctx
         seed = self._random_seed() if seed is None else int(seed)
 
-        def work(picture: Any, source: Image, job: dict[str, Any]) -> Any:
-            return vary_tool.vary(
-                picture, kind, prompt=self._model_prompt(source.prompt),
-                negative_prompt=job["negative_prompt"], seed=seed, steps=job["steps"],
-                guidance=job["guidance"], parent=source.id, settings=ctx.settings,
-                progress=job["progress"], cancel=job["cancel"])
+        def args(source: Image, job: dict[str, Any]) -> dict[str, Any]:
+            return {"strength": kind, "prompt": self._model_prompt(source.prompt), **job,
+                    "seed": seed, "parent": source.id}
 
-        source, row = self._pixel_job(image, "varying", "vary", work, extra={"vary": kind})
+        source, row = self._pixel_job(image, "varying", "vary", "vary", args,
+                                      extra={"vary": kind})
         return self._made([row], "did_vary", n=source.number,
                           kind=msg(f"vary_{kind}", ctx.lang))
 
     def blend(self, images: list[int], prompt: str = "", seed: int | None = None) -> str:
         """Blend 2 to 5 pictures (their numbers, e.g. [1, 3]) into one new picture, with an
         optional `prompt` to steer it."""
-        from tools import blend as blend_tool
 
         numbers = [int(n) for n in (images or [])]
         if not 2 <= len(set(numbers)) <= MAX_BLEND:
@@ -223,10 +208,10 @@ class PixelTools:
         described = said or ", ".join(dict.fromkeys(r.prompt for r in rows if r.prompt))
         model_prompt = self._model_prompt(described)
         seed = self._random_seed() if seed is None else int(seed)
-        result = ctx.run_job("blending", lambda progress, cancel: blend_tool.blend(
-            pictures, model_prompt, sources=numbers, negative_prompt=negative, seed=seed,
-            steps=params.get("steps"), guidance=params.get("guidance"), parent=rows[0].id,
-            settings=ctx.settings, progress=progress, cancel=cancel))
+        result = ctx.run_job("blending", "blend", {
+            "prompt": model_prompt, "sources": numbers, "negative_prompt": negative,
+            "seed": seed, "steps": params.get("steps"), "guidance": params.get("guidance"),
+            "parent": rows[0].id}, pictures)
         row = ctx.save(result, kind="edited", tool="blend", parent=rows[0], prompt=described,
                        extra={"sources": numbers, "source_ids": [r.id for r in rows],
                               "source_image_id": rows[0].id})

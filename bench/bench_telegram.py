@@ -7,13 +7,18 @@ moment; while those jobs queue for the one image worker, every user also sends /
 Prints, over the users: time to the first status message ("queued (position N)"), time
 to the photo, and time to the /help answer sent while jobs were queued.
 
-    python bench/bench_telegram.py [--users 50] [--json out.json]
+With ``--workers N`` the image work runs in N ``python bot.py worker`` processes (one
+torch thread each) through a throwaway redis-server on loopback (Celery), so the bot's
+process does only the talking.
+
+    python bench/bench_telegram.py [--users 50] [--workers 2] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
@@ -32,7 +37,7 @@ FIRST_USER = 5000
 
 
 
-async def run(users: int, home: str) -> dict[str, object]:
+async def run(users: int, home: str, broker_url: str = "") -> dict[str, object]:
     from fake_telegram import FakeTelegram
 
     from agent.engine import Agent
@@ -42,7 +47,8 @@ async def run(users: int, home: str) -> dict[str, object]:
 
     tg = await FakeTelegram().start()
     settings = Settings.load(env={}, home=home, profile="tiny", device="cpu",
-                             telegram_token=tg.token, telegram_allowed_users="*")
+                             telegram_token=tg.token, telegram_allowed_users="*",
+                             broker_url=broker_url)
     agent = Agent(settings)
     agent.handle_turn(Turn(user="bench:warm", text="warm up"))  # loads the models
     app = build_application(settings, agent, api_url=tg.api_url, rate_limit=1000)
@@ -87,7 +93,10 @@ async def run(users: int, home: str) -> dict[str, object]:
                 "max_s": max(values)}
 
     return {"users": users, "first_status": summary(first_status), "photo": summary(photo),
-            "help_while_queued": summary(help_reply), "help_before_last_photo": help_before}
+            "help_while_queued": summary(help_reply), "help_before_last_photo": help_before,
+            "help_p50_s": statistics.median(help_reply), "help_p95_s": pct(help_reply, 0.95),
+            "status_p50_s": statistics.median(first_status),
+            "photo_p50_s": statistics.median(photo)}
 
 
 def _help_reply(tg, uid: int):  # noqa: ANN001, ANN202
@@ -99,16 +108,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="image workers in their own processes through Redis (default 0: "
+                        "image work in the bot's process)")
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory() as home:
-        result = asyncio.run(run(args.users, home))
-    print(f"Telegram, {args.users} users at once, real bot + real agent (tiny, CPU) against "
-          "the fake Bot API server")
+    with tempfile.TemporaryDirectory() as home, contextlib.ExitStack() as stack:
+        url = ""
+        if args.workers:
+            from servers import Worker, redis_server
+
+            url = stack.enter_context(redis_server(Path(home) / "redis"))
+            workers = [Worker(url, Path(home) / "workers", Path(home) / "models", f"tg{i}",
+                              threads=args.threads) for i in range(args.workers)]
+            for w in workers:
+                stack.callback(w.stop)
+            for w in workers:
+                w.wait_ready()
+        result = asyncio.run(run(args.users, home, url))
+    where = (f"{args.workers} worker process(es) through Redis" if args.workers
+             else "image work in the bot's process")
+    print(f"Telegram, {args.users} users at once, real bot + real agent (tiny, CPU; {where}) "
+          "against the fake Bot API server")
     print(f"{'what':<28} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
     for key, label in (("first_status", "first status message"), ("photo", "photo"),
                        ("help_while_queued", "/help while jobs queued")):
@@ -117,7 +142,8 @@ def main() -> int:
     print(f"/help answered before the last photo: {result['help_before_last_photo']}"
           f"/{args.users}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"bench": "telegram", **result}, indent=2))
+        Path(args.json).write_text(json.dumps({"bench": "telegram", "workers": args.workers,
+                                               **result}, indent=2))
     return 0
 
 

@@ -29,6 +29,9 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "storage": ("bench_storage.py", ["--turns", "2000"], ["--turns", "300"]),
     "batch": ("bench_batch.py", ["--rows", "40", "--n", "2"], ["--rows", "8", "--n", "2"]),
     "telegram": ("bench_telegram.py", ["--users", "50"], ["--users", "10"]),
+    "telegram_workers": ("bench_telegram.py", ["--users", "50", "--workers", "2"],
+                         ["--users", "10", "--workers", "2"]),
+    "workers": ("bench_workers.py", ["--jobs", "40"], ["--jobs", "10", "--rounds", "1"]),
     "retrieval": ("bench_retrieval.py", [], ["--n", "100000", "--queries", "100"]),
 }
 

@@ -287,10 +287,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def generate_row(row: Row, seeds: list[int], args: argparse.Namespace,
                  settings: Settings) -> list[tuple[int, str, bytes]]:
     """Make the images of one row: (seed, prompt the model read, PNG bytes)."""
-    from tools import edit, generate
     from tools.beautify import beautify
     from tools.prompting import prepare_prompt
     from tools.validate import MAX_IMAGES, load_image
+    from tools.work import image_work
 
     start = None
     if row.image_b64:
@@ -305,15 +305,18 @@ def generate_row(row: Row, seeds: list[int], args: argparse.Namespace,
         text = candidates[0].prompt if candidates else text
     prompt, _ = prepare_prompt(text, settings=settings)
     size = {"width": args.size, "height": args.size} if args.size else {}
+    work = image_work(settings)  # this process, or the workers when broker_url is set
     if start is not None:
-        results = [edit.img2img(start, prompt, STRENGTH, seed=s, steps=args.steps,
-                                settings=settings, **size) for s in seeds]
+        jobs = [work.submit("img2img", {"prompt": prompt, "strength": STRENGTH, "seed": s,
+                                        "steps": args.steps, **size}, [start], label="batch")
+                for s in seeds]
+        results = [job.result() for job in jobs]
     else:
         # one pipeline call per run of consecutive seeds: n images in one batch
-        results = []
-        for first, count in _runs(seeds, MAX_IMAGES):
-            results += generate.generate(prompt, "", first, steps=args.steps, n=count,
-                                         settings=settings, **size)
+        jobs = [work.submit("generate", {"prompt": prompt, "negative_prompt": "", "seed": first,
+                                         "steps": args.steps, "n": count, **size}, label="batch")
+                for first, count in _runs(seeds, MAX_IMAGES)]
+        results = [r for job in jobs for r in job.result()]
     made = []
     for result in results:
         buf = io.BytesIO()

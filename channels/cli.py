@@ -15,13 +15,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import re
 import shlex
 import shutil
+import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from agent.types import Attachment, Progress, Reply, Turn
 from settings import Settings
@@ -50,8 +54,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     out = ChatPrinter(json_mode=args.json, interactive=interactive)
     if args.new:
         out.reply(agent.handle_turn(Turn(user=user, text="/new")))
+    history = None
     if interactive:
-        _enable_history(settings.home / "chat_history")
+        history = _enable_history(settings.home / "chat_history")
         print(BANNER.format(profile=settings.profile, home=settings.home))
     for line in _lines(interactive):
         text = line.strip()
@@ -70,8 +75,58 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             except ValueError as e:
                 out.reply(Reply(text=str(e), error=True))
                 continue
-        out.reply(agent.handle_turn(turn))
+        out.reply(ask(agent, turn, out, leave=lambda: _leave(history)))
     return 0
+
+
+def _leave(history: tuple[Any, Path] | None) -> NoReturn:
+    """A second Ctrl-C: leave now, without waiting for the stopping picture."""
+    sys.stderr.write("  (bye)\n")
+    if history is not None:
+        _save_history(*history)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the picture's threads (torch's among them) must not be torn down under the
+    # interpreter's exit; everything said so far is committed
+    os._exit(130)
+
+
+def ask(agent: Any, turn: Turn, out: ChatPrinter, leave: Callable[[], Any]) -> Reply:
+    """Run one turn; Ctrl-C stops its picture (a queued job never starts, a running one
+    stops at its next step) and returns to the prompt as soon as it stopped. A second
+    Ctrl-C calls ``leave`` at once, from the signal handler, wherever the chat is."""
+    turn.cancel = threading.Event()
+    done: list[Reply] = []
+
+    def run() -> None:
+        try:
+            done.append(agent.handle_turn(turn))
+        finally:
+            if not done:
+                done.append(Reply(text="Sorry, that turn failed.", error=True))
+
+    presses = 0
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            leave()
+        turn.cancel.set()
+        out.note("stopping the picture… (Ctrl-C again to leave the chat)")
+
+    threading.Thread(target=run, name="chat-turn", daemon=True).start()
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to take
+        previous = None
+    try:
+        while not done:  # sleep, not Thread.join, which a signal could leave confused
+            time.sleep(0.05)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return done[0]
 
 
 class ChatPrinter:
@@ -96,6 +151,15 @@ class ChatPrinter:
             sys.stderr.write("\r\033[K  … " + event.describe())
             sys.stderr.flush()
             self._progress_shown = True
+
+    def note(self, text: str) -> None:
+        """A line about the chat itself (never in the JSON output)."""
+        with self._lock:
+            if self._progress_shown:
+                sys.stderr.write("\r\033[K")
+                self._progress_shown = False
+            sys.stderr.write(f"  ({text})\n")
+            sys.stderr.flush()
 
     def reply(self, reply: Reply) -> None:
         if self.json_mode:
@@ -212,11 +276,11 @@ def _lines(interactive: bool):  # noqa: ANN202 - a generator of str
             return
 
 
-def _enable_history(path: Path) -> None:
+def _enable_history(path: Path) -> tuple[Any, Path] | None:
     try:
         import readline
     except ImportError:  # pragma: no cover - not on every platform
-        return
+        return None
     try:
         readline.read_history_file(path)
     except OSError:
@@ -224,6 +288,7 @@ def _enable_history(path: Path) -> None:
     import atexit
 
     atexit.register(lambda: _save_history(readline, path))
+    return readline, path
 
 
 def _save_history(readline, path: Path) -> None:  # noqa: ANN001

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ class TelegramChannel:
         self._work_pool = ThreadPoolExecutor(work_workers, thread_name_prefix="telegram-turn")
         self._quick_pool = ThreadPoolExecutor(QUICK_WORKERS, thread_name_prefix="telegram-quick")
         self._locks: dict[int, _UserLock] = {}
+        self._cancels: dict[int, set[threading.Event]] = {}  # user -> their turns' stops
         self._live_statuses = 0
         self._albums: dict[tuple[int, str], _Album] = {}
 
@@ -178,6 +180,7 @@ class TelegramChannel:
         app.add_handler(CommandHandler(AGENT_COMMANDS, self.on_command))
         app.add_handler(CommandHandler([c.word for c in commands.COMMANDS if c.admin],
                                        self.on_admin_command))
+        app.add_handler(CommandHandler("cancel", self.on_cancel))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, self.on_media))
         app.add_handler(MessageHandler(filters.Sticker.ALL, self.on_sticker))
@@ -302,6 +305,16 @@ class TelegramChannel:
         except Exception:
             log.exception("/%s failed: update %s, user %s", command, update.update_id, user.id)
             text = APOLOGY
+        await self._send_text(context.bot, update.effective_chat.id, text)
+
+    async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel: stop the user's pictures, the one being drawn (at its next step) and
+        those waiting (they never start); their turns answer "Stopped"."""
+        stops = self._cancels.get(update.effective_user.id, set())
+        for stop in stops:
+            stop.set()
+        text = ("Stopping your picture…" if stops else
+                "Nothing to stop: no picture of yours is waiting or being drawn.")
         await self._send_text(context.bot, update.effective_chat.id, text)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -487,10 +500,13 @@ class TelegramChannel:
         reply_to = update.message.message_id if in_group and update.message else None
         status = StatusMessage(context.bot, chat_id, interval=self._status_interval,
                                reply_to=reply_to)
+        stop = threading.Event()
         turn = Turn(user=user_key(user.id), text=text, attachments=attachments or [],
                     user_name=user.full_name, on_progress=status.push_threadsafe,
-                    image_id=image_id)
+                    image_id=image_id, cancel=stop)
         self._live_statuses += 1
+        stops = self._cancels.setdefault(user.id, set())
+        stops.add(stop)
         try:
             async with self._in_order(user.id, status, quick):
                 reply = await self._ask_agent(turn, update.update_id, quick)
@@ -499,6 +515,9 @@ class TelegramChannel:
                                        reply_to=reply_to)
         finally:
             self._live_statuses -= 1
+            stops.discard(stop)
+            if not stops and self._cancels.get(user.id) is stops:
+                del self._cancels[user.id]
             await status.delete()
 
     def _status_interval(self) -> float:
