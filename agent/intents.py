@@ -18,6 +18,7 @@ from typing import Any
 
 from agent import talk
 from tools.rewrite import parse_instruction
+from tools.rewrite.parse import zh_request
 from tools.text import has_cjk
 
 _NUM = r"(-?\d{1,30})"
@@ -309,7 +310,9 @@ _EDIT_LEAD = re.compile(
     r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
     r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|"
     r"画成|"
-    r"再加|加上|不要|去除|使|再(?![画来生做])|多加|多放|多来|少|撒|来点|来些|整点|弄点|颜色|配色|色调)",
+    r"再加|加上|不要|去除|使|再(?![画来生做])|多加|多放|多来|少|撒|来点|来些|整点|弄点|颜色|配色|色调|"
+    r"在.{1,8}?(?:上|里|中|旁边|前面|后面)(?:加|放|挂|摆|增设|添|画|来)|could there be|"
+    r"can there be|there should be)",
     re.I)
 
 
@@ -472,6 +475,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("edit", text=change or f"add the {thing}", field_="restore")
     if (m := _SETTINGS.match(body)) and _looks_like_setting(body, m):
         return Intent("settings", settings=_setting(m.group(1), m.group(2)))
+    if any_image and has_cjk(rest) and not refs:
+        plain = zh_request(rest)  # "裙子是黑色的话会不会更好看", "要是木桶就好了": a change
+        if plain != rest.strip() and parse_instruction(plain) is not None:
+            return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
 
     result = RESULT_RE.search(body)
     if result:  # with no search yet, the tool says to search first
@@ -685,10 +692,16 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     the current picture makes a description a change of it."""
     if not current:
         return False
-    if has_cjk(text) and any(run[:2] in current or run in current
-                             for run in re.findall(r"[\u4e00-\u9fff]{2,}", text)):
-        return True  # "小熊手里拿一个 balloon": the bear of the picture
+    if has_cjk(text):  # "小熊手里拿一个 balloon", "我想看小鸟张开翅膀的样子": its bear, its bird
+        grams = {run[k:k + 2] for run in re.findall(r"[\u4e00-\u9fff]{2,}", text)
+                 for k in range(len(run) - 1)}
+        return any(g in current for g in grams
+                   if not re.search(r"[我你想要看的是了吧呢样子起来一个只把让给再来点些很]", g))
     words = set(re.findall(r"[a-z]+", current.lower()))
+    placed = re.findall(r"\b(?:on|under|in|next to|beside|behind|above|near|by|over|at|around)\s+"
+                        r"(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(\w+)", text.lower())
+    if any(w in words or w.rstrip("s") in words for w in placed):
+        return True  # "rug under sofa": something put by a thing of the picture
     named = re.findall(r"\b(?:the|his|her|its|their)\s+(\w+)(?:\s+(\w+))?", text.lower())
     return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
 

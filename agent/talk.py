@@ -31,8 +31,9 @@ ADDS_EN = re.compile(
     r"\bon the (?:left|right|side|wall|table|floor|shelf|roof|ground)\b|"
     r"\b(?:next to|beside|behind|in front of|on top of|near) (?:him|her|it|them|the \w+)\b",
     re.I)
-ADDS_ZH = re.compile(r"(?:放|加|添|摆|挂|插|贴)(?![着了])"
-                      r"(?:上|个|一|些|点|几|两|辆|只|盏|朵|棵|张)|来点|来个|来一|整点|弄点|弄个")
+ADDS_ZH = re.compile(r"(?:放|加|添|摆|挂|插|贴|撒|铺)(?![着了])"
+                      r"(?:上|个|一|些|点|几|两|辆|只|盏|朵|棵|张)|来点|来个|来一|来几|来两|来些|整点|"
+                      r"弄点|弄个|增设|添置")
 
 
 def adds_to_picture(text: str) -> bool:

@@ -92,13 +92,16 @@ def _remove(text: str, h: Hit) -> str:
 def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str:
     """``output`` without the old values the instruction replaced (see the module doc)."""
     added = " ".join((e.value or "") for e in edits if e.kind == "add" and e.key != "describe")
+    # "改成黑白照片" read as a style: its black and white are no colours of a thing
+    styles = _find(instruction, ("style",)) if any(e.kind == "style" for e in edits) else []
     read = {e.kind for e in edits}
     for cats, per_thing in ((_SCENE, False), (_THING, True)):
         for cat in cats:
             if cat in read:
                 continue  # the rules read this change and made it: they know which value
             new = {h.entry.key for h in _said_new(instruction, (cat,))
-                   if not (added and h.text.lower() in added.lower())}
+                   if not (added and h.text.lower() in added.lower())
+                   and not any(s.start < h.end and h.start < s.end for s in styles)}
             if not new:
                 continue
             now = _find(output, (cat,))

@@ -121,6 +121,8 @@ def value_edits_en(value: str, target: str | None, text: str, allow_place: bool 
                                               r"poster|postcard)s?$", v, re.I):
         return [_style_edit(style[0].text, text, hits=style)]
     v = re.sub(r"^(an?\s+.+?)\s+(?:one|ones|shade|colou?r|tone|hue)$", r"\1", v, flags=re.I)
+    if target and re.fullmatch(r"(?:black and white|white and black)(?: stripes)?", v, re.I):
+        return [Edit("color", target=target, value=v, lang="en", text=text)]  # its colours
     hits = classify(v)
     if hits and not (re.match(r"^(?:a|an)\s+\w+$", v, re.I)
                      and all(h.entry.category == "color" for h in hits)):

@@ -149,7 +149,12 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         elif span:
             p.insert_after(span, f"with {value}")
         else:
-            p.insert_after(None, f"with {value}")
+            at = re.search(rf"\b(on top of|in front of|next to|on|in|at|inside|by|near|under|"
+                           rf"beside|behind|above|over|around)\s+(?:the\s+|a\s+|an\s+)?"
+                           rf"{re.escape(target)}\b", e.text, re.I) if target else None
+            # "a warm light in the window" with no window yet: where it is goes with it
+            where_said = f" {at.group(1)} the {target}" if at else ""
+            p.insert_after(None, f"with {value}{where_said}")
         return
     if e.kind == "replace":
         if not value:

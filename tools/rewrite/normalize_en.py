@@ -512,6 +512,9 @@ def chat_cleanup_en(s: str) -> str:
         s = f"{m.group(1)} with {m.group(2)}"
     s = re.sub(r"(?<=\w)[,.;]\s*(?:but\s+)?(?:keep|leave)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?"
                r"(?:\s+(?:as is|as it is|alone|there))?[.!]?$", "", s, flags=re.I)
+    # "could there be a warm light in the window?": something added
+    s = re.sub(r"^(?:could|can|would|should)\s+there\s+be\s+|^there\s+should\s+be\s+", "add ", s,
+               flags=re.I)
     # "can we have it without the bicycle": the bicycle goes
     s = re.sub(r"^(?:(?:can|could)\s+(?:we|you|i)\s+)?(?:have|show|make|do|get)\s+(?:it|this|the "
                r"(?:picture|image|scene))\s+without\s+", "remove ", s, flags=re.I)

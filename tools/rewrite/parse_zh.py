@@ -31,6 +31,7 @@ _ZH_CHANGE = (r"换成|改成|变成|替换成|替换为|换为|改为|变为|�
               r"变作|换作|改作|刷成|漆成|喷成|喷涂成|粉刷成|整成|搞成|修改为|修改成|更换为|更换成|"
               r"更改为|更改成|调整为|调整成|替换成为")
 _ZH_ADD = (r"加点|加些|加一些|添点|加上|加个|加一个|加入|添加|添上|增加|增添|放上|放一个|放个|"
+           r"增设|添置|撒点|撒些|撒上|撒一些|铺上|来几只|来几个|来几朵|"
            r"画上|画一个|画个|戴上|穿上|"
            r"配上|配个|带上|多加|再加|再来|来一个|来个|加")
 _ZH_PRONOUN = re.compile(r"^(?:它|他|她|它们|他们|她们|这个|那个|这|那|整体|画面|图片|整个画面|图|"
@@ -282,8 +283,10 @@ def parse_zh(clause: str) -> list[Edit]:
     # "让她拿两个气球", "给她三个气球": what she holds, counted
     m = re.fullmatch(rf"(?:让([^变成改换]{{1,6}}?)(?:手里)?(?:拿着|拿|抱着|抱|举着|举|带着|带|有)|"
                      rf"给([^变成改换]{{1,6}}?))([{ZH_NUMERALS}]+[{ZH_CLASSIFIERS}].{{1,6}})", c)
-    if m:
-        return _zh_add(m.group(3), _zh_target(m.group(1) or m.group(2)), c)
+    if m:  # "给猫戴上一顶帽子": the cat, without the verb of wearing
+        who = re.sub(r"(?:戴上|戴着|戴|穿上|穿着|穿|拿着|拿|抱着|抱|带上|带着|背着|背|配上|"
+                     r"加上|加)$", "", m.group(1) or m.group(2))
+        return _zh_add(m.group(3), _zh_target(who), c)
     # --- "苹果的数量调整为三个": how many in all
     m = re.fullmatch(rf"(?:把|将)?(.{{1,8}}?)的?(?:数量|个数|数目)(?:{_ZH_CHANGE}|增加到|增加至|"
                      rf"减少到|变|改|是|要)([{ZH_NUMERALS}]+)([{ZH_CLASSIFIERS}])", c)
