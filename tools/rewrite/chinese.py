@@ -133,6 +133,10 @@ class ZhPrompt:
         found = self._find(target)
         if found is None and target and len(target) >= 2 and target[-1] in "壁子儿们":
             found = self._find(target[:-1])  # "墙壁" in "白墙的卧室"
+        if found is None and target and has_cjk(target) and len(target) >= 2:
+            plain = re.sub(r"^[小大老](?=..)|(.)\1$", r"\1", target)  # "熊熊" -> "熊", "小宝宝"
+            if plain and plain != target:
+                found = self.find(plain) or self.find_kin(plain)
         if found is None and target and has_cjk(target):
             english = zh_en_lexicon().get(target, "").lower()  # "可颂" in "… a croissant …"
             for i, (w, _) in enumerate(self.toks):

@@ -366,8 +366,10 @@ class EnPrompt(EnPhraseOps):
         for k in range(len(self.toks) - 1):
             if self.toks[k].low in ("on", "with", "by", "holding", "in") and self.toks[k + 1].word:
                 end = self._np_end(k + 1, len(self.toks))
-                if end > k + 1 and stem(self.toks[end - 1].low) in parts:
-                    self._delete(k, end)
+                at = next((j for j in range(k + 1, min(end, k + 4))
+                           if stem(self.toks[j].low) in parts), None)
+                if at is not None:  # "on a leash" (even when "down the street" follows)
+                    self._delete(k, at + 1)
                     return
 
     def _np_end(self, i: int, stop: int) -> int:

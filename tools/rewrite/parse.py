@@ -118,7 +118,17 @@ def parse_instructions(text: str) -> list[Edit]:
         s = chat_cleanup_en(s) or s
     said = re.split(r"(?<=[.!?])\s+(?=[A-Za-z])", s) if lang == "en" else [s]
     if len(said) > 1:  # "Oh dear, I do not like the television. Could you take it away?"
-        found_each = [parse_instructions(x) for x in said]
+        found_each, named = [], None
+        for x in said:
+            found = parse_instructions(x)
+            if not found:  # a sentence naming the thing the next one calls "it"
+                things = re.findall(r"\b(?:the|this|that|these|those)\s+([a-z][\w-]*)", x, re.I)
+                named = things[-1] if things else named
+            elif named:
+                found = [replace(e, target=named) if e.kind in (*MODIFIER_CATS, "remove") and (
+                    e.target or "it").lower() in ("it", "them", "this", "that") else e
+                         for e in found]
+            found_each.append(found)
         if any(found_each):
             return [e for found in found_each for e in found]
     if lang == "en":  # chat around the change: "pls", "lol", "ok this is nice but", "w/"
