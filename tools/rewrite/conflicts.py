@@ -102,9 +102,13 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
             new = {h.entry.key for h in _said_new(instruction, (cat,))
                    if not (added and h.text.lower() in added.lower())
                    and not any(s.start < h.end and h.start < s.end for s in styles)}
+            now = _find(output, (cat,))
+            if not added and not styles and has_cjk(instruction) != has_cjk(prompt):
+                # said in the other language ("眼睛睁开吧" to "eyes closed"): what came new
+                was = {h.entry.key for h in _find(prompt, (cat,))}
+                new |= {h.entry.key for h in now if h.entry.key not in was}
             if not new:
                 continue
-            now = _find(output, (cat,))
             if not any(h.entry.key in new for h in now):
                 continue  # the change was not written: nothing to settle
             before = {h.entry.key for h in _find(prompt, (cat,))}

@@ -414,7 +414,7 @@ _NOT_VERBS = frozenset(
     "really much too into to as like out from in on at with by look looks be seem appear "
     "become feel stay remain keep not no bigger smaller older younger taller shorter all "
     "both each his her its their my your our this that these those it him them me us "
-    "young old new wet dry".split())
+    "young old new wet dry pastel neon matte glossy metallic pale".split())
 _ADJ_ENDINGS = ("ous", "ful", "less", "ive", "able", "ible", "ish", "est", "ic", "ary", "ese")
 
 
@@ -493,6 +493,8 @@ def chat_cleanup_en(s: str) -> str:
                r"since)\b.*$", "",
                s, flags=re.I) if re.match(r"\s*(?:delete|remove|make|turn|change|no|add|put|"
                                           r"give|swap|replace|get rid)\b", s, re.I) else s
+    s = re.sub(r"\b(striped|spotted|dotted|checkered|plaid|patterned)\s+(?:in|with)\s+(?:the\s+)?"
+               r"([a-z]+)(?:\s+colou?rs?)?\b", r"\2-\1", s, flags=re.I)  # "rainbow-striped"
     s = re.sub(r"\b(?:a\s+(?:bit|little|tad|touch)|slightly|somewhat)\s+(?=more\b|less\b)", "", s,
                flags=re.I)  # "a bit more sparkly": more sparkly
     # "long until waist", "short to her chin": how long, said by where it ends

@@ -14,7 +14,7 @@ from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
 
 # ------------------------------------------------------------------- splitting clauses
 
-_EN_SPLIT = re.compile(r"\s*(?:;|,|\band then\b|\bthen\b|\band also\b|\balso\b|\band\b|"
+_EN_SPLIT = re.compile(r"\s*(?:;|,|\s[-–—]+\s|\band then\b|\bthen\b|\band also\b|\balso\b|\band\b|"
                        r"\bplus\b|\bbut\b)\s*", re.I)
 _ZH_SPLIT = re.compile(r"\s*(?:[，,；;。+＋]|然后|并且|同时|再把|而且|另外|还要|并把|以及|"
                        r"并(?=[让把将给加去换改变])|再(?=[让把将给加去换改变])|"
