@@ -466,6 +466,9 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("describe", refs=refs)
     if _ADD_TO_LIBRARY.search(body) and any_image:
         return Intent("add_to_library", refs=refs)
+    other = talk.meant_other(raw) if has_image and not refs else None
+    if other:  # "no, I meant the other cat, the ginger one": the last change, moved
+        return Intent("edit", text=raw, field_=f"retarget:{other}")
     keep = talk.KEEP.match(raw) if re.match(r"(?:no|nope|wait|actually|oh)\b", raw, re.I) else None
     if keep and has_image and not refs:
         # "no, keep the hat but make it blue": back to before the hat went, then the change

@@ -322,6 +322,12 @@ def read(text: str, state: SessionState) -> intents.Intent:
                            has_search=bool(state.last_search), has_upload=bool(state.uploads),
                            images=len(state.images), origin=state.origin(),
                            current=current.prompt if current else None)
+    if intent.kind == "edit" and (intent.field_ or "").startswith("retarget:"):
+        parent = state.image(current.parent) if current and current.parent else None
+        moved = talk.moved_change(parent.prompt or "", current.prompt or "", intent.field_[9:]) \
+            if parent and current else None
+        intent = replace(intent, text=moved, field_="restore") if moved else replace(
+            intent, field_=None)
     if intent.kind == "goto" and not intent.refs and intent.text:
         # "go back to the one with the top hat": the picture whose prompt says so
         number = talk.described_picture(

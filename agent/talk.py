@@ -238,3 +238,54 @@ def is_chatter(sentence: str) -> bool:
     s = sentence.strip()
     return bool(is_small_talk(s) or GREETING.match(s) or THANKS.match(s)
                 or (_PRAISE.search(s) and "?" not in s and "？" not in s))
+
+
+# ------------------------------------------ "no, I meant the other cat": the last change moved
+_MEANT_EN = re.compile(
+    r"^(?:(?:no+|nope|wait|sorry|oops|not that one|wrong one)\b[,.!]?\s*)*(?:i\s+(?:meant|mean)|"
+    r"it was meant for|put it on|give it to)\s+(?:the\s+|her\s+|his\s+)?(?:other\s+\w+,?\s*"
+    r"(?:the\s+)?)?(?P<t>[a-z][\w -]{1,30}?)(?:,?\s*not\s+(?:the\s+)?[\w -]+)?\W*$", re.I)
+_MEANT_ZH = re.compile(r"^(?:不对|不是|错了)[^，,！!。]{0,8}[，,！!。]\s*(?:是|我说的是|应该是)"
+                       r"(?:给)?(?P<t>[\u4e00-\u9fff]{1,6}?)(?:戴|穿|拿|加|的|才对)?\W*$")
+
+
+def meant_other(text: str) -> str | None:
+    """'no, I meant the other cat, the ginger one', '不是小狗，是给女孩戴': the thing the last
+    change was meant for (None when the message is no such correction)."""
+    m = _MEANT_ZH.match(text.strip()) if has_cjk(text) else _MEANT_EN.match(text.strip())
+    if not m:
+        return None
+    target = m.group("t").strip()
+    target = re.sub(r"^(?:one|the)\s+", "", target)
+    return target or None
+
+
+def moved_change(before: str, after: str, target: str) -> str | None:
+    """The last change (``before`` -> ``after``) said again for ``target``: "wearing a bow
+    tie" added -> "give the ginger one a bow tie"; None when it cannot be told."""
+    import difflib
+
+    if has_cjk(before):
+        sm = difflib.SequenceMatcher(a=before, b=after)
+        added = "".join(after[j1:j2] for op, _, _, j1, j2 in sm.get_opcodes()
+                        if op in ("insert", "replace")).strip("，, ")
+        if not added:
+            return None
+        added = re.sub(r"^(?:戴着|戴上|戴)", "戴上", added).rstrip("的")
+        added = re.sub(r"^(?:穿着|穿上|穿)", "穿上", added)
+        return f"给{target}{added}" if re.match(r"戴上|穿上", added) else f"把{target}改成{added}"
+    a, b = before.split(), after.split()
+    sm = difflib.SequenceMatcher(a=a, b=b)
+    ops = [(op, a[i1:i2], b[j1:j2]) for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal"]
+    if len(ops) != 1:
+        return None
+    op, old, new = ops[0]
+    phrase = " ".join(new).strip(" ,")
+    if not phrase:
+        return None
+    m = re.match(r"(?:wearing|with|holding|carrying)\s+(.+)", phrase, re.I)
+    if m:
+        return f"give the {target} {m.group(1)}"
+    if op == "replace" and len(new) <= 2:
+        return f"make the {target} {phrase}"
+    return None

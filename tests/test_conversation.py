@@ -372,3 +372,17 @@ def test_back_to_the_picture_described_by_what_it_shows(agent: Agent, say_back: 
     assert "#2" in reply.text
     four = say(agent, "把草帽改成红色的" if zh else "make the straw hat red").images[0]
     assert four.parent == 2 and ("红" in four.prompt if zh else "red" in four.prompt)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_i_meant_the_other_one_moves_the_last_change(agent: Agent, lang: str) -> None:
+    zh = lang == "zh"
+    say(agent, "一个男孩和一只小猫坐在台阶上" if zh else "a boy and his kitten sitting on the steps")
+    say(agent, "给男孩戴上一顶帽子" if zh else "give the boy a scarf")
+    fixed = say(agent, "不是男孩，是给小猫戴" if zh else "no, I meant the kitten, not the boy")
+    three = fixed.images[0]
+    assert three.parent == 1  # the change is made again on the picture before it
+    words = ("小猫戴", "帽") if zh else ("kitten wearing a scarf", "boy")
+    assert words[0] in three.prompt and words[1] in three.prompt
+    if not zh:
+        assert "boy wearing" not in three.prompt
