@@ -327,6 +327,7 @@ def strip_request(text: str) -> str:
     out = _REQUEST_TAIL.sub("", out)
     out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可不可以|可以|能|帮我|"
                  r"帮忙)(?:帮我)?(?=[把将让给换改加去删画生])", "", out)
+    out = re.sub(r"^what if there (?:was|were|is|are) (.+)$", r"add \1", out, flags=re.I)
     out = re.sub(r"^what if (.+?) (?:was|were|is|became) (.+)$", r"make \1 \2", out,
                  flags=re.I)  # "what if the bear was a puppy" asks for a change
     out = re.sub(r"^(mak|tak|giv|chang|remov|mov|plac|us)ing\b", r"\1e", out, flags=re.I)
@@ -530,6 +531,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if any_image and not _is_new_picture(body) and (
             parse_instruction(instruction) is not None or _EDIT_LEAD.match(instruction)
             or _EDIT_CUE.search(instruction) or _names_what_is_there(instruction, current)
+            or _names_what_is_there(raw, current)
             or talk.terse_addition(instruction) or talk.adds_to_picture(instruction)):
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
@@ -705,6 +707,15 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
                         r"(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(\w+)", text.lower())
     if any(w in words or w.rstrip("s") in words for w in placed):
         return True  # "rug under sofa": something put by a thing of the picture
+    lead = re.sub(r"^(?:i want|i'?d like|i would like|give me|how about|what about|now|maybe)\s+",
+                  "", text.lower().strip())
+    first = re.findall(r"[a-z]+", lead)[:4]  # "fisherman casting his line", "a white horse …"
+    if first and first[0] not in ("a", "an", "the", "some", "one") and first[0] in words:
+        return True
+    if first and first[0] in ("a", "an", "some", "one") and any(
+            w in words and len(w) > 2 for w in first[1:]) and re.match(
+            r"(?:i want|i'?d like|i would like|give me|how about|what about)\b", text.lower()):
+        return True  # "I want a white horse galloping" to "a black horse …": that horse
     named = re.findall(r"\b(?:the|his|her|its|their)\s+(\w+)(?:\s+(\w+))?", text.lower())
     return any(w and (w in words or w.rstrip("s") in words) for pair in named for w in pair)
 

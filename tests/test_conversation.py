@@ -377,7 +377,8 @@ def test_back_to_the_picture_described_by_what_it_shows(agent: Agent, say_back: 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_i_meant_the_other_one_moves_the_last_change(agent: Agent, lang: str) -> None:
     zh = lang == "zh"
-    say(agent, "一个男孩和一只小猫坐在台阶上" if zh else "a boy and his kitten sitting on the steps")
+    say(agent, "一个男孩和一只小猫坐在台阶上" if zh else
+        "a boy and his kitten sitting on the steps")
     say(agent, "给男孩戴上一顶帽子" if zh else "give the boy a scarf")
     fixed = say(agent, "不是男孩，是给小猫戴" if zh else "no, I meant the kitten, not the boy")
     three = fixed.images[0]

@@ -213,3 +213,16 @@ def test_no_wait_keep_it_goes_back_before_the_removal() -> None:
     intent = intents.parse("no wait, hmm, keep the scarf but make it green", has_image=True)
     assert (intent.kind, intent.field_, intent.text) == ("edit", "restore",
                                                          "make the scarf green")
+
+
+@pytest.mark.parametrize("text", ["lighthouse with a red roof pls", "keeper waving from the door",
+                                  "I want a grey lighthouse at dawn",
+                                  "what if there was a boat near the rocks"])
+def test_a_message_about_a_thing_of_the_picture_changes_it(text: str) -> None:
+    current = "a lighthouse on a cliff, a keeper at the door"
+    assert intents.parse(text, has_image=True, current=current).kind == "edit"
+
+
+def test_a_new_subject_is_still_a_new_picture() -> None:
+    assert intents.parse("a fox in the snow", has_image=True,
+                         current="a lighthouse on a cliff").kind == "generate"
