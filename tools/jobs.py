@@ -321,17 +321,7 @@ class JobQueue:
     def _finish(
         self, job: Job[Any], event: JobEvent, *, value: Any = None, exc: BaseException | None = None
     ) -> None:
-        future = job._future
-
-        def settle() -> None:
-            if future.done():
-                return
-            if exc is not None:
-                future.set_exception(exc)
-            else:
-                future.set_result(value)
-
-        self._post(job, event, settle)
+        self._post(job, event, settler(job._future, value, exc))
 
     def _work(self) -> None:
         while True:
@@ -377,6 +367,22 @@ class JobQueue:
             self._finish(job, JobEvent("done", label=job.label), value=value)
         finally:
             _running.ctx = None
+
+
+def settler(future: concurrent.futures.Future[Any], value: Any = None,
+            exc: BaseException | None = None) -> Callable[[], None]:
+    """What publishes a job's outcome on ``future`` once its last event was delivered (a
+    second settle, after a cancel raced with the result, does nothing)."""
+
+    def settle() -> None:
+        if future.done():
+            return
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+    return settle
 
 
 _running = threading.local()  # the JobContext of the job this worker thread runs

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import errors
 from errors import ImagechatError
-from tools.jobs import Job, JobCancelled, JobEvent, QueueFull
+from tools.jobs import Job, JobCancelled, JobEvent, QueueFull, settler
 from tools.work import b64, check_job, decode_result, encode_result, from_png, png_bytes, unb64
 
 if TYPE_CHECKING:
@@ -381,17 +381,7 @@ class CeleryWork:
                 return  # finished already (cancel raced with the result): once only
             del self._jobs[job.task_id]
             job.stage = event.stage
-        future = job._future
-
-        def settle() -> None:
-            if future.done():
-                return
-            if exc is not None:
-                future.set_exception(exc)
-            else:
-                future.set_result(value)
-
-        self._post(job, event, settle)
+        self._post(job, event, settler(job._future, value, exc))
         try:
             self.app.backend.forget(job.task_id)
         except Exception:
