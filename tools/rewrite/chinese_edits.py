@@ -9,10 +9,10 @@ from tools.rewrite.parse_zh import _ZH_NUMCL
 from tools.rewrite.vocab import (
     DARK_TIMES,
     MODIFIER_CATS,
-    SEASON_MARKS,
     Edit,
     entry,
     is_living,
+    other_season_marks,
     to_prompt_lang,
     vocab_phrase,
     wear_kind,
@@ -134,10 +134,9 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         if e.kind != "style" or not p.styled:  # a second style of one request adds to it
             p.strip_vocab((e.kind,))
         if e.kind == "season":
-            for season, marks in SEASON_MARKS.items():
-                for mark in marks if season != e.key else ():
-                    if has_cjk(mark) and mark in p.text:
-                        p.remove(mark)
+            for mark in other_season_marks(e.key, "zh"):
+                if mark in p.text:
+                    p.remove(mark)
         if e.kind == "time" and e.key in DARK_TIMES:
             p.strip_vocab(("weather",), "sunny")  # "晴天" is a day: no sunny night
         own = e.value if e.kind in ("time", "weather", "season") and has_cjk(e.value or "") \

@@ -12,11 +12,11 @@ from tools.rewrite.vocab import (
     DARK_TIMES,
     MODIFIER_CATS,
     PERSON,
-    SEASON_MARKS,
     Edit,
     entry,
     find_en,
     is_living,
+    other_season_marks,
     same_kind,
     to_prompt_lang,
     vocab_phrase,
@@ -221,10 +221,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             p.styled = True
         p.strip_vocab((e.kind,))
         if e.kind == "season":
-            for season, marks in SEASON_MARKS.items():
-                for mark in marks if season != e.key else ():
-                    if re.search(rf"\b{re.escape(mark)}\b", p.render(), re.I):
-                        p.remove(mark)
+            for mark in other_season_marks(e.key, "en"):
+                if re.search(rf"\b{re.escape(mark)}\b", p.render(), re.I):
+                    p.remove(mark)
         if e.kind == "time" and e.key in DARK_TIMES:
             p.strip_vocab(("weather",), "sunny")  # a sunny day is no night
         p.append_segment(_own_words(e) if e.kind == "style" else _time_words(e))

@@ -31,6 +31,12 @@ SEASON_MARKS = {
 }
 
 
+def other_season_marks(season: str | None, lang: str) -> list[str]:
+    """The marks of every season but ``season``, in ``lang`` ("en" or "zh")."""
+    return [m for s, marks in SEASON_MARKS.items() if s != season for m in marks
+            if has_cjk(m) == (lang == "zh")]
+
+
 @dataclass(frozen=True)
 class Edit:
     """One change the user asked for.
