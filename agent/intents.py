@@ -20,7 +20,7 @@ from agent import talk
 from agent.intents_settings import aspect_of, looks_like_setting, setting_change
 from tools.rewrite import parse_instruction
 from tools.rewrite.parse import zh_request
-from tools.text import has_cjk
+from tools.text import cjk_pairs, has_cjk
 
 _NUM = r"(-?\d{1,30})"
 # image references: #2, # 2, [ref#1], ref 1, image 2, 图2, 第2张, 2号图
@@ -683,9 +683,7 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     if not current:
         return False
     if has_cjk(text):  # "小熊手里拿一个 balloon", "我想看小鸟张开翅膀的样子": its bear, its bird
-        grams = {run[k:k + 2] for run in re.findall(r"[\u4e00-\u9fff]{2,}", text)
-                 for k in range(len(run) - 1)}
-        return any(g in current for g in grams
+        return any(g in current for g in cjk_pairs(text)
                    if not re.search(r"[我你想要看的是了吧呢样子起来一个只把让给再来点些很]", g))
     words = set(re.findall(r"[a-z]+", current.lower()))
     placed = re.findall(r"\b(?:on|under|in|next to|beside|behind|above|near|by|over|at|around)\s+"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tools.text import EMOJI, has_cjk
+from tools.text import EMOJI, cjk_pairs, has_cjk
 
 _GREETING_WORD = (r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
                   r"你好|您好|嗨|哈喽|哈啰|早上好|晚上好|在吗|早|早安)(\s+(there|bot|imagechat|again))?")
@@ -204,7 +204,7 @@ def described_picture(text: str, prompts: list[tuple[int, str]]) -> int | None:
         core = re.sub(r"^(?:戴着?|有|带着?|穿着?|拿着?|加了|的)|(?:的|那张|那幅|那个|图)$", "",
                       what)
         words = [core] if len(core) >= 2 else []
-        words += [core[i:i + 2] for i in range(len(core) - 1)] if len(core) > 2 else []
+        words += cjk_pairs(core) if len(core) > 2 else []
     else:
         words = [w for w in re.findall(r"[a-z][\w-]+", what.lower()) if w not in _STOP]
     if not words:

@@ -77,6 +77,13 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text or ""))
 
 
+def cjk_pairs(text: str) -> list[str]:
+    """Every two neighbouring Chinese characters of ``text``, in order ("戴草帽" -> "戴草",
+    "草帽"): how a Chinese word is found again in other words without a segmenter."""
+    return [run[k:k + 2] for run in re.findall(r"[\u4e00-\u9fff]{2,}", text)
+            for k in range(len(run) - 1)]
+
+
 def is_chinese(text: str) -> bool:
     """True when Chinese characters outnumber Latin letters counted as words (mixed: by weight)."""
     cjk = len(_CJK.findall(text or ""))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from tools.rewrite.vocab import Edit, Hit, find_en, find_zh, same_kind
-from tools.text import has_cjk, stem
+from tools.text import cjk_pairs, has_cjk, stem
 
 # values of one thing (a noun's modifier) and values of the whole picture
 _THING = ("color", "material", "expression", "age", "state", "shape")
@@ -45,13 +45,7 @@ def _said_new(instruction: str, cats: tuple[str, ...]) -> list[Hit]:
 def _nouns_named(instruction: str, output: str) -> list[int]:
     """Where the things the instruction names stand in ``output`` (character offsets)."""
     if has_cjk(output):
-        spots = []
-        for word in re.findall(r"[\u4e00-\u9fff]{2,}", instruction):
-            for k in range(len(word) - 1):
-                i = output.find(word[k:k + 2])
-                if i >= 0:
-                    spots.append(i)
-        return spots
+        return [i for pair in cjk_pairs(instruction) if (i := output.find(pair)) >= 0]
     words = {stem(w) for w in re.findall(r"[a-z][a-z'-]+", instruction.lower()) if len(w) > 2}
     spots = []
     for m in re.finditer(r"[A-Za-z][\w'-]*", output):
