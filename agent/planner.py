@@ -326,8 +326,9 @@ def read(text: str, state: SessionState) -> intents.Intent:
         parent = state.image(current.parent) if current and current.parent else None
         moved = talk.moved_change(parent.prompt or "", current.prompt or "", intent.field_[9:]) \
             if parent and current else None
+        # when the last change cannot be told apart, ask rather than draw the words
         intent = replace(intent, text=moved, field_="restore") if moved else replace(
-            intent, field_=None)
+            intent, kind="unclear", field_=None)
     if intent.kind == "goto" and not intent.refs and intent.text:
         # "go back to the one with the top hat": the picture whose prompt says so
         number = talk.described_picture(

@@ -246,7 +246,7 @@ _MEANT_EN = re.compile(
     r"it was meant for|put it on|give it to)\s+(?:the|her|his|its)\s+(?:other\s+\w+,?\s*"
     r"(?:the\s+)?)?(?P<t>[a-z][\w -]{1,30}?)(?:,?\s*not\s+(?:the\s+)?[\w -]+)?\W*$", re.I)
 _MEANT_ZH = re.compile(r"^(?:不对|不是|错了)[^，,！!。]{0,8}[，,！!。]\s*(?:是|我说的是|应该是)"
-                       r"(?:给)?(?P<t>[\u4e00-\u9fff]{1,6}?)(?:戴|穿|拿|加|的|才对)?\W*$")
+                       r"(?:给)?(?P<t>[^把将让改换变加去删\W]{1,6}?)(?:戴|穿|拿|加|的|才对)?\W*$")
 
 
 def meant_other(text: str) -> str | None:

@@ -387,3 +387,16 @@ def test_i_meant_the_other_one_moves_the_last_change(agent: Agent, lang: str) ->
     assert words[0] in three.prompt and words[1] in three.prompt
     if not zh:
         assert "boy wearing" not in three.prompt
+
+
+def test_a_correction_that_cannot_be_moved_asks_and_draws_nothing(agent: Agent) -> None:
+    say(agent, "a lighthouse on a cliff at dusk")
+    say(agent, "make it night and add a ship on the sea")  # a change of two parts
+    reply = say(agent, "no, I meant the lighthouse, not the ship")
+    assert reply.images == [] and count_images(agent) == 2
+
+
+def test_a_chinese_correction_with_its_own_change_is_that_change(agent: Agent) -> None:
+    say(agent, "a red lighthouse on a cliff with a ship on the sea")
+    three = say(agent, "不是灯塔，是把船改成白色").images[0]
+    assert "lighthouse" in three.prompt and "white ship" in three.prompt
