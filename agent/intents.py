@@ -688,8 +688,10 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     words = set(re.findall(r"[a-z]+", current.lower()))
     placed = re.findall(r"\b(?:on|under|in|next to|beside|behind|above|near|by|over|at|around)\s+"
                         r"(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(\w+)", text.lower())
-    if any(w in words or w.rstrip("s") in words for w in placed):
-        return True  # "rug under sofa": something put by a thing of the picture
+    if any(w in words or w.rstrip("s") in words for w in placed) and not re.match(
+            r"(?:a|an|one|some|two|three|four|five)\b", text.strip(), re.I):
+        return True  # "rug under sofa": something put by a thing of the picture (not "a
+        # lighthouse on a cliff", a new picture in a place like this one's)
     lead = re.sub(r"^(?:i want|i'?d like|i would like|give me|how about|what about|now|maybe)\s+",
                   "", text.lower().strip())
     first = re.findall(r"[a-z]+", lead)[:4]  # "fisherman casting his line", "a white horse …"

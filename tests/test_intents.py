@@ -226,3 +226,10 @@ def test_a_message_about_a_thing_of_the_picture_changes_it(text: str) -> None:
 def test_a_new_subject_is_still_a_new_picture() -> None:
     assert intents.parse("a fox in the snow", has_image=True,
                          current="a lighthouse on a cliff").kind == "generate"
+
+
+def test_a_new_picture_in_a_place_like_the_current_one_is_a_new_picture() -> None:
+    current = "a red lighthouse on a cliff at dusk"
+    assert intents.parse("a castle on a cliff at dawn", has_image=True,
+                         current=current).kind == "generate"
+    assert intents.parse("flag on cliff", has_image=True, current=current).kind == "edit"
