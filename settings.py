@@ -61,7 +61,9 @@ class Settings:
         "seconds of LLM time one turn may use before the built-in planner takes over; 0: 12",
         0.0)
     rewrite_backend: str = _setting(
-        "empty: the profile's (rules); llm: the planner's LLM rewrites; lm: the profile's LM")
+        "empty: auto with a chat model configured, else the profile's (rules); rules; llm: "
+        "the chat model rewrites; both: rules and chat model propose, the better wins; auto: "
+        "the chat model only where the rules' result looks wrong; lm: the profile's LM")
     lexicon: str = _setting("your entity lexicon TSV, consulted after the shipped one")
     telegram_token: str = _setting("the Telegram bot token from BotFather")
     telegram_allowed_users: str = _setting("Telegram user ids allowed to chat, or *")

@@ -185,6 +185,14 @@ _LOC_SUFFIX = {"上": "on", "上面": "on", "之上": "above", "里": "in", "里
                "前": "in front of", "前面": "in front of", "后": "behind", "后面": "behind",
                "外": "outside", "外面": "outside", "中间": "in the middle of",
                "附近": "near", "周围": "around", "之间": "between", "对面": "across from"}
+# "桌上放着一本书", "树上有两只鸟": a thing in a place, said place first
+_EXISTENTIAL_VERBS = {"放着": "", "摆着": "", "有": "", "站着": "standing", "坐着": "sitting",
+                      "停着": "parked", "挂着": "hanging", "躺着": "lying", "趴着": "lying",
+                      "长着": "growing", "蹲着": "crouching", "飞着": "flying",
+                      "落着": "perched", "放了": "", "摆了": ""}
+_EXISTENTIAL = re.compile(r"(?:在)?([\u4e00-\u9fff]{1,8}?)(上面|上|里面|里|下面|下|旁边|边上|前面|"
+                          r"后面|中间|周围)(" + "|".join(_EXISTENTIAL_VERBS) +
+                          r")([\u4e00-\u9fff\d]{2,})")
 _ZH_PUNCT = {"，": ", ", "、": ", ", "。": ". ", "；": "; ", "：": ": ", "！": "! ",
              "？": "? ", "（": " (", "）": ") ", "“": '"', "”": '"', "《": '"', "》": '"'}
 
@@ -248,6 +256,11 @@ def _zh_tokens(text: str) -> list[tuple[str, str]]:
     for w, f in pos_segment(text):
         if w == "着" and out and out[-1][0] in _VERB_ZHE:
             out[-1] = (out[-1][0] + "着", "v")
+        elif (out and zh_number(out[-1][0]) is not None and len(w) > 1
+              and zh_number(out[-1][0] + w[0]) is not None and w[1:] in zh_en_lexicon()):
+            # "一"+"本书": the measure word goes with the number ("一本" + "书")
+            out[-1] = (out[-1][0] + w[0], "m")
+            out.append((w[1:], "n"))
         else:
             out.append((w, f))
     return out
@@ -345,6 +358,16 @@ def zh_to_en(text: str) -> str:
     text = clean_text(text)
     if not has_cjk(text):
         return text
+    parts = re.split(r"([，,。；;])", text)
+    if len(parts) > 1:  # each part on its own, so a part may be a sentence of its own
+        return tidy_english(" ".join(zh_to_en(p) if p not in "，,。；;" else _ZH_PUNCT.get(p, p)
+                                     for p in parts if p))
+    m = _EXISTENTIAL.fullmatch(text)
+    if m and m.group(1) not in ("门", "这", "那", "它", "他", "她"):
+        # "船上放着几只海鸥": there are some seagulls on the boat
+        place, where, verb, thing = m.groups()
+        return tidy_english(f"{zh_to_en(thing)} {_EXISTENTIAL_VERBS[verb]} "
+                            f"{_LOC_SUFFIX[where]} the {zh_to_en(place)}")
     zh_en_lexicon()  # teaches the segmenter the lexicon's words first
     tokens = _reorder_relatives(_zh_tokens(text))
     out: list[str] = []
@@ -379,7 +402,8 @@ def zh_to_en(text: str) -> str:
             adjective = (i + 1 < len(tokens) and tokens[i + 1][0] == "的") or word.endswith("的")
             if plural_next and adjective:
                 pass
-            elif plural_next and flag.startswith("n") and " " not in en and en.isalpha():
+            elif plural_next and (flag.startswith("n") or flag in ("zg", "ng")) and \
+                    " " not in en and en.isalpha() and not en.endswith("ing"):
                 en = pluralize(en)
                 plural_next = False
             out.append(en)

@@ -12,6 +12,11 @@ hat", "把猫换成狗") and the prompt follows, keeping everything they did not
 ``lm``     a causal LM through transformers with an InstructPE-style template
            (:data:`REWRITE_TEMPLATE`); only the new tokens are decoded.
 ``llm``    the agent's chat model with a rewrite prompt (:data:`LLM_SYSTEM`).
+``both``   the rules and the chat model each propose; the better one by
+           :func:`tools.rewrite.doubt.verdict` wins.
+``auto``   the rules, and the chat model only where their result shows a sign of being
+           wrong (the request's own words in the prompt, another language, nothing read).
+           The default whenever a chat model is configured.
 
 Every model-backed rewrite is checked with :func:`tools.integrity.content_integrity`; below
 :data:`INTEGRITY_THRESHOLD` it is retried once with different sampling, then the rule-based
@@ -20,6 +25,7 @@ rewrite is used, and the result says so (``fell_back``, ``note``).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +40,8 @@ if TYPE_CHECKING:
     from settings import Settings
 
 INTEGRITY_THRESHOLD = 0.7
+BACKENDS = ("rules", "lm", "llm", "both", "auto")
+log = logging.getLogger(__name__)
 
 # The DiffChat/InstructPE-style template of the ``lm`` backend: source prompt and
 # instruction in, target prompt out (the model continues after "Output:").
@@ -61,6 +69,20 @@ LLM_SYSTEM = (
     "quotes or explanations."
 )
 LLM_USER = "Current prompt: {prompt}\nChange request: {instruction}"
+# worked examples for small models: (prompt, request, new prompt), English and Chinese
+LLM_EXAMPLES = (
+    ("a red car parked on a street, sunny day", "make it blue",
+     "a blue car parked on a street, sunny day"),
+    ("an old man wearing a straw hat, portrait, film photo", "lose the hat pls",
+     "an old man, portrait, film photo"),
+    ("a small boat on a lake at dawn, oil painting", "three boats, and make it sunset",
+     "three small boats on a lake at sunset, oil painting"),
+    ("a girl reading under a tree, watercolor", "could she be sitting on a bench instead?",
+     "a girl reading, sitting on a bench, watercolor"),
+    ("一只橘猫趴在窗台上，午后阳光", "把时间改成下雪的夜晚", "一只橘猫趴在窗台上，下雪的夜晚"),
+    ("一个女孩穿着白色连衣裙站在海边", "裙子改成红色的，再给她戴顶草帽",
+     "一个戴着草帽的女孩穿着红色连衣裙站在海边"),
+)
 LLM_RETRY = ("That rewrite lost or kept the wrong words ({problem}). Try again: apply only "
              "the change request and keep everything else.")
 
@@ -122,11 +144,43 @@ def _llm_generate(llm: Any, prompt: str, instruction: str, problem: str | None,
                   first: str | None) -> str:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-    messages: list[Any] = [SystemMessage(LLM_SYSTEM),
-                           HumanMessage(LLM_USER.format(prompt=prompt, instruction=instruction))]
+    messages: list[Any] = [SystemMessage(LLM_SYSTEM)]
+    for was, asked, now in LLM_EXAMPLES:  # the same every time: the server caches them
+        messages += [HumanMessage(LLM_USER.format(prompt=was, instruction=asked)),
+                     AIMessage(now)]
+    messages.append(HumanMessage(LLM_USER.format(prompt=prompt, instruction=instruction)))
     if problem is not None and first is not None:
         messages += [AIMessage(first), HumanMessage(LLM_RETRY.format(problem=problem))]
     return message_text(llm.invoke(messages))
+
+
+def _second_opinion(prompt: str, instruction: str, rules: Any, llm: Any, mode: str,
+                    rules_result: Any) -> RewriteResult:
+    """``both``: the rules and the chat model each propose and the better one by
+    :func:`tools.rewrite.doubt.verdict` wins; ``auto``: the model is asked only when the
+    rules' result shows a sign of being wrong (:func:`tools.rewrite.doubt.doubts`). A model
+    that fails leaves the rules' result, without a word to the user: it was the first one."""
+    from tools.integrity import content_integrity
+    from tools.rewrite.doubt import doubts, verdict
+
+    recognised = bool(rules.edits)
+    if mode == "auto" and not doubts(prompt, rules.prompt, recognised):
+        return rules_result(False, "")
+    try:
+        new = _clean_model_output(_llm_generate(llm, prompt, instruction, None, None), prompt)
+    except ImagechatError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a model failure leaves the rules' answer
+        log.info("the chat model's rewrite failed (%s); keeping the rules'", type(e).__name__)
+        return rules_result(False, "")
+    mine = verdict(prompt, instruction, rules.prompt, rules.edits, recognised)
+    theirs = verdict(prompt, instruction, new, rules.edits)
+    log.debug("rewrite %s: rules %.2f %r, model %.2f %r", mode, mine, rules.prompt, theirs, new)
+    if theirs <= mine:
+        return rules_result(False, "")
+    integ = content_integrity(prompt, instruction, new)
+    return RewriteResult(new, "llm", integ.score, list(integ.missing), False, "",
+                         tuple(rules.edits))
 
 
 def _acceptable(prompt: str, instruction: str, new: str) -> tuple[bool, Any]:
@@ -166,9 +220,12 @@ def rewrite(prompt: str, instruction: str, *, settings: Settings, backend: str |
     prompt = require_text(prompt, "prompt", MAX_PROMPT_CHARS)
     instruction = require_text(instruction, "change instruction", MAX_INSTRUCTION_CHARS)
     profile = profile_for(settings)
-    chosen = (backend or profile.rewrite_backend or "rules").lower()
-    if chosen not in ("rules", "lm", "llm"):
-        raise ImagechatError(f"unknown rewrite backend {chosen!r}; use rules, lm or llm")
+    # with a chat model configured, the rules ask it whenever their own result looks wrong
+    chosen = (backend or ("auto" if llm is not None else "") or profile.rewrite_backend
+              or "rules").lower()
+    if chosen not in BACKENDS:
+        raise ImagechatError(f"unknown rewrite backend {chosen!r}; use "
+                             + ", ".join(BACKENDS))
 
     rules = apply_rules(prompt, instruction)
 
@@ -180,7 +237,9 @@ def rewrite(prompt: str, instruction: str, *, settings: Settings, backend: str |
 
     if chosen == "rules":
         return rules_result(False, "")
-    if chosen == "llm" and llm is None:
+    if chosen in ("both", "auto") and llm is not None:
+        return _second_opinion(prompt, instruction, rules, llm, chosen, rules_result)
+    if chosen in ("llm", "both", "auto") and llm is None:
         return rules_result(True, "no chat model is configured, so I used the rule-based "
                                   "rewrite")
     if chosen == "lm" and not profile.rewrite_lm:

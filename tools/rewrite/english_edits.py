@@ -176,6 +176,10 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         if target and p.find(target) is None:
             p.notes.append(f"there was no {target} in the prompt; I changed the main subject")
             target = None
+        m = re.match(r"(?:an?|one|some)\s+([a-z]+)\s+of\s+", value, re.I)
+        if target and m and re.search(rf"\b{m.group(1)}\s+of\s+(?:\w+\s+)?{re.escape(target)}",
+                                      p.render(), re.I):
+            value = value[m.end():]  # "a cup of coffee" + "a cup of tea instead": the tea
         if not p.replace_np(target, value):
             p.append_segment(value)
         return

@@ -452,6 +452,15 @@ def looks_like_adjective(word: str) -> bool:
          "y", "ed", "ent", "ant", "-drawn", "-made", "-style", "-like"))) and not find_en(w, KINDS)
 
 
+def _colour_said(m: re.Match[str]) -> str:
+    """"a nice lavender colour" -> "lavender" (or "lavender colour" where only that says it is
+    a colour); anything else as it was."""
+    if classify(m.group(1), ("color",)):
+        return m.group(1)
+    said = f"{m.group(1)} colour"
+    return said if classify(said, ("color",)) else m.group(0)
+
+
 def chat_cleanup_en(s: str) -> str:
     """An English instruction without the chat around the change: fillers ("pls", "lol",
     "honestly i think"), praise before it ("ok this is nice but"), offers after it ("can we
@@ -459,6 +468,7 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
     s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
     s = re.sub(r"\s+[&+]\s+", " and ", s)
+    s = re.sub(r"(?<=[a-z])\s+n\s+(?=[a-z]{2})", " and ", s)  # "sunglasses n make it sunset"
     s = EMOJI.sub(" ", s).strip()
     s = re.sub(r"\b[A-Z]{2,}\b", lambda m: m.group(0).lower() if m.group(0) not in (
         "TV", "UFO", "DJ", "3D", "NYC", "USA", "UK", "BMW", "VW") else m.group(0), s)  # "LIGHT"
@@ -490,7 +500,7 @@ def chat_cleanup_en(s: str) -> str:
     # "delete the guitar its cringe", "make the car chrome it's so much cooler": why, cut
     s = re.sub(r"(?<!\band)[,.]?\s+(?:it's|it’s|it is|its\s+(?=(?:not|so|too|very|kinda|really|"
                r"cringe|ugly|weird|boring|just|a|the|my|way|\w+er)\b)|cuz|coz|cause|because|"
-               r"since)\b.*$", "",
+               r"bc|b/c|since)\b.*$", "",
                s, flags=re.I) if re.match(r"\s*(?:delete|remove|make|turn|change|no|add|put|"
                                           r"give|swap|replace|get rid)\b", s, re.I) else s
     s = re.sub(r"\b(striped|spotted|dotted|checkered|plaid|patterned)\s+(?:in|with)\s+(?:the\s+)?"
@@ -523,6 +533,10 @@ def chat_cleanup_en(s: str) -> str:
     # "would it work as a stained glass window?": that look
     s = re.sub(r"^(?:would|could|can|will)\s+it\s+(?:work|look good|look nice|be nice|be cool)"
                r"\s+as\s+", "make it look like ", s, flags=re.I)
+    # "a nice lavender colour", "a soft mint shade": the colour itself
+    s = re.sub(r"\b(?:an?\s+)?(?:(?:nice|lovely|pretty|beautiful|soft|warm|cool|deep|rich|"
+               r"gentle|subtle|bold|muted)\s+)?([a-z]+(?:[ -][a-z]+)?)\s+(?:colou?r|shade|hue|"
+               r"tone)\b", _colour_said, s, flags=re.I)
     # "blow the candle out": no longer lit
     s = re.sub(r"^(?:blow|put)\s+out\s+((?:the|his|her)\s+[\w'-]+)|^(?:blow|put)\s+((?:the|his|"
                r"her)\s+[\w'-]+)\s+out\b", lambda m: f"make {m.group(1) or m.group(2)} unlit", s,

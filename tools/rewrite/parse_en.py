@@ -299,8 +299,18 @@ def _parse_en(clause: str) -> list[Edit]:
         return _replace_edits(m.group(2), m.group(1), text)
     m = re.fullmatch(r"(.+?)\s+(?:instead of|rather than|in place of)\s+(.+)", c, re.I)
     if m:  # "make it a castle instead of a lighthouse", "i want a white horse instead of ..."
+        said = re.sub(r"^(?:can|could|would|will)\s+you\s+(?:please\s+)?", "", m.group(1),
+                      flags=re.I)
+        if re.match(r"(?:make|have|let|turn)\s+(?!it\b|them\b)", said, re.I):
+            # "make him look happy instead of grumpy": a whole change, and what it replaces
+            whole = [e for e in parse_en(said) if e.kind not in ("add", "replace", "background")]
+            if whole:
+                return [replace(e, old=e.old or m.group(2)) if e.kind in MODIFIER_CATS else e
+                        for e in whole]
+        new = re.sub(r"^(?:could|can|may)\s+(?:i|we)\s+(?:please\s+)?(?:have|get|see)\s+", "",
+                     m.group(1), flags=re.I)  # "could I have a cup of tea instead of …"
         new = re.sub(r"^(?:he|she|they|it|we)\s+(?:should|could|would|can|will|might|must)\s+"
-                     r"(?:be\s+)?", "", m.group(1), flags=re.I)  # "they should be dancing"
+                     r"(?:be\s+)?", "", new, flags=re.I)  # "they should be dancing"
         new = re.sub(r"^(?:make it|make them|turn it into|change it to|i want|i'?d like|"
                      r"i'?d prefer|i prefer|use|have|let'?s have|draw|put|show|(?:give|hand)"
                      r"(?:\s+(?:him|her|them|it|the\s+\w+))?)\s+", "", new, flags=re.I)

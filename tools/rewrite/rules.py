@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tools.rewrite.chinese import ZhPrompt
 from tools.rewrite.chinese_edits import apply_zh
 from tools.rewrite.conflicts import settle
+from tools.rewrite.doubt import TALK_EN
 from tools.rewrite.en_phrases import EN_LEAD, EN_TAIL
 from tools.rewrite.english import EnPrompt
 from tools.rewrite.english_edits import apply_en
@@ -49,7 +50,31 @@ def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
     notes += p.notes
     notes += _contradictions(edits)
     out = settle(prompt, p.render() or prompt, instruction, edits) or prompt
+    out = _one_language(prompt, out) or prompt
     return RulesOutcome(out, edits, list(p.removed), list(p.added), notes)
+
+
+def _one_language(prompt: str, out: str) -> str:
+    """``out`` in the prompt's language: Chinese words a translation left in an English prompt
+    ("in a 演唱会 stage") are translated again or dropped, and the request's English talk
+    ("instead", "please") leaves a Chinese one."""
+    if has_cjk(prompt):
+        talk = "|".join(sorted(TALK_EN - {"way", "like", "have", "do", "does", "did", "turn"},
+                               key=len, reverse=True))
+        out = re.sub(rf"(?<![A-Za-z'])(?:{talk})(?![A-Za-z'])", lambda m: m.group(0) if
+                     re.search(rf"(?<![A-Za-z]){re.escape(m.group(0))}(?![A-Za-z])", prompt,
+                               re.I) else "", out, flags=re.I)
+        return re.sub(r"\s{2,}", " ", out).strip()
+
+    def english(m: re.Match[str]) -> str:
+        if m.group(0) in prompt:
+            return m.group(0)
+        en = to_prompt_lang(m.group(0), "en")
+        return "" if has_cjk(en) else f" {en} "
+
+    out = re.sub(r"[\u3400-\u9fff]+", english, out)
+    out = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s{2,}", " ", out))
+    return re.sub(r"\b(a|an)\s+(?=[,.]|$)", "", out).strip(" ,")
 
 
 def _free_text(instruction: str, lang: str) -> str:
