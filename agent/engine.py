@@ -33,7 +33,7 @@ from errors import ImagechatError, InvalidInput
 from settings import Settings
 from storage import Storage, repo
 from storage.models import Image, Message
-from tools.text import clean_text, has_cjk
+from tools.text import clean_text, has_cjk, simplified
 from tools.translate import en_to_zh
 from tools.validate import DECODE_BYTES_PER_PIXEL, MemoryBudget, image_size, load_image
 
@@ -134,7 +134,7 @@ class Agent:
         if len(text) > MAX_MESSAGE_CHARS:
             raise InvalidInput(f"That message is {len(text):,} characters long; please keep it "
                                f"under {MAX_MESSAGE_CHARS:,}. Nothing was changed.")
-        return clean_text(text, MAX_MESSAGE_CHARS)
+        return simplified(clean_text(text, MAX_MESSAGE_CHARS))  # "謝謝" reads as "谢谢"
 
     def _turn(self, turn: Turn, text: str, sizes: list[tuple[int, int]],
               slot: threading.Semaphore | None = None) -> Reply:

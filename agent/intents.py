@@ -317,6 +317,13 @@ _EDIT_LEAD = re.compile(
     re.I)
 
 
+_MORE_OF = re.compile(r"^(?:and|also|plus|and also|oh and|as well as)\s+((?:a|an|some|the|two|"
+                      r"three|few|a few|more|another)\b.+)$", re.I)
+_PLACED = re.compile(r"(?:over|above|under|below|in|on|at|near|beside|behind|inside|through|"
+                     r"across|by|next to|in front of|on top of|among)\s+(?:a|an|the|some)\s+"
+                     r"[\w' -]{2,40}", re.I)
+
+
 def is_new_chat(text: str) -> bool:
     """'start over', '/new', '重新开始': the engine starts a new conversation."""
     return bool(_NEW_CHAT.match(text.strip()))
@@ -404,8 +411,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         # "不对，回到上一张", "还是第一张好，回到第一张": the move is what counts
         return parse(lead.group(1), has_image=has_image, has_search=has_search,
                      has_upload=has_upload, images=images, origin=origin, current=current)
-    if talk.is_small_talk(raw) and not has_upload:
+    if (talk.is_small_talk(raw) or talk.is_reaction(raw)) and not has_upload:
         return Intent("chat", text=raw)
+    if talk.wants_picture(raw) and not has_upload:  # "my son wants to make a picture": of what?
+        return Intent("unclear", text=raw)
     clauses = [c for c in re.split(r"[,，.。!！;；]\s*", raw.strip(" .。!！")) if c.strip()]
     if len(clauses) > 1 and _UNDO.match(clauses[-1].strip()):
         return Intent("undo")  # "not that, undo", "不对不对，还是要吉他，撤回"
@@ -415,6 +424,9 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if talk.says_thanks(raw) and not has_upload:  # "thank you, that's exactly what I need"
         return _thanked(raw, has_image=has_image, has_search=has_search, images=images,
                         origin=origin, current=current)
+    if has_image and not has_upload and (m := _MORE_OF.match(raw.strip(" .!"))):
+        # "and a round coffee table", "also some candles": one more thing for the picture
+        return Intent("edit", text="add " + m.group(1))
     long_enough = len(raw) > (10 if has_cjk(raw) else 24)
     drawn = talk.draw_request(raw) if long_enough and not has_upload and not re.search(
         r"#\s*\d|第[一二三四五六七八九十\d]+[张个幅]", raw) and not _STARTING.search(raw) \
@@ -523,6 +535,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if (tool := _read_image_tool(body, refs, any_image)) is not None:  # upscale, zoom, blend…
         return tool
     instruction = rest or low
+    if any_image and _PLACED.fullmatch(instruction.strip(" .!")):  # "over a castle"
+        return Intent("edit", refs=refs, text="put it " + instruction.strip(" .!"))
     if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
     if _looks_like_question(raw) and not _EDIT_LEAD.match(instruction) and not (
@@ -697,6 +711,13 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     first = re.findall(r"[a-z]+", lead)[:4]  # "fisherman casting his line", "a white horse …"
     if first and first[0] not in ("a", "an", "the", "some", "one") and first[0] in words:
         return True
+    np = re.match(r"([a-z]+(?:\s+[a-z]+){0,2}?)\s+(?:with|in|on|and)\b|([a-z]+(?:\s+[a-z]+){1,2})$",
+                  lead)
+    if np and first and first[0] not in ("a", "an", "the", "some", "one", "i", "it", "make",
+                                         "add", "put", "more", "no"):
+        head = (np.group(1) or np.group(2)).split()[-1]  # "blue sky with a few clouds": its sky
+        if len(head) > 2 and (head in words or head.rstrip("s") in words):
+            return True
     if first and first[0] in ("a", "an", "some", "one") and any(
             w in words and len(w) > 2 for w in first[1:]) and re.match(
             r"(?:i want|i'?d like|i would like|give me|how about|what about)\b", text.lower()):

@@ -75,6 +75,49 @@ def is_small_talk(text: str) -> bool:
         w in CHAT_EN or re.sub(r"(.)\1+", r"\1", w) in CHAT_EN for w in words)
 
 
+_REACTION_LEAD = re.compile(
+    r"^(?:perfect|great|awesome|amazing|love it|nice|cool|wow|yay+|woo+hoo+|omg|lovely|"
+    r"beautiful|brilliant|excellent|fantastic|yes+|haha+|lol|aww+)\b", re.I)
+_FEELING = re.compile(
+    r"\b(?:(?:is|are|'s|'re|will|gonna|going to|'ll)\s+(?:so\s+|really\s+|totally\s+)?"
+    r"(?:love|like|adore|enjoy|be (?:so |really )?(?:happy|thrilled|pleased|excited|delighted))|"
+    r"(?:loves|loved|likes|liked|adores|enjoyed|laughed|smiled|cried|giggled)\b|"
+    r"made (?:my|his|her|their) day)", re.I)
+_FEELING_ZH = re.compile(r"(?:一定|肯定|会|应该)(?:很|超|特别|非常)?(?:喜欢|开心|高兴|满意)|"
+                         r"(?:笑死|乐坏|开心坏|高兴坏|喜欢得不得了)")
+
+
+def is_reaction(text: str) -> bool:
+    """'perfect, the sellers are going to love this', 'yay!!!', 'he laughed so hard',
+    '她一定会很喜欢': how the picture landed, not a change to it."""
+    t = EMOJI.sub(" ", text).strip()
+    if has_cjk(t):
+        return bool(_FEELING_ZH.search(t)) and len(t) <= 24
+    if re.fullmatch(r"(?:yay+|woo+hoo+|yes+|omg|aww+|wow+|haha+|lol)[\s!.~]*", t, re.I):
+        return True
+    return bool(_FEELING.search(t)) and len(t.split()) <= 16 and (
+        bool(_REACTION_LEAD.match(t)) or not re.search(
+            r"\b(?:make|add|put|change|remove|draw|paint|give|turn|replace|swap)\b", t, re.I))
+
+
+_WANTS_PICTURE = re.compile(
+    r"^(?:(?:hi|hello|hey)\W+)?(?:i|we|my \w+|he|she)\s+(?:want|wants|would like|'d like|"
+    r"wanna|am going|is going|are going|am trying|is trying)\s+(?:to\s+)?(?:make|draw|create|"
+    r"paint|do|get)\s+(?:a|an|some|one)?\s*(?:picture|image|drawing|painting|pic|photo|card|"
+    r"poster)s?(?:\s+(?:for|with)\s+[\w' ]{1,30})?(?:\W+(?:(?:he|she|they)(?:'s| is| are)|"
+    r"it'?s for)\b[^.!?]*)?[\s.!?]*$", re.I)
+_WANTS_PICTURE_ZH = re.compile(
+    r"^(?:你好|您好|嗨)?[\s，,]*(?:我|我们|孩子|孙子|孙女|女儿|儿子)?(?:想|要|打算)(?:给[^画图]{1,6})?"
+    r"(?:画|做|生成)(?:一)?(?:张|幅|个)?(?:画|图|图片|画儿)[\s。！!~]*$")
+
+
+def wants_picture(text: str) -> bool:
+    """'my son wants to make a picture, he's 8', '我想给孙子画张画': a picture is wanted,
+    but not yet said what of."""
+    t = EMOJI.sub(" ", text).strip()
+    return bool(_WANTS_PICTURE_ZH.match(t) if has_cjk(t) else _WANTS_PICTURE.match(t))
+
+
 def terse_addition(text: str) -> bool:
     """'neon signs', 'fireworks', 'falling leaves' said to a picture: things to add to it,
     not a new picture (a new one is asked for with 'a …' or a fuller description)."""

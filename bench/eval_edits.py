@@ -19,7 +19,7 @@ ASCII letters, digits and "_": a hyphen or a Chinese character next to the item 
 boundary, so "red" is found in "red-haired" and "3D" in "3D渲染风格".
 
     .venv/bin/python bench/eval_edits.py tests/data/edits_dev.tsv [--agent]
-        [--failures N] [--json PATH] [--type TYPE]
+        [--failures N] [--json PATH] [--type TYPE] [--backend rules|llm|both|auto] [--every K]
 """
 
 from __future__ import annotations
@@ -97,19 +97,24 @@ def judge(case: Case, output: str | None) -> tuple[bool, list[str], list[str]]:
     return not missing and not present, missing, present
 
 
-def _settings(home: Path):  # noqa: ANN202 - settings.Settings, imported late
+def _settings(home: Path, env: dict[str, str] | None = None):  # noqa: ANN202 - Settings
     from settings import Settings
 
-    return Settings.load(env={}, home=home / "home", profile="tiny", device="cpu",
+    return Settings.load(env=env or {}, home=home / "home", profile="tiny", device="cpu",
                          model_cache=str(home / "models"))
 
 
-def run_direct(cases: list[Case], home: Path) -> list[str | None]:
+def run_direct(cases: list[Case], home: Path, backend: str = "rules") -> list[str | None]:
     from tools.rewrite import rewrite
 
+    llm = None
+    if backend != "rules":  # the chat model the environment configures (IMAGECHAT_LLM_*)
+        from agent.llm import build_chat_model
+
+        llm = build_chat_model(_settings(home, {**os.environ, "IMAGECHAT_PLANNER": "openai"}))
     settings = _settings(home)
-    return [rewrite(c.prompt, c.instruction, settings=settings, backend="rules").prompt
-            for c in cases]
+    return [rewrite(c.prompt, c.instruction, settings=settings, backend=backend,
+                    llm=llm).prompt for c in cases]
 
 
 def run_agent(cases: list[Case], home: Path, progress: bool) -> list[str | None]:
@@ -138,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="print up to N failing cases")
     ap.add_argument("--json", type=Path, metavar="PATH", help="write the figures as JSON")
     ap.add_argument("--type", help="only cases of this type")
+    ap.add_argument("--backend", default="rules", choices=("rules", "llm", "both", "auto"),
+                    help="direct mode: the rewrite backend; all but rules use the chat model "
+                         "that IMAGECHAT_LLM_BASE_URL / IMAGECHAT_LLM_MODEL name")
+    ap.add_argument("--every", type=int, default=1, metavar="K",
+                    help="only every K-th case (a quick sample for slow backends)")
     args = ap.parse_args(argv)
 
     import torch
@@ -146,13 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     cases = load_cases(args.cases)
     if args.type:
         cases = [c for c in cases if c.type == args.type]
+    cases = cases[::max(1, args.every)]
     if not cases:
         print("no cases", file=sys.stderr)
         return 2
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="eval-edits-") as tmp:
         outputs = (run_agent(cases, Path(tmp), progress=True) if args.agent
-                   else run_direct(cases, Path(tmp)))
+                   else run_direct(cases, Path(tmp), args.backend))
     seconds = time.perf_counter() - start
 
     per_type: dict[str, list[bool]] = defaultdict(list)
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             failures.append((c, out, missing, present))
     passed = sum(sum(v) for v in per_type.values())
-    mode = "agent" if args.agent else "direct"
+    mode = "agent" if args.agent else f"direct, {args.backend}"
     print(f"{args.cases} ({mode}, {len(cases)} cases, {seconds:.1f}s)")
     print(f"overall  {passed / len(cases):6.1%}  ({passed}/{len(cases)})")
     for name, table in (("type", per_type), ("lang", per_lang)):

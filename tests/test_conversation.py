@@ -400,3 +400,40 @@ def test_a_chinese_correction_with_its_own_change_is_that_change(agent: Agent) -
     say(agent, "a red lighthouse on a cliff with a ship on the sea")
     three = say(agent, "不是灯塔，是把船改成白色").images[0]
     assert "lighthouse" in three.prompt and "white ship" in three.prompt
+
+
+# ------------------------------------------- how people go on talking to a picture
+
+
+@pytest.mark.parametrize("words", [
+    ("my son wants to make a picture, he's 8", "perfect, the sellers are going to love this",
+     "yay!!!"),
+    ("你好 我想给孙子画张画", "她一定会很喜欢", "謝謝"),
+])
+def test_wishes_and_reactions_around_a_picture_draw_nothing(agent: Agent, words) -> None:
+    wish = say(agent, words[0])  # a picture is wanted, but not yet what of
+    assert wish.images == [] and count_images(agent) == 0 and not wish.error
+    say(agent, "a purple dragon eating pizza")
+    for text in words[1:]:
+        reply = say(agent, text)
+        assert reply.images == [] and count_images(agent) == 1, text
+
+
+def test_fragments_said_to_a_picture_change_it(agent: Agent) -> None:
+    say(agent, "exterior of a suburban house, overcast sky, bare lawn, real estate photo")
+    sky = say(agent, "blue sky with a few clouds").images[0]  # its sky, not a new picture
+    assert "house" in sky.prompt and "blue sky" in sky.prompt and "overcast" not in sky.prompt
+    table = say(agent, "and a bench with two pots of lavender").images[0]
+    assert "house" in table.prompt and "bench" in table.prompt and "blue sky" in table.prompt
+    say(agent, "a unicorn flying with a rainbow mane")
+    over = say(agent, "over a castle").images[0]
+    assert over.prompt == "a unicorn flying with a rainbow mane over a castle"
+    assert image(agent, over.number).parent_id is not None
+
+
+def test_traditional_chinese_is_read_like_simplified(agent: Agent) -> None:
+    say(agent, "一杯珍珠奶茶放在木桌上，日系攝影")
+    night = say(agent, "背景換成夜市").images[0]
+    assert "奶茶" in night.prompt and "夜市" in night.prompt and "木桌" not in night.prompt
+    thanks = say(agent, "謝謝")
+    assert thanks.images == [] and count_images(agent) == 2

@@ -260,6 +260,43 @@ def test_llm_errors_and_missing_llm_fall_back(settings) -> None:
     assert missing.fell_back and "no chat model" in missing.note
 
 
+def test_auto_keeps_a_clean_rules_rewrite_without_asking_the_model(settings) -> None:
+    llm = _Recorder(["a green car"])
+    result = rewrite("a red car", "make it blue", settings=settings, llm=llm)  # auto: default
+    assert result.prompt == "a blue car" and result.backend == "rules"
+    assert llm.calls == []  # nothing looked wrong: no second opinion, no LLM time
+
+
+def test_auto_asks_the_model_when_the_request_s_words_land_in_the_prompt(settings) -> None:
+    prompt, asked = "a tiny hamster in a teacup", "hamster way chonkier"
+    alone = rewrite(prompt, asked, settings=settings)
+    assert "way" in alone.prompt  # the rules added the words as they came
+    llm = _Recorder(["a chubby hamster in a teacup"])
+    result = rewrite(prompt, asked, settings=settings, llm=llm)
+    assert result.prompt == "a chubby hamster in a teacup" and result.backend == "llm"
+    # the worked examples come first (the same every time), the request last
+    assert len(llm.calls[0]) > 3 and "teacup" in llm.calls[0][-1].content
+    assert "teacup" not in llm.calls[0][1].content
+
+
+def test_auto_and_both_keep_the_rules_when_the_model_is_worse_or_fails(settings) -> None:
+    prompt, asked = "a tiny hamster in a teacup", "hamster way chonkier"
+    rules_only = rewrite(prompt, asked, settings=settings).prompt
+    lost = rewrite(prompt, asked, settings=settings, llm=_Recorder(["a hamster"]))
+    assert lost.prompt == rules_only  # the model dropped the teacup: the rules' stands
+
+    class Broken:
+        def invoke(self, messages):
+            raise ConnectionError("endpoint down")
+
+    broken = rewrite(prompt, asked, settings=settings, llm=Broken())
+    assert broken.prompt == rules_only  # and no word of the failure: the rules led anyway
+    assert "model" not in broken.note and "ConnectionError" not in broken.note
+    both = rewrite("a red car", "make it blue", settings=settings, backend="both",
+                   llm=_Recorder(["a red car, make it blue please"]))
+    assert both.prompt == "a blue car" and both.backend == "rules"
+
+
 # ------------------------------------------------ the failure shapes of the held-out set
 
 

@@ -77,6 +77,17 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text or ""))
 
 
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters in their simplified form ("背景換成夜市"
+    -> "背景换成夜市"), so the planner, the rewrite and the lexicon read both; the words
+    themselves are not changed."""
+    if not has_cjk(text):
+        return text
+    import zhconv
+
+    return zhconv.convert(text, "zh-hans")
+
+
 def cjk_pairs(text: str) -> list[str]:
     """Every two neighbouring Chinese characters of ``text``, in order ("戴草帽" -> "戴草",
     "草帽"): how a Chinese word is found again in other words without a segmenter."""

@@ -155,9 +155,17 @@ def en_zh_lexicon() -> dict[str, str]:
             for a in [name, *aliases]:
                 if not has_cjk(a):
                     rev.setdefault(a.lower(), zh)
-    for zh, en in zh_en_lexicon().items():
-        en = en.lower()
-        if en and en not in ("a", "an", "the", "one") and not ZH_NUMBER_CLASSIFIER.match(zh):
+    pairs = [(zh, en.lower()) for zh, en in zh_en_lexicon().items()
+             if en and en.lower() not in ("a", "an", "the", "one")
+             and not ZH_NUMBER_CLASSIFIER.match(zh)]
+    for zh, en in pairs:
+        if " " not in en:
+            rev.setdefault(en, zh)
+    modifiers = {v for e in vocabulary() if e.category in ("color", "size", "material")
+                 for v in e.en if " " not in v}
+    for zh, en in pairs:  # "red scarf" is red + scarf, never 红领巾 (the Young Pioneers')
+        first, _, rest = en.partition(" ")
+        if rest and not (first in modifiers and rest in rev):
             rev.setdefault(en, zh)
     with _lex_lock:
         _lex_cache["en_zh"] = rev
@@ -275,7 +283,9 @@ def _is_boundary(tok: tuple[str, str]) -> bool:
 def _verbish(tok: tuple[str, str]) -> bool:
     w, f = tok
     en = zh_en_lexicon().get(w, "")
-    return f.startswith("v") or (en.split(" ")[0].endswith("ing") if en else False)
+    if en:  # the lexicon knows better than the tagger: "教练" is a coach, not a verb
+        return en.split(" ")[0].endswith("ing")
+    return f.startswith("v")
 
 
 def _reorder_relatives(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:

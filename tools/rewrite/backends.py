@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any
 from errors import ImagechatError, NotAvailable
 from tools.rewrite.rules import apply_rules
 from tools.rewrite.vocab import Edit
-from tools.text import MAX_INSTRUCTION_CHARS, MAX_PROMPT_CHARS, clean_text, require_text
+from tools.text import (
+    MAX_INSTRUCTION_CHARS,
+    MAX_PROMPT_CHARS,
+    clean_text,
+    require_text,
+    simplified,
+)
 from tools.translate import message_text
 
 if TYPE_CHECKING:
@@ -161,7 +167,7 @@ def _second_opinion(prompt: str, instruction: str, rules: Any, llm: Any, mode: s
     rules' result shows a sign of being wrong (:func:`tools.rewrite.doubt.doubts`). A model
     that fails leaves the rules' result, without a word to the user: it was the first one."""
     from tools.integrity import content_integrity
-    from tools.rewrite.doubt import doubts, verdict
+    from tools.rewrite.doubt import doubts, kept_share, verdict
 
     recognised = bool(rules.edits)
     if mode == "auto" and not doubts(prompt, rules.prompt, recognised):
@@ -173,10 +179,15 @@ def _second_opinion(prompt: str, instruction: str, rules: Any, llm: Any, mode: s
     except Exception as e:  # noqa: BLE001 - a model failure leaves the rules' answer
         log.info("the chat model's rewrite failed (%s); keeping the rules'", type(e).__name__)
         return rules_result(False, "")
-    mine = verdict(prompt, instruction, rules.prompt, rules.edits, recognised)
-    theirs = verdict(prompt, instruction, new, rules.edits)
-    log.debug("rewrite %s: rules %.2f %r, model %.2f %r", mode, mine, rules.prompt, theirs, new)
-    if theirs <= mine:
+    if mode == "auto":  # the rules' result is visibly wrong: the model's, unless it is too
+        better = not doubts(prompt, new) and kept_share(prompt, instruction, new) >= 0.6 \
+            and len(new) <= 2.5 * len(prompt) + 80
+    else:
+        better = verdict(prompt, instruction, new, rules.edits) > verdict(
+            prompt, instruction, rules.prompt, rules.edits, recognised)
+    log.debug("rewrite %s: rules %r, model %r: %s", mode, rules.prompt, new,
+              "model" if better else "rules")
+    if not better:
         return rules_result(False, "")
     integ = content_integrity(prompt, instruction, new)
     return RewriteResult(new, "llm", integ.score, list(integ.missing), False, "",
@@ -218,7 +229,8 @@ def rewrite(prompt: str, instruction: str, *, settings: Settings, backend: str |
     from tools.models import profile_for
 
     prompt = require_text(prompt, "prompt", MAX_PROMPT_CHARS)
-    instruction = require_text(instruction, "change instruction", MAX_INSTRUCTION_CHARS)
+    instruction = simplified(require_text(instruction, "change instruction",
+                                          MAX_INSTRUCTION_CHARS))
     profile = profile_for(settings)
     # with a chat model configured, the rules ask it whenever their own result looks wrong
     chosen = (backend or ("auto" if llm is not None else "") or profile.rewrite_backend

@@ -23,7 +23,8 @@ _THING = ("color", "material", "expression", "age", "state", "shape")
 _SCENE = ("time", "weather", "season")
 # words before a value that say it is the old one ("not red", "instead of red", "不是红色")
 _OLD_EN = re.compile(r"(?:\bnot|\bno|\binstead of|\brather than|\bfrom|\bno longer|\bkeep|"
-                     r"\bkeeping|\bleave|\bstill|\bboth)\s+(?:the\s+|a\s+|an\s+|it\s+)?$", re.I)
+                     r"\bkeeping|\bleave|\bstill|\bboth)\s+(?:the\s+|a\s+|an\s+|it\s+)?$|"
+                     r"\bthe\s+$", re.I)  # "give the ginger cat a hat": which cat, not a change
 _OLD_ZH = re.compile(r"(?:不是|不要|而不是|不再|从|别|保留|留着|还是|由)$")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tools.rewrite.vocab import Edit
+from tools.rewrite.vocab import Edit, find_en, find_zh
 from tools.text import has_cjk
 
 # words of talking about a picture that a drawing prompt never needs
@@ -58,6 +58,29 @@ def doubts(prompt: str, new: str, recognised: bool = True) -> list[str]:
     return reasons
 
 
+def kept_share(prompt: str, instruction: str, new: str, gone: set[str] | None = None) -> float:
+    """The share of the prompt's words that ``new`` keeps, of those the request does not name
+    (nor ``gone``: what it removes)."""
+    from tools.integrity import _Text, keywords
+
+    asked = set(keywords(instruction)) | (gone or set())
+    kept = [k for k in keywords(prompt) if k not in asked]
+    if not kept:
+        return 1.0
+    text = _Text(new)
+    cats = ("color", "material", "size", "shape", "age", "expression", "state", "time",
+            "weather", "season", "style")
+    find = find_zh if has_cjk(new) else find_en
+    was = {h.entry.key for h in (find_zh if has_cjk(prompt) else find_en)(prompt, cats)}
+    changed = {h.entry.category for h in find(new, cats) if h.entry.key not in was}
+
+    def kept_or_changed(k: str) -> bool:  # "tiny" -> "chubby": a value of its kind changed
+        return text.has(k) or any(h.entry.category in changed
+                                  for h in (find_zh if has_cjk(k) else find_en)(k, cats))
+
+    return sum(kept_or_changed(k) for k in kept) / len(kept)
+
+
 def verdict(prompt: str, instruction: str, new: str, edits: Sequence[Edit] = (),
             recognised: bool = True) -> float:
     """How well ``new`` carries out ``instruction`` on ``prompt``, judged the same way for
@@ -71,8 +94,7 @@ def verdict(prompt: str, instruction: str, new: str, edits: Sequence[Edit] = (),
     text = _Text(new)
     asked = set(keywords(instruction))
     gone = {k for e in edits if e.kind == "remove" and e.target for k in keywords(e.target)}
-    kept = [k for k in keywords(prompt) if k not in asked and k not in gone]
-    keep = sum(text.has(k) for k in kept) / len(kept) if kept else 1.0
+    keep = kept_share(prompt, instruction, new, gone)
     wanted = [k for k in asked if k not in gone and k not in TALK_EN and
               not any(t in k for t in _TALK_ZH)]
     brought = sum(text.has(k) for k in wanted) + sum(not text.has(k) for k in gone)

@@ -231,7 +231,10 @@ class EnPrompt(EnPhraseOps):
             hit = self._same_kind_hit(words, stems)
         if hit is None:
             return None
-        return self._grow(hit, len(words))
+        a, b = self._grow(hit, len(words))
+        if target.lower().split()[-1:] == ["one"] and b < n and self.toks[b].low == "one":
+            b += 1  # "the ginger one": the one that is ginger, all of it
+        return a, b
 
     def _same_kind_hit(self, words: list[str], stems: list[str], skip: int = -1
                        ) -> tuple[int, int] | None:

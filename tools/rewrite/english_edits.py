@@ -38,7 +38,8 @@ _GROUND = frozenset(
 def _place_phrase_en(value: str, key: str | None) -> str:
     v = value.strip()
     if re.match(r"^(?:on|in|at|by|near|under|inside|underwater|beside|in front of|among|"
-                r"outdoors|indoors|atop|across|along)\b", v, re.I):
+                r"outdoors|indoors|atop|across|along|over|above|below|through|behind|"
+                r"next to|on top of|around)\b", v, re.I):
         return v
     e = entry(key)
     if e is not None:
@@ -245,7 +246,8 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             if before:
                 p.strip_vocab((cat,))
         thing = re.sub(r"^(?:on|in|at|by|near|under|inside|beside|in front of|among|atop|"
-                       r"across|along)\s+", "", phrase)
+                       r"across|along|over|above|below|through|behind|next to|on top of|"
+                       r"around)\s+", "", phrase)
         p.set_background(phrase, thing if thing != phrase or not
                          re.match(r"(?:underwater|outdoors|indoors)$", thing) else "")
         return

@@ -102,6 +102,25 @@ class EnPhraseOps:
             self._insert(a, word)
         return True
 
+    def restate(self, phrase: str) -> bool:
+        """"blue sky with a few clouds" said to "…, overcast sky, …": the prompt's own phrase
+        of that head noun ("overcast sky") becomes the user's words; False if the head is not
+        in the prompt, or is its main subject (a new subject is a new picture's business)."""
+        m = re.match(r"(?:(?:a|an|the|some)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)"
+                     r"(?:\s+(?:with|in|on|and|at|under|over|full of)\b.*)?$", phrase.strip(),
+                     re.I)
+        if not m:
+            return False
+        head = m.group(1).split()[-1]
+        span = self.find(head)
+        if span is None or span == self.subject() or len(head) < 3:
+            return False
+        a, b = span
+        self.removed.append(" ".join(t.text for t in self.toks[a:b]))
+        self._delete(a, b)
+        self._insert(a, phrase.strip())
+        return True
+
     def replace_np(self, target: str | None, value: str) -> bool:
         span = self.find(target) if target else self.subject()
         if span is None:

@@ -179,7 +179,28 @@ def parse_instructions(text: str) -> list[Edit]:
             # "不要公交车了，换成出租车", "no bus, a taxi instead": the bus becomes a taxi
             found = [replace(found[0], target=edits.pop().target)]
         edits.extend(found)
-    return edits
+    out: list[Edit] = []
+    for e in map(_place_for_subject, edits):
+        last = out[-1] if out else None
+        if last and e.kind == last.kind == "color" and e.target == last.target and \
+                e.text == last.text and e.value and last.value:
+            # "pastel pink and mint": two colours of one thing, together
+            out[-1] = replace(last, value=f"{last.value} and {e.value}", key=None)
+            continue
+        out.append(e)
+    return out
+
+
+def _place_for_subject(e: Edit) -> Edit:
+    """"换成雪地", "change it to a snowy field": a place said in the main subject's stead is a
+    new setting for it, not a new subject."""
+    if e.kind != "replace" or e.target is not None or not e.value:
+        return e
+    hits = classify(e.value, ("place",))
+    rest = re.sub(r"^(?:a|an|the|some|一片|一个|个)\s*", "", e.value.strip(), flags=re.I)
+    if len(hits) == 1 and hits[0].text.strip().lower() == rest.lower():
+        return replace(e, kind="background", key=hits[0].entry.key)
+    return e
 
 
 def zh_request(s: str) -> str:

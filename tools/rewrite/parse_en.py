@@ -374,9 +374,11 @@ def _parse_en(clause: str) -> list[Edit]:
                          lang="en", text=text)]
 
     # --- add (with an optional receiver: "give the cat a hat", "put a hat on the cat")
+    # "give the ginger cat a bow tie": the receiver is all before the article of the gift
     m = re.fullmatch(r"(?:give|let)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:have\s+)?"
-                     r"((?:a|an|some|\d+|two|three|four|five)\s+.+|[\w-]+s|[\w-]+\s+[\w\s-]+)",
-                     c, re.I)
+                     r"((?:a|an|some|\d+|two|three|four|five)\s+.+)", c, re.I) or re.fullmatch(
+        r"(?:give|let)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:have\s+)?"
+        r"([\w-]+s|[\w-]+\s+[\w\s-]+)", c, re.I)
     if m:
         return _add_edits(m.group(2), target_of(m.group(1)), text)
     m = re.fullmatch(r"(?:make|let|have)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:wear|hold|"

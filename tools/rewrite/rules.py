@@ -35,7 +35,10 @@ def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
     notes: list[str] = []
     if not edits:
         extra = _free_text(instruction, lang)
-        if extra:
+        if extra and isinstance(p, EnPrompt) and not has_cjk(extra) and _described(extra) \
+                and p.restate(extra):
+            notes.append("I read your words as a new description of that part of the picture")
+        elif extra:
             p.append_segment(extra)
             notes.append("I did not recognise a specific change, so I added your words to "
                          "the prompt")
@@ -75,6 +78,15 @@ def _one_language(prompt: str, out: str) -> str:
     out = re.sub(r"[\u3400-\u9fff]+", english, out)
     out = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s{2,}", " ", out))
     return re.sub(r"\b(a|an)\s+(?=[,.]|$)", "", out).strip(" ,")
+
+
+def _described(text: str) -> bool:
+    """A noun phrase, not a sentence: no verb of its own ("blue sky with a few clouds")."""
+    words = text.lower().split()
+    return 1 < len(words) <= 10 and not any(
+        w in ("is", "are", "was", "be", "make", "should", "could", "can", "would", "will",
+              "i", "you", "it", "he", "she", "they", "we", "more", "less", "no", "not")
+        for w in words) and not re.search(r"\w+(?:ing|ed)\b", words[0])
 
 
 def _free_text(instruction: str, lang: str) -> str:
