@@ -18,7 +18,7 @@ from typing import Any
 
 from agent import talk
 from agent.intents_settings import aspect_of, looks_like_setting, setting_change
-from tools.rewrite import parse_instruction
+from tools.rewrite import classify, parse_instruction
 from tools.rewrite.parse import zh_request
 from tools.text import cjk_pairs, has_cjk
 
@@ -535,7 +535,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if (tool := _read_image_tool(body, refs, any_image)) is not None:  # upscale, zoom, blend…
         return tool
     instruction = rest or low
-    if any_image and _PLACED.fullmatch(instruction.strip(" .!")):  # "over a castle"
+    if any_image and _PLACED.fullmatch(instruction.strip(" .!")) and not classify(
+            instruction, ("style", "time", "season", "weather", "camera", "color", "material")) \
+            and not re.search(r"\b(?:style|manner|way|look|colou?rs?|light)\b", instruction, re.I):
+        # "over a castle": the picture's subject put there (not "in the style of …")
         return Intent("edit", refs=refs, text="put it " + instruction.strip(" .!"))
     if any_image and _EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))

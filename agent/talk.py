@@ -52,7 +52,7 @@ CHAT_EN = frozenset(
     "gorgeous neat sweet super really just job well done i yes yeah yep sure fine one pretty oh "
     "omg glad happy appreciate appreciated it's its a lot again buddy dude man wonderful "
     "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
-    "hiya yo bye goodbye xd haha ah".split())
+    "hiya yo bye goodbye xd haha ah dear darling sweetie honey sir madam".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
@@ -79,10 +79,13 @@ _REACTION_LEAD = re.compile(
     r"^(?:perfect|great|awesome|amazing|love it|nice|cool|wow|yay+|woo+hoo+|omg|lovely|"
     r"beautiful|brilliant|excellent|fantastic|yes+|haha+|lol|aww+)\b", re.I)
 _FEELING = re.compile(
-    r"\b(?:(?:is|are|'s|'re|will|gonna|going to|'ll)\s+(?:so\s+|really\s+|totally\s+)?"
-    r"(?:love|like|adore|enjoy|be (?:so |really )?(?:happy|thrilled|pleased|excited|delighted))|"
-    r"(?:loves|loved|likes|liked|adores|enjoyed|laughed|smiled|cried|giggled)\b|"
-    r"made (?:my|his|her|their) day)", re.I)
+    r"\b(?:he|she|they|we|i|you|my \w+|his \w+|her \w+|our \w+|the (?:kids?|children|"
+    r"client|clients|sellers?|buyers?|boss|family|customers?|team|class|students?|grandkids?))"
+    r"(?:\s*(?:will|is going to|are going to|'s going to|'re going to|is gonna|are gonna|"
+    r"'ll|'s gonna|'re gonna|just|totally|really|absolutely)){0,2}\s+(?:(?:love|like|adore|enjoy|"
+    r"be (?:so |really )?(?:happy|thrilled|pleased|excited|delighted))\b|(?:loves|loved|likes|"
+    r"liked|adores|enjoyed|laughed|smiled|cried|giggled)\b)|\bmade (?:my|his|her|their) day\b",
+    re.I)
 _FEELING_ZH = re.compile(r"(?:一定|肯定|会|应该)(?:很|超|特别|非常)?(?:喜欢|开心|高兴|满意)|"
                          r"(?:笑死|乐坏|开心坏|高兴坏|喜欢得不得了)")
 
