@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from errors import ConfigError
 from settings import Settings
 from storage import ImageFileMissing, Storage, StorageError, repo
 from storage.db import MIGRATIONS, Database
@@ -285,7 +286,7 @@ def test_settings_precedence_and_toml(tmp_path: Path) -> None:
     assert Settings.load(env={"IMAGECHAT_HOME": str(home)}, profile="tiny").profile == "tiny"
     assert s.database_url == f"sqlite:///{home / 'imagechat.db'}"
     (home / "config.toml").write_text("profile = [unclosed\n")
-    with pytest.raises(Exception, match="config.toml"):
+    with pytest.raises(ConfigError, match="config.toml"):
         Settings.load(env={"IMAGECHAT_HOME": str(home)})
 
 
