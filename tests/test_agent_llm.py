@@ -521,3 +521,22 @@ def test_a_photo_changed_by_the_model_keeps_its_pixels(settings: Settings) -> No
         conv = repo.current_conversation(s, repo.get_user(s, "cli:alice"))
         assert repo.get_image(s, conv, 2).extra["source_image_id"] == repo.get_image(
             s, conv, 1).id
+
+
+def test_an_llm_failing_after_a_picture_keeps_the_picture(settings: Settings,
+                                                          fast: None) -> None:
+    with FakeOpenAI([]) as fake:
+        def answer(body: dict) -> list:
+            fake.mode = "error500"  # every later request fails, mid-turn
+            return [("generate_image", json.dumps({"prompt": "a red kite over the sea"}))]
+
+        fake.default = answer
+        agent = Agent(llm_settings(settings, fake.base_url))
+        reply = turn(agent, "a red kite over the sea")
+        assert len(fake.requests) >= 2  # it was asked again after the picture, and failed
+        after = turn(agent, "make it blue")  # the next turn goes on from the kept picture
+    assert [(i.number, i.prompt) for i in reply.images] == [(1, "a red kite over the sea")]
+    assert not reply.error and llm_mod.PARTIAL_NOTE in shown(reply)
+    assert "server_error" not in shown(reply) and "/srv/models" not in shown(reply)
+    assert [(i.number, i.parent) for i in after.images] == [(2, 1)]
+    assert "kite" in after.images[0].prompt and "blue" in after.images[0].prompt

@@ -51,3 +51,30 @@ def test_batch_beautify_draws_a_richer_prompt_than_the_text(run_batch, tmp_path:
     for _, text, _, prompt, _, _ in out_rows(out):
         assert prompt != text and text.split()[-1] in prompt
         assert len(prompt.split(",")) > len(text.split(","))
+
+
+def test_a_terminal_shows_progress_on_one_line_then_the_reply(capsys) -> None:
+    from agent.types import Action, Progress, Reply, ReplyImage
+    from channels.cli import ChatPrinter
+
+    out = ChatPrinter(json_mode=False, interactive=True)
+    out.progress(Progress(stage="queued", position=2))
+    out.progress(Progress(stage="running", step=3, total=4, label="drawing"))
+    out.note("stopping the picture…")
+    out.progress(Progress(stage="running", step=4, total=4, label="drawing"))
+    out.progress(Progress(stage="done"))
+    image = ReplyImage(number=1, path=Path("/p/1.png"), prompt="a red car",
+                       negative_prompt=None, seed=7, parent=None, tool="generate", width=64,
+                       height=48, image_id=9, conversation_id=1)
+    out.reply(Reply(text="Here is #1: a red car\nsecond line", images=[image],
+                    actions=[Action("Reroll", "variations of #1"), Action("Undo", "/undo")]))
+    captured = capsys.readouterr()
+    assert captured.err == ("\r\x1b[K  … queued (position 2)\r\x1b[K  … drawing… step 3/4"
+                            "\r\x1b[K  (stopping the picture…)\n\r\x1b[K  … drawing… step 4/4"
+                            "\r\x1b[K")
+    assert captured.out.splitlines() == [
+        "bot> Here is #1: a red car", "     second line", "     #1 64×48 → /p/1.png",
+        "     next: variations of #1 · /undo"]
+    piped = ChatPrinter(json_mode=False, interactive=False)
+    piped.progress(Progress(stage="queued", position=1))  # a pipe gets no progress line
+    assert capsys.readouterr().err == ""

@@ -116,3 +116,34 @@ async def test_a_long_reply_is_split_and_keeps_its_buttons_on_the_last_part(star
     sent = bot.tg.calls_of("sendMessage", ALICE)
     assert len(sent) == 4 and "\n".join(c.params["text"] for c in sent) == text
     assert [bool(c.params.get("reply_markup")) for c in sent] == [False, False, False, True]
+
+
+async def test_an_upscaled_picture_arrives_as_a_file_at_full_size(start_bot):
+    bot = await start_bot()
+    bot.tg.text(ALICE, "a red car")
+    await bot.photos(ALICE)
+    bot.tg.text(ALICE, "upscale #1")
+    [doc] = await bot.tg.wait_until(lambda: bot.tg.calls_of("sendDocument", ALICE), 60,
+                                    "the upscaled picture as a file")
+    name, data = doc.files["document"]
+    assert name == "imagechat-2.png" and data.startswith(b"\x89PNG")
+    assert doc.params["caption"].startswith("#2 (from #1)")
+    assert len(bot.tg.photos_to(ALICE)) == 1  # only the first picture went as a photo
+
+
+async def test_a_picture_whose_file_is_gone_is_still_answered_with_its_caption(start_bot,
+                                                                               tmp_path):
+    bot = await start_bot()
+    real = bot.agent.inner.handle_turn
+
+    def lose_the_file(turn):  # the reply names a file that was deleted meanwhile
+        reply = real(turn)
+        for image in reply.images:
+            image.path.unlink()
+        return reply
+
+    bot.agent.inner.handle_turn = lose_the_file
+    bot.tg.text(ALICE, "a red car")
+    said = await bot.text(ALICE, "(the image file is missing)", timeout=30)
+    assert said.startswith("#1 ") and "a red car" in said
+    assert not bot.tg.photos_to(ALICE) and APOLOGY not in bot.tg.texts_to(ALICE)
