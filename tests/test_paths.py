@@ -59,6 +59,7 @@ def test_settings_size_and_random_seed_apply_to_the_next_pictures(agent: Agent) 
     assert say(agent, "a tree").images[0].seed == 7
     back = say(agent, "/settings seed random")
     assert not back.error and "random" in back.text
+    assert "seed: random" in say(agent, "/settings").text.splitlines()
     seeds = {say(agent, f"a house number {i}").images[0].seed for i in range(3)}
     assert 7 not in seeds and len(seeds) == 3
 
