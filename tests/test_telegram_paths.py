@@ -147,3 +147,29 @@ async def test_a_picture_whose_file_is_gone_is_still_answered_with_its_caption(s
     said = await bot.text(ALICE, "(the image file is missing)", timeout=30)
     assert said.startswith("#1 ") and "a red car" in said
     assert not bot.tg.photos_to(ALICE) and APOLOGY not in bot.tg.texts_to(ALICE)
+
+
+async def test_a_message_of_another_kind_is_answered_and_runs_nothing(start_bot):
+    from channels.telegram import OTHER
+
+    bot = await start_bot()
+    bot.tg.push("message", bot.tg._message(ALICE, None,
+                                           location={"latitude": 1.5, "longitude": 2.5}))
+    said = await bot.text(ALICE, "I understand")
+    assert said == OTHER
+    await bot.quiet()
+    assert bot.agent.turns == []
+
+
+async def test_an_admin_command_that_fails_is_an_apology(start_bot, caplog):
+    caplog.set_level(logging.ERROR, logger="channels.telegram")
+    bot = await start_bot(admin=str(ALICE))
+
+    def broken() -> str:
+        raise RuntimeError("the queue cannot be read")
+
+    bot.agent.queue_status = broken
+    bot.tg.text(ALICE, "/queue")
+    said = await bot.text(ALICE, APOLOGY[:20])
+    assert said == APOLOGY
+    assert any("/queue failed" in r.getMessage() for r in caplog.records)
