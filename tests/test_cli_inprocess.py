@@ -78,3 +78,13 @@ def test_a_terminal_shows_progress_on_one_line_then_the_reply(capsys) -> None:
     piped = ChatPrinter(json_mode=False, interactive=False)
     piped.progress(Progress(stage="queued", position=1))  # a pipe gets no progress line
     assert capsys.readouterr().err == ""
+
+
+def test_a_batch_whose_every_row_fails_exits_1(run_batch, tmp_path: Path) -> None:
+    source = tmp_path / "in.tsv"
+    source.write_text("a\ta green field\tnot-base64!!\nb\ta red barn\t%%%\n", encoding="utf-8")
+    out = tmp_path / "out.tsv"
+    code, err = run_batch(str(source), "-o", str(out))
+    assert code == 1, err
+    assert f"{source}:1: skipped" in err and f"{source}:2: skipped" in err
+    assert "0 rows drawn, 2 skipped; wrote 0 image(s)" in err
