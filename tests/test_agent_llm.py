@@ -540,3 +540,33 @@ def test_an_llm_failing_after_a_picture_keeps_the_picture(settings: Settings,
     assert "server_error" not in shown(reply) and "/srv/models" not in shown(reply)
     assert [(i.number, i.parent) for i in after.images] == [(2, 1)]
     assert "kite" in after.images[0].prompt and "blue" in after.images[0].prompt
+
+
+@pytest.mark.parametrize("text,calls,error", [
+    ('{"name": "undo", "arguments": ""}', [("undo", {})], None),
+    ('{"name": "history"}', [("history", {})], None),
+    ('[{"name": "undo"}, {"name": "history"}]', [("undo", {}), ("history", {})], None),
+    ('{"function_name": "undo", "input": {}}', [("undo", {})], None),
+    ("```python\nundo()\n```", [("undo", {})], None),
+    ('<tool_call>{"name": "undo"}</tool_call><tool_call>history()</tool_call>',
+     [("undo", {}), ("history", {})], None),
+    ('{"name": "generate_image", "arguments": "not json"}', [], "prompt: Field required"),
+    ('{"name": "generate_image", "arguments": [1, 2]}', [], "must be a JSON object"),
+])
+def test_more_ways_small_models_write_calls(text: str, calls: list, error: str | None) -> None:
+    from pydantic import BaseModel
+
+    class Gen(BaseModel):
+        prompt: str
+        seed: int | None = None
+
+    parsed = parse_calls(text, {"generate_image": Gen, "undo": None, "history": None})
+    assert [(c["name"], c["args"]) for c in parsed.calls] == calls
+    assert parsed.text == "" and parsed.found  # nothing of the call is shown to the user
+    assert (error is None and not parsed.errors) or error in parsed.errors[0]
+
+
+def test_an_unfinished_call_is_left_as_text() -> None:
+    parsed = parse_calls('generate_image(prompt="a", seed=3', {"generate_image": None})
+    assert parsed.calls == [] and not parsed.found
+    assert parsed.text == 'generate_image(prompt="a", seed=3'
