@@ -14,8 +14,10 @@ from settings import Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# Tiny models are 3-10x slower with torch's default threads on a busy 2-core machine.
+# Tiny models are 3-10x slower with torch's default threads on a busy 2-core machine; child
+# processes (bot.py chat, workers, builders) inherit the same setting through the environment.
 torch.set_num_threads(1)
+os.environ["OMP_NUM_THREADS"] = "1"
 
 
 @pytest.fixture(scope="session")

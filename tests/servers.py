@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 START_S = 120  # a worker imports torch and builds/loads the tiny models: generous when busy
 
 
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a test's child process built from scratch: one OpenMP thread (tiny models
+    on 2 shared cores are many times slower with more), and coverage's own variables passed
+    on, so a measured run counts the child too."""
+    measured = {k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")}
+    return {**measured, **env, "OMP_NUM_THREADS": "1"}
+
+
 class RedisMissing(RuntimeError):
     """redis-server is not installed here."""
 
@@ -78,7 +86,7 @@ class Worker:
         env = {**os.environ, "IMAGECHAT_BROKER_URL": url, "IMAGECHAT_HOME": str(folder / name),
                "IMAGECHAT_MODEL_CACHE": str(model_cache), "IMAGECHAT_PROFILE": "tiny",
                "IMAGECHAT_DEVICE": "cpu", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-               "PYTHONPATH": str(ROOT), **(extra_env or {})}
+               "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", **(extra_env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bot.py"), "worker", "--name", name,
              "--loglevel", "INFO", "--threads", str(threads)],

@@ -7,6 +7,7 @@ image lineage, and the rows that were stored.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from agent.types import Attachment, Reply, Turn
 from settings import Settings
 from storage import repo
 from tests.pictures import png
+from tests.servers import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,7 +231,11 @@ def test_search_and_use_result(agent: Agent, settings: Settings, tmp_path: Path)
     assert image(agent, 1).kind == "retrieved"
     like = say(agent, "find pictures like #1")
     assert last_calls(agent) == ["search_images"] and "like #1" in like.text
-    assert "p" in like.text and ".png" in like.text
+    # the picture #1 came from (result 2) is found first, exactly; every file is listed
+    second = re.search(r"^2\. (\S+) ", found.text, re.M).group(1)
+    assert re.search(r"^1\. (\S+) \(score 1\.00\)", like.text, re.M).group(1) == second
+    assert sorted(re.findall(r"^\d\. (p\d\.png) ", like.text, re.M)) == [
+        "p0.png", "p1.png", "p2.png", "p3.png"]
     for picture in folder.iterdir():  # the library's files go away after the search
         picture.unlink()
     gone = say(agent, "use result 1 as the starting image")
@@ -271,8 +277,9 @@ def test_restart_mid_conversation_continues(settings: Settings) -> None:
     say(first, "make it blue")
     say(first, "undo")
     first.storage.close()
-    env = {"IMAGECHAT_HOME": str(settings.home), "IMAGECHAT_MODEL_CACHE": settings.model_cache,
-           "IMAGECHAT_DEVICE": "cpu", "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    env = child_env({"IMAGECHAT_HOME": str(settings.home),
+                     "IMAGECHAT_MODEL_CACHE": settings.model_cache, "IMAGECHAT_DEVICE": "cpu",
+                     "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     out = subprocess.run([sys.executable, str(ROOT / "bot.py"), "chat", "--json", "--user",
                           "alice"], input="add a spoiler\n", capture_output=True, text=True,
                          env=env, cwd=ROOT, check=True, timeout=300)
@@ -283,8 +290,9 @@ def test_restart_mid_conversation_continues(settings: Settings) -> None:
 
 
 def test_cli_json_contract(settings: Settings) -> None:
-    env = {"IMAGECHAT_HOME": str(settings.home), "IMAGECHAT_MODEL_CACHE": settings.model_cache,
-           "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    env = child_env({"IMAGECHAT_HOME": str(settings.home),
+                     "IMAGECHAT_MODEL_CACHE": settings.model_cache, "HF_HUB_OFFLINE": "1",
+                     "PATH": "/usr/bin:/bin"})
     out = subprocess.run([sys.executable, str(ROOT / "bot.py"), "chat", "--json"],
                          input="a cat on a sofa\nmake it night\n", capture_output=True,
                          text=True, env=env, cwd=ROOT, check=True, timeout=300)

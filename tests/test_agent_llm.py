@@ -521,3 +521,52 @@ def test_a_photo_changed_by_the_model_keeps_its_pixels(settings: Settings) -> No
         conv = repo.current_conversation(s, repo.get_user(s, "cli:alice"))
         assert repo.get_image(s, conv, 2).extra["source_image_id"] == repo.get_image(
             s, conv, 1).id
+
+
+def test_an_llm_failing_after_a_picture_keeps_the_picture(settings: Settings,
+                                                          fast: None) -> None:
+    with FakeOpenAI([]) as fake:
+        def answer(body: dict) -> list:
+            fake.mode = "error500"  # every later request fails, mid-turn
+            return [("generate_image", json.dumps({"prompt": "a red kite over the sea"}))]
+
+        fake.default = answer
+        agent = Agent(llm_settings(settings, fake.base_url))
+        reply = turn(agent, "a red kite over the sea")
+        assert len(fake.requests) >= 2  # it was asked again after the picture, and failed
+        after = turn(agent, "make it blue")  # the next turn goes on from the kept picture
+    assert [(i.number, i.prompt) for i in reply.images] == [(1, "a red kite over the sea")]
+    assert not reply.error and llm_mod.PARTIAL_NOTE in shown(reply)
+    assert "server_error" not in shown(reply) and "/srv/models" not in shown(reply)
+    assert [(i.number, i.parent) for i in after.images] == [(2, 1)]
+    assert "kite" in after.images[0].prompt and "blue" in after.images[0].prompt
+
+
+@pytest.mark.parametrize("text,calls,error", [
+    ('{"name": "undo", "arguments": ""}', [("undo", {})], None),
+    ('{"name": "history"}', [("history", {})], None),
+    ('[{"name": "undo"}, {"name": "history"}]', [("undo", {}), ("history", {})], None),
+    ('{"function_name": "undo", "input": {}}', [("undo", {})], None),
+    ("```python\nundo()\n```", [("undo", {})], None),
+    ('<tool_call>{"name": "undo"}</tool_call><tool_call>history()</tool_call>',
+     [("undo", {}), ("history", {})], None),
+    ('{"name": "generate_image", "arguments": "not json"}', [], "prompt: Field required"),
+    ('{"name": "generate_image", "arguments": [1, 2]}', [], "must be a JSON object"),
+])
+def test_more_ways_small_models_write_calls(text: str, calls: list, error: str | None) -> None:
+    from pydantic import BaseModel
+
+    class Gen(BaseModel):
+        prompt: str
+        seed: int | None = None
+
+    parsed = parse_calls(text, {"generate_image": Gen, "undo": None, "history": None})
+    assert [(c["name"], c["args"]) for c in parsed.calls] == calls
+    assert parsed.text == "" and parsed.found  # nothing of the call is shown to the user
+    assert (error is None and not parsed.errors) or error in parsed.errors[0]
+
+
+def test_an_unfinished_call_is_left_as_text() -> None:
+    parsed = parse_calls('generate_image(prompt="a", seed=3', {"generate_image": None})
+    assert parsed.calls == [] and not parsed.found
+    assert parsed.text == 'generate_image(prompt="a", seed=3'

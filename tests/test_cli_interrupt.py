@@ -21,7 +21,8 @@ class Chat:
     def __init__(self, tmp_path: Path, model_cache: Path):
         env = {**os.environ, "IMAGECHAT_HOME": str(tmp_path / "home"),
                "IMAGECHAT_MODEL_CACHE": str(model_cache), "IMAGECHAT_PROFILE": "tiny",
-               "IMAGECHAT_DEVICE": "cpu", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+               "IMAGECHAT_DEVICE": "cpu", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT),
+               "OMP_NUM_THREADS": "1"}
         env.pop("IMAGECHAT_BROKER_URL", None)
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bot.py"), "chat", "--new", "--json"],

@@ -36,7 +36,8 @@ def test_an_intruder_who_has_chatted_cannot_reach_anothers_pictures(agent: Agent
     own = say(agent, "make #1 green", user="cli:mallory").images[0]
     assert "boat" in own.prompt and "car" not in own.prompt
     # by /open: only her own conversations
-    assert say(agent, "/open 2", user="cli:mallory").error
+    opened = say(agent, "/open 2", user="cli:mallory")
+    assert opened.error and "Say /open N with N from 1 to 1" in opened.text
     assert say(agent, "history", user="cli:alice").text.count("#") == 1
 
 
@@ -71,16 +72,34 @@ def test_a_same_size_edit_is_embedded_again(settings: Settings, tmp_path: Path) 
     paths = shapes(folder, 3, seed=4)
     library = Library(settings)
     library.index_folder(folder, progress=False)
-    before = library.search_image(paths[0], k=1)[0]
-    # same size, new content, a later mtime: what an editor's "save" does
-    other = shapes(tmp_path / "other", 1, seed=99)[0].read_bytes()
     target = paths[0]
-    data = other if len(other) == target.stat().st_size else other
-    target.write_bytes(data)
+    size = target.stat().st_size
+    # new content of exactly the same byte size (a solid picture, padded after its end),
+    # with a later mtime: what an editor's "save" can do
+    edited = png((10, 200, 30))
+    assert len(edited) < size
+    target.write_bytes(edited + b"\0" * (size - len(edited)))
     st = target.stat()
+    assert st.st_size == size
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     report = library.index_folder(folder, progress=False)
-    assert report.updated == 1
-    after = library.search_image(target, k=1)[0]
+    assert (report.updated, report.unchanged) == (1, 2)
+    # the stored vector is the new picture's: searching with it finds the file, exactly
+    after = library.search_image(png((10, 200, 30)), k=1)[0]
     assert after.path == str(target) and after.score > 0.999
-    assert before.path == str(target)
+
+
+def test_the_picture_named_first_is_the_one_changed(agent: Agent) -> None:
+    say(agent, "a red car")
+    say(agent, "a blue boat")
+    made = say(agent, "make #1 green like #2").images
+    assert [(i.number, i.parent) for i in made] == [(3, 1)]
+    assert "car" in made[0].prompt and "boat" not in made[0].prompt
+
+
+def test_a_beautified_photo_is_drawn_from_its_pixels(agent: Agent) -> None:
+    say(agent, "", pictures=[png((0, 0, 250))])
+    made = say(agent, "beautify").images
+    assert [(i.number, i.parent) for i in made] == [(2, 1)]
+    # the recipe the user is shown says it was drawn from the photo (a strength), not noise
+    assert "strength 0.5" in say(agent, "/info 2").text

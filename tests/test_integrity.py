@@ -82,3 +82,8 @@ def test_score_is_bounded_and_empty_output_scores_zero() -> None:
         assert 0.0 <= r.score <= 1.0
     assert content_integrity("a red car", "make it blue", "").score == 0.0
     assert content_integrity("", "", "anything").score == 1.0  # nothing was expected
+
+
+def test_two_letter_words_are_content_too() -> None:
+    r = content_integrity("a tv on a desk", "make it night", "a desk at night")
+    assert r.missing == ["tv"] and r.score < 1.0

@@ -390,14 +390,69 @@ def test_multi_turn_changes_replace_the_previous_value(prompt: str, turns: list[
 # --------------------------------------------------- the development set of edit cases
 
 DEV_SET = Path(__file__).parent / "data" / "edits_dev.tsv"
-# per-type pass rates of the rules rewrite on the development set, minus a margin of about
-# two cases, so a regression in one kind of edit fails here
-DEV_FLOOR = {  # reached: 97, 100, 100, 97, 97, 97, 97, 95, 92, 100 (%)
-    "add_object": 0.91, "attribute": 0.94, "background": 0.94, "change_object": 0.91,
-    "color": 0.91, "delete_object": 0.91, "material": 0.91, "mixed": 0.89,
-    "pose_action": 0.86, "style": 0.94,
+DEV2_SET = Path(__file__).parent / "data" / "edits_dev2.tsv"
+DEV_TYPES = {"add_object", "attribute", "background", "change_object", "color",
+             "delete_object", "material", "mixed", "pose_action", "style"}
+# Every case of both development sets is asserted on its own. These are the ones the rules
+# do not pass yet, by (prompt, instruction): expected failures, so any other case that
+# breaks fails the run. One that starts passing shows as XPASS: take it off the list.
+KNOWN_DEV_FAILURES = {
+    # edits_dev.tsv (10 of 365)
+    ("a plain white mug on a table", "put some steam coming out of the mug"),
+    ("a man walking his dog on a leash in the rain", "remove the dog"),
+    ("a man sitting on a bench reading", "I want him lying on the bench asleep"),
+    ("a brown bear standing on four legs in a river",
+     "have the bear stand up on its hind legs"),
+    ("a girl standing under a cherry tree", "让她在树下跳舞"),
+    ("a red and white striped lighthouse", "make the stripes blue and white"),
+    ("a chess set made of wood", "make the pieces out of glass"),
+    ("a woman smiling in a kitchen", "she should look surprised and be holding a cake"),
+    ("一个穿红衣服的男孩在公园里踢球", "make his clothes blue and move him to a beach"),
+    ("a toy train on a wooden floor", "把火车换成小汽车"),
+    # edits_dev2.tsv (28 of 240)
+    ("a bald wizard with a long white beard, casting a spell, fantasy art",
+     "give the wizard long flowing hair"),
+    ("一杯满满的热咖啡放在木桌上，冒着热气，特写", "咖啡只剩一半"),
+    ("一位白发苍苍的老爷爷在公园里下棋，秋天，写实摄影",
+     "make the grandpa look younger, maybe in his 30s"),
+    ("一只睁着眼睛的猫头鹰站在树枝上，夜晚，月光",
+     "the owl should have its eyes shut, like it's dozing off"),
+    ("a white cat with green eyes lying on a velvet pillow",
+     "the cat should be black instead of white"),
+    ("一只橙色的金鱼在玻璃鱼缸里游泳", "金鱼改成白色带红色斑点的"),
+    ("a man facing the camera on a mountain summit, hiking gear",
+     "turn him around so we see his back"),
+    ("a young man leaning against a brick wall, arms crossed, street photo",
+     "uncross his arms and put his hands in his pockets"),
+    ("a dog sleeping on a couch, living room", "the pup should be playing fetch outside instead"),
+    ("一位老人坐在公园长椅上看报纸", "让老人在长椅上打瞌睡"),
+    ("一个女孩站在雨中撑着伞", "让她把伞收起来，张开手臂淋雨"),
+    ("一个小女孩坐在地上玩积木", "让她站起来拍手"),
+    ("一个男孩在操场上踢足球，阳光明媚", "have the boy do a bicycle kick"),
+    ("一个女人低着头站在雨中的车站", "让她抬头看天空"),
+    ("a man holding a coffee cup, standing by the window, morning", "让他坐着喝咖啡"),
+    ("一只熊站在河里捕鱼，加拿大荒野，纪录片风格",
+     "the bear should be catching a fish in its mouth, mid-jump"),
+    ("a mountain lake surrounded by pine trees, oil painting, impressionist",
+     "make it a realistic photograph instead"),
+    ("a bowl of ramen with a soft boiled egg, food photography", "low poly 3d render"),
+    ("a cozy coffee shop interior, warm lighting, wide angle photo",
+     "make it isometric, like a tiny diorama"),
+    ("a man reading a newspaper on a train, black and white photo",
+     "make the photo color and have him look out the window instead"),
+    ("a woman in a white dress dancing in a field, golden hour, film photo",
+     "make the dress black, and have her sitting in the grass looking sad"),
+    ("一个穿白衬衫的男孩坐在教室里写作业，午后", "把衬衫改成蓝色，让他趴在桌上睡觉"),
+    ("一只橘猫坐在窗台上，晴天，写实摄影", "把猫换成黑色的，天气改成下雪"),
+    ("一位老爷爷坐在摇椅上，表情严肃，木屋里，油画", "让爷爷笑起来，手里拿一本书，背景改成花园"),
+    ("一个男人在湖边钓鱼，手里拿着钓竿，清晨",
+     "switch the fishing rod for a camera, he's taking photos"),
+    ("portrait of a businessman in a navy suit, office background, corporate headshot",
+     "plain grey studio background please"),
+    ("a girl with a kite standing on a hill, cloudy sky", "make the sky clear and blue"),
+    ("a man playing saxophone in a jazz bar, smoky, dim light",
+     "he should be playing on a rooftop at sunset instead"),
 }
-DEV_OVERALL_FLOOR = 0.95  # reached 97.3%
 
 
 def _eval_edits():  # noqa: ANN202 - the bench module, loaded from its file
@@ -412,28 +467,34 @@ def _eval_edits():  # noqa: ANN202 - the bench module, loaded from its file
     return module
 
 
-def test_rules_pass_the_development_set_per_type() -> None:
+def _dev_cases() -> list:
     bench = _eval_edits()
-    cases = bench.load_cases(DEV_SET)
-    assert len(cases) >= 300 and {c.type for c in cases} == set(DEV_FLOOR)
-    results: dict[str, list[bool]] = {}
-    failures = []
-    for c in cases:
-        out = apply_rules(c.prompt, c.instruction).prompt
-        ok, missing, present = bench.judge(c, out)
-        results.setdefault(c.type, []).append(ok)
-        if not ok:
-            failures.append(f"[{c.type}] {c.prompt!r} + {c.instruction!r} -> {out!r} "
-                            f"(missing {missing}, still has {present})")
-    rates = {t: sum(v) / len(v) for t, v in results.items()}
-    overall = sum(sum(v) for v in results.values()) / len(cases)
-    print(f"\ndev set: {overall:.1%} overall; " +
-          ", ".join(f"{t} {r:.0%}" for t, r in sorted(rates.items())))
-    for f in failures:
-        print("  FAIL", f)
-    low = {t: round(r, 3) for t, r in rates.items() if r < DEV_FLOOR[t]}
-    assert not low, f"below the floor: {low}"
-    assert overall >= DEV_OVERALL_FLOOR
+    params = []
+    for path in (DEV_SET, DEV2_SET):
+        for i, c in enumerate(bench.load_cases(path)):
+            known = (c.prompt, c.instruction) in KNOWN_DEV_FAILURES
+            marks = [pytest.mark.xfail(reason="a known rewrite failure", strict=False)] \
+                if known else []
+            params.append(pytest.param(c, id=f"{path.stem}-{i + 1}-{c.type}", marks=marks))
+    return params
+
+
+def test_the_development_sets_are_whole() -> None:
+    bench = _eval_edits()
+    dev, dev2 = bench.load_cases(DEV_SET), bench.load_cases(DEV2_SET)
+    assert len(dev) >= 300 and {c.type for c in dev} == DEV_TYPES
+    assert len(dev2) >= 200
+    known = {(c.prompt, c.instruction) for c in dev + dev2} & KNOWN_DEV_FAILURES
+    assert known == KNOWN_DEV_FAILURES  # no stale entry in the list
+
+
+@pytest.mark.parametrize("case", _dev_cases())
+def test_every_development_case(case) -> None:  # noqa: ANN001 - a bench Case
+    bench = _eval_edits()
+    out = apply_rules(case.prompt, case.instruction).prompt
+    ok, missing, present = bench.judge(case, out)
+    assert ok, (f"[{case.type}] {case.prompt!r} + {case.instruction!r} -> {out!r} "
+                f"(missing {missing}, still has {present})")
 
 
 @pytest.mark.parametrize(("prompt", "instruction", "must", "must_not"), [
@@ -577,19 +638,6 @@ def test_phrasings_generalise(prompt: str, instruction: str, must: list[str],
 def test_new_picture_descriptions_are_not_read_as_changes(text: str) -> None:
     # the fallback readings ("green dress please") never take a new prompt for a change
     assert parse_instruction(text) is None
-
-
-DEV2_SET = Path(__file__).parent / "data" / "edits_dev2.tsv"
-DEV2_OVERALL_FLOOR = 0.85  # reached 87.1% (55.8% before this file was looked at)
-
-
-def test_rules_pass_the_second_development_set() -> None:
-    if not DEV2_SET.exists():
-        pytest.skip("no second development set")
-    bench = _eval_edits()
-    cases = bench.load_cases(DEV2_SET)
-    passed = sum(bench.judge(c, apply_rules(c.prompt, c.instruction).prompt)[0] for c in cases)
-    assert passed / len(cases) >= DEV2_OVERALL_FLOOR, f"{passed}/{len(cases)}"
 
 
 @pytest.mark.parametrize("prompt,instruction,must,must_not", [

@@ -211,7 +211,7 @@ def test_jieba_and_torch_caches_are_kept_under_the_data_dir(tmp_path: Path) -> N
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items()
            if k not in ("IMAGECHAT_HOME", "TORCHINDUCTOR_CACHE_DIR")}
-    env.update(TMPDIR=str(shared_tmp), PYTHONPATH=str(ROOT))
+    env.update(TMPDIR=str(shared_tmp), PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", _SEGMENTER, str(home)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]

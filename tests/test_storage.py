@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from errors import ConfigError
 from settings import Settings
 from storage import ImageFileMissing, Storage, StorageError, repo
 from storage.db import MIGRATIONS, Database
@@ -285,7 +286,7 @@ def test_settings_precedence_and_toml(tmp_path: Path) -> None:
     assert Settings.load(env={"IMAGECHAT_HOME": str(home)}, profile="tiny").profile == "tiny"
     assert s.database_url == f"sqlite:///{home / 'imagechat.db'}"
     (home / "config.toml").write_text("profile = [unclosed\n")
-    with pytest.raises(Exception, match="config.toml"):
+    with pytest.raises(ConfigError, match="config.toml"):
         Settings.load(env={"IMAGECHAT_HOME": str(home)})
 
 
@@ -327,3 +328,29 @@ def test_one_schema_path_migrations_build_what_the_models_declare(tmp_path: Path
     assert db.schema_version() == SCHEMA_VERSION
     db.close()
     assert _schema(f"sqlite:///{old}") == _schema(fresh)
+
+
+def test_one_users_rows_never_serve_another(db_settings: Settings) -> None:
+    """The storage guards behind 'not one of yours': another user's conversation, an image
+    of another conversation made current or a parent, an unknown kind or role; and a
+    user's display name follows their latest one."""
+    st = Storage.open(db_settings)
+    with st.db.session() as s:
+        alice = repo.get_or_create_user(s, "telegram:1", "Alice")
+        bob = repo.get_or_create_user(s, "telegram:2", "Bob")
+        a_conv, b_conv = repo.current_conversation(s, alice), repo.current_conversation(s, bob)
+        a_one = _add(st, s, a_conv)
+        with pytest.raises(LookupError):
+            repo.get_conversation(s, a_conv.id, bob)
+        assert repo.get_conversation(s, a_conv.id, alice) is a_conv
+        with pytest.raises(ValueError, match="another conversation"):
+            repo.set_current_image(s, b_conv, a_one)
+        with pytest.raises(ValueError, match="another conversation"):
+            _add(st, s, b_conv, parent=a_one)
+        with pytest.raises(ValueError, match="unknown message role"):
+            repo.add_message(s, a_conv, "wizard", "hi")
+        assert repo.get_or_create_user(s, "telegram:1", "Alice B.").id == alice.id
+    with st.db.session() as s:
+        assert repo.get_user(s, "telegram:1").name == "Alice B."
+        assert repo.current_conversation(s, repo.get_user(s, "telegram:2")).current_image is None
+    st.close()

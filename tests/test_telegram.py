@@ -201,16 +201,12 @@ async def test_variations_button_makes_a_child_and_undo_goes_back(start_bot):
     assert answer.at < statuses[1].at < second.at
 
     bot.tg.text(ALICE, "/undo")
-    await bot.tg.wait_until(lambda: len(bot.agent.turns) == 3 and len(bot.tg.calls) and (
-        len(bot.tg.photos_to(ALICE)) == 3 or any("#1" in t for t in bot.tg.texts_to(ALICE))),
-        what="the undo reply")
-    shown = bot.tg.photos_to(ALICE)[2].params["caption"] if len(bot.tg.photos_to(ALICE)) == 3 \
-        else bot.tg.texts_to(ALICE)[-1]
-    assert shown.startswith("#1") or "#1" in shown
+    back = await bot.text(ALICE, "Back to #1")
+    assert back.startswith("Back to #1: a lighthouse at dusk")
+    assert len(bot.tg.photos_to(ALICE)) == 2  # going back draws nothing
     # undo moved the pointer: the next refinement builds on #1, not #2
-    shown_before = len(bot.tg.photos_to(ALICE))
     bot.tg.text(ALICE, "make it night")
-    latest = (await bot.photos(ALICE, shown_before + 1))[-1]
+    latest = (await bot.photos(ALICE, 3))[-1]
     assert latest.params["caption"].startswith("#3 (from #1)")
 
 
@@ -238,6 +234,12 @@ async def test_album_is_one_turn_with_every_photo(start_bot):
     [turn] = bot.agent.turns
     assert turn.text == "the cat of the first in the style of the second"
     assert [a.data for a in turn.attachments] == [png("red"), png("green")]
+    # and the user got the agent's answer, not an apology: both photos kept, as #1 and #2
+    # (that this caption is not read as a style transfer is tests/test_paths.py's
+    # test_an_album_with_a_style_caption_is_a_style_transfer, an expected failure)
+    [said] = bot.tg.texts_to(ALICE)
+    assert said.startswith("Got it, saved as #1, #2.") and APOLOGY not in said
+    assert not bot.tg.errors()
 
 
 async def test_captions_say_things_once_and_keep_the_agents_notes(start_bot):
@@ -413,7 +415,7 @@ async def test_expired_and_unknown_buttons(start_bot):
     await bot.tg.wait_until(lambda: len(bot.tg.answered) == 4)
     texts = [bot.tg.answered[i]["text"] for i in ids]
     assert texts[:3] == [EXPIRED] * 3
-    assert texts[3] in (EXPIRED, NOT_YOURS)  # an image id that does not exist
+    assert texts[3] == NOT_YOURS  # an image id that does not exist is nobody's to press
     assert bot.agent.turns == []
 
 
@@ -706,7 +708,7 @@ async def _start_bot_process(tg: FakeTelegram, tmp_path, *args: str,
                              allowed: str = "*") -> asyncio.subprocess.Process:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_ALLOWED_USERS": allowed,
            "TELEGRAM_ADMIN_ID": "", "IMAGECHAT_HOME": str(tmp_path / "home"),
-           "IMAGECHAT_PROFILE": "tiny", "PYTHONUNBUFFERED": "1"}
+           "IMAGECHAT_PROFILE": "tiny", "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-c", _RUN_BOT, "telegram", "--api-url", tg.api_url, *args,
         cwd=Path(__file__).resolve().parents[1], env=env,

@@ -91,7 +91,7 @@ def test_an_album_of_ten_huge_pictures_stays_under_the_budget(tmp_path: Path,
     (tmp_path / "small.png").write_bytes(small.getvalue())
     env = {**os.environ, "PYTHONPATH": str(ROOT), "IMAGECHAT_PROFILE": "tiny",
            "IMAGECHAT_DEVICE": "cpu", "IMAGECHAT_MODEL_CACHE": str(model_cache),
-           "HF_HUB_OFFLINE": "1"}
+           "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     env.pop("IMAGECHAT_BROKER_URL", None)
     out = subprocess.run([sys.executable, "-c", ALBUM, str(tmp_path / "big.png"),
                           str(tmp_path / "small.png"), str(tmp_path / "home")],

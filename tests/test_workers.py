@@ -25,6 +25,7 @@ from tests.pictures import png
 from tests.servers import RedisMissing, Worker, free_port, redis_server
 from tools.jobs import JobCancelled, JobEvent
 from tools.work import check_job, decode_result, encode_result, image_work, run_operation
+from tools.workers import JobExpired
 
 LONG = {"prompt": "a slow cat", "seed": 3, "steps": 150, "width": 256, "height": 256}
 SHORT = {"prompt": "a quick cat", "seed": 4, "steps": 2}
@@ -209,7 +210,7 @@ def test_a_job_past_its_deadline_is_dropped_with_a_message(
     events_until(seen, lambda e: e.stage == "running")
     late = hurried.submit("generate", SHORT, label="late")
     started = time.monotonic()
-    with pytest.raises(Exception, match="deadline") as caught:
+    with pytest.raises(JobExpired, match="deadline") as caught:
         late.result(30)
     assert "Please ask again" in str(caught.value)
     assert time.monotonic() - started < 10

@@ -245,7 +245,12 @@ class Library:
         self._generation = -1
         self._changed = False  # vectors differ from the committed generation's file
         self._shared = False  # set on the process-wide instance by get_library
-        self._load()
+        try:
+            self._load()
+        except NotAvailable:
+            # an unreadable vectors file: every use says so (and how to fix it) until
+            # index_folder(rebuild=True) replaces it, which must not need to read it
+            self._generation = -1
 
     @classmethod
     def open(cls, settings: Settings, name: str = DEFAULT_NAME,
@@ -401,7 +406,11 @@ class Library:
             raise InvalidInput(f"no pictures ({exts}) found in {root}")
 
         with self._lock, self._exclusive():
-            self._sync()
+            try:
+                self._sync()
+            except NotAvailable:
+                if not rebuild:
+                    raise
             embedder = self.embedder
             fresh = rebuild or self._catalog.count() == 0
             if not fresh:
