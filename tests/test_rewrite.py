@@ -395,7 +395,7 @@ DEV_TYPES = {"add_object", "attribute", "background", "change_object", "color",
              "delete_object", "material", "mixed", "pose_action", "style"}
 # Every case of both development sets is asserted on its own. These are the ones the rules
 # do not pass yet, by (prompt, instruction): expected failures, so any other case that
-# breaks fails the run. One that starts passing shows as XPASS: take it off the list.
+# breaks fails the run, and one that starts passing fails it too (strict): take it off.
 KNOWN_DEV_FAILURES = {
     # edits_dev.tsv (10 of 365)
     ("a plain white mug on a table", "put some steam coming out of the mug"),
@@ -409,7 +409,7 @@ KNOWN_DEV_FAILURES = {
     ("a woman smiling in a kitchen", "she should look surprised and be holding a cake"),
     ("一个穿红衣服的男孩在公园里踢球", "make his clothes blue and move him to a beach"),
     ("a toy train on a wooden floor", "把火车换成小汽车"),
-    # edits_dev2.tsv (28 of 240)
+    # edits_dev2.tsv (27 of 240)
     ("a bald wizard with a long white beard, casting a spell, fantasy art",
      "give the wizard long flowing hair"),
     ("一杯满满的热咖啡放在木桌上，冒着热气，特写", "咖啡只剩一半"),
@@ -417,8 +417,6 @@ KNOWN_DEV_FAILURES = {
      "make the grandpa look younger, maybe in his 30s"),
     ("一只睁着眼睛的猫头鹰站在树枝上，夜晚，月光",
      "the owl should have its eyes shut, like it's dozing off"),
-    ("a white cat with green eyes lying on a velvet pillow",
-     "the cat should be black instead of white"),
     ("一只橙色的金鱼在玻璃鱼缸里游泳", "金鱼改成白色带红色斑点的"),
     ("a man facing the camera on a mountain summit, hiking gear",
      "turn him around so we see his back"),
@@ -473,7 +471,7 @@ def _dev_cases() -> list:
     for path in (DEV_SET, DEV2_SET):
         for i, c in enumerate(bench.load_cases(path)):
             known = (c.prompt, c.instruction) in KNOWN_DEV_FAILURES
-            marks = [pytest.mark.xfail(reason="a known rewrite failure", strict=False)] \
+            marks = [pytest.mark.xfail(reason="a known rewrite failure", strict=True)] \
                 if known else []
             params.append(pytest.param(c, id=f"{path.stem}-{i + 1}-{c.type}", marks=marks))
     return params
