@@ -112,6 +112,8 @@ def _refs(text: str, images: int = 0, origin: int | None = None) -> tuple[list[i
     if m := _BARE_GOTO.match(text):  # "go to 2", "back to 3", "回到2"
         found.append((m.start(1), int(m.group(1))))
         text = text[:m.start(1)] + " " * len(m.group(1)) + text[m.end(1):]
+    if len(found) > 1:  # "show #1 and #2": the "and" joined the numbers, nothing else
+        text = re.sub(r"(?<=\s)(?:and|&|or|和|与|跟|以及|、|,|，)(?=\s)", " ", f" {text} ")[1:-1]
     return [n for _, n in sorted(found)], text
 
 
@@ -123,6 +125,8 @@ _ORDINALS = {
 _PICTURE_WORD = r"(?:one|image|picture|photo|pic|version|drawing|result)"
 ORDINAL_RE = re.compile(
     rf"\b(?:the\s+)?(?P<ord>{'|'.join(_ORDINALS)})\s+{_PICTURE_WORD}\b"
+    rf"|\bthe\s+(?P<bare>{'|'.join(_ORDINALS)})(?=\s+(?:in|with|as|and|to|into|like)\b|\s*$|"
+    r"\s*[,.!?])"  # "the cat of the first in the style of the second"
     rf"|\b(?:the\s+)?(?P<orig>original|very first)(?:\s+{_PICTURE_WORD})?\b"
     rf"|\b(?:the\s+)?(?P<last>last|latest|newest|most recent)\s+{_PICTURE_WORD}\b"
     r"|第\s*(?P<zh>[一二两三四五六七八九十]{1,3})\s*[张幅个](?:图片?|照片)?"
@@ -134,8 +138,8 @@ _BARE_GOTO = re.compile(r"^\s*(?:go\s+)?(?:back\s+to|switch\s+to|go\s+to|jump\s+
 
 
 def _ordinal_number(m: re.Match[str], images: int, origin: int | None) -> int | None:
-    if m.group("ord"):
-        return _ORDINALS[m.group("ord").lower()]
+    if m.group("ord") or m.group("bare"):
+        return _ORDINALS[(m.group("ord") or m.group("bare")).lower()]
     if m.group("zh"):
         return _zh_small(m.group("zh")) or None
     if m.group("orig") or m.group("zhorig"):
@@ -525,7 +529,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("reseed", refs=refs, seed=int(next(g for g in seed.groups() if g)))
     if _VARIATIONS.search(body) and (has_image or refs) and len(rest) <= 40 \
             and not _VAR_FILLER.sub("", _VARIATIONS.sub(" ", rest)).strip(" ,.!?，。"):
-        return Intent("variations", refs=refs, count=_count(body))
+        return Intent("variations", refs=refs, count=_count(rest))
     if _BEAUTIFY.search(body) and any_image and len(rest) <= 40:
         return Intent("beautify", refs=refs)
     if len(refs) >= 2 and _RESTYLE.search(body):
