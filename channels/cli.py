@@ -46,24 +46,37 @@ _CONVERT = {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from agent.engine import Agent  # heavy imports only when chatting
+    from tools.models import warm_up
 
+    # torch, diffusers and the picture model load in the background from here on, while
+    # the agent's own imports run (piped) or the user types (in a terminal)
+    warming = warm_up(settings)
+    code = _chat(args, settings)  # Ctrl-C leaves at once, the daemon thread with it
+    if warming is not None:  # a chat left before its first picture: let the load finish
+        warming.join()  # rather than stop it halfway through torch at the interpreter's exit
+    return code
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
     user = f"cli:{args.user or _login()}"
-    agent = Agent(settings)
     interactive = sys.stdin.isatty() and not args.json
     out = ChatPrinter(json_mode=args.json, interactive=interactive)
-    if args.new:
-        out.reply(agent.handle_turn(Turn(user=user, text="/new")))
     history = None
-    if interactive:
+    if interactive:  # the prompt first; the agent is built while the user types
+        agents = _Background(lambda: _new_agent(settings), name="imagechat-agent")
         history = _enable_history(settings.home / "chat_history")
         print(BANNER.format(profile=settings.profile, home=settings.home))
+    else:
+        agents = _Background.done(_new_agent(settings))
+    if args.new:
+        out.reply(agents.result().handle_turn(Turn(user=user, text="/new")))
     for line in _lines(interactive):
         text = line.strip()
         if not text:
             continue
         if text in ("/quit", "/exit", "quit", "exit"):
             break
+        agent = agents.result()
         export = export_request(text)
         if export is not None:
             out.reply(export_picture(agent, user, *export))
@@ -77,6 +90,44 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 continue
         out.reply(ask(agent, turn, out, leave=lambda: _leave(history)))
     return 0
+
+
+def _new_agent(settings: Settings) -> Any:
+    from agent.engine import Agent  # heavy imports only when chatting
+
+    return Agent(settings)
+
+
+class _Background:
+    """A value computed in a daemon thread; :meth:`result` waits for it (or raises its
+    error)."""
+
+    def __init__(self, make: Callable[[], Any], name: str):
+        self._value: list[Any] = []
+        self._error: list[BaseException] = []
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, args=(make,), name=name, daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def done(cls, value: Any) -> _Background:
+        made = cls.__new__(cls)
+        made._value, made._error, made._thread = [value], [], None
+        return made
+
+    def _run(self, make: Callable[[], Any]) -> None:
+        try:
+            self._value.append(make())
+        except BaseException as e:  # noqa: BLE001 - handed to whoever asks for the value
+            self._error.append(e)
+
+    def result(self) -> Any:
+        if self._thread is not None:
+            while self._thread.is_alive():  # a timed join, so Ctrl-C still gets through
+                self._thread.join(0.1)
+        if self._error:
+            raise self._error[0]
+        return self._value[0]
 
 
 def _leave(history: tuple[Any, Path] | None) -> NoReturn:

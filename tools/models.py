@@ -160,6 +160,44 @@ def _quiet_libraries() -> None:
     diffusers.utils.logging.set_verbosity_error()
 
 
+def warm_up(settings: Settings) -> threading.Thread | None:
+    """Start loading the profile's text-to-image pipeline in a background thread, so that a
+    chat's first picture does not wait for torch, diffusers and the weights; returns the
+    (daemon) thread, or None when there is nothing to warm.
+
+    Only models already on this machine are warmed (the tiny ones, or a real profile whose
+    pipeline is in the local hub cache): a download starts when a picture asks for it, with
+    its progress shown. A failure is left for that picture to report (nothing is cached on
+    failure, so it tries again). The load goes through :func:`shared`, so a picture asked
+    for meanwhile waits for this load instead of starting a second one.
+    """
+    profile = profile_for(settings)
+    if profile.txt2img != TINY and not _in_local_cache(profile.txt2img):
+        return None
+
+    def work() -> None:
+        try:
+            load_txt2img(settings)
+        except Exception:  # noqa: BLE001 - the first picture reports it, with its context
+            import logging
+
+            logging.getLogger(__name__).debug("warming the models failed", exc_info=True)
+
+    thread = threading.Thread(target=work, name="imagechat-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _in_local_cache(repo: str) -> bool:
+    """True when the hub repo's pipeline index is in the local Hugging Face cache."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(repo, "model_index.json"), str)
+    except Exception:  # noqa: BLE001 - an unusual cache: just do not warm
+        return False
+
+
 def loaded_keys() -> list[tuple[Any, ...]]:
     """What has been loaded in this process (tests use it to prove laziness)."""
     return list(_cache)
