@@ -306,13 +306,7 @@ def _from_pretrained(cls: Any, model_id: str, folder: Path | None, dtype: torch.
         source = model_id
         if not hub_reachable():  # the local cache only: no retries, no waiting
             attempts = [{**a, "local_files_only": True} for a in attempts]
-    # diffusers renamed ``torch_dtype`` to ``dtype`` (the old name now warns)
-    try:
-        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
-
-        dtype_kw = "dtype"
-    except ImportError:
-        dtype_kw = "torch_dtype"
+    dtype_kw = _dtype_kw()
     last: BaseException | None = None
     for extra in attempts:
         try:
@@ -324,6 +318,16 @@ def _from_pretrained(cls: Any, model_id: str, folder: Path | None, dtype: torch.
             last = e
     assert last is not None
     raise _model_load_error(model_id, last) from last
+
+
+def _dtype_kw() -> str:
+    """diffusers renamed ``torch_dtype`` to ``dtype`` (the old name now warns)."""
+    try:
+        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
+
+        return "dtype"
+    except ImportError:
+        return "torch_dtype"
 
 
 def _ready(pipe: Any, device: torch.device, fast: bool = False) -> Any:
@@ -440,8 +444,14 @@ def _load_pipeline(settings: Settings, cls: Any, model_id: str, folder: Path | N
 def from_pipe(cls: Any, pipe: Any) -> Any:
     """``cls.from_pipe(pipe)`` sharing all of ``pipe``'s modules, its VAE always included:
     diffusers drops a module whose class differs from ``cls``'s type hint (TAESD's
-    AutoencoderTiny for an ``AutoencoderKL``) unless it is passed by name."""
-    return cls.from_pipe(pipe, vae=pipe.vae)
+    AutoencoderTiny for an ``AutoencoderKL``) unless it is passed by name.
+
+    And in ``pipe``'s own dtype: without one, diffusers' ``from_pipe`` casts the new
+    pipeline to fp32, and with it the modules it shares, in place. On a bf16 CPU that
+    turned the shared UNet, text encoders and image encoder to fp32 at the first refine
+    (sdxl-turbo's restyle: 13 GB of bf16 weights became 25 GB, and the process was killed
+    at 24 GiB), and every picture after it ran at fp32 speed."""
+    return cls.from_pipe(pipe, vae=pipe.vae, **{_dtype_kw(): pipe.dtype})
 
 
 def _pipeline_classes(profile: Profile) -> tuple[Any, Any]:
