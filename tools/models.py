@@ -160,7 +160,8 @@ def _quiet_libraries() -> None:
     diffusers.utils.logging.set_verbosity_error()
 
 
-def warm_up(settings: Settings) -> threading.Thread | None:
+def warm_up(settings: Settings, then: Callable[[], object] | None = None
+            ) -> threading.Thread | None:
     """Start loading the profile's text-to-image pipeline in a background thread, so that a
     chat's first picture does not wait for torch, diffusers and the weights; returns the
     (daemon) thread, or None when there is nothing to warm.
@@ -169,10 +170,13 @@ def warm_up(settings: Settings) -> threading.Thread | None:
     pipeline is in the local hub cache): a download starts when a picture asks for it, with
     its progress shown. A failure is left for that picture to report (nothing is cached on
     failure, so it tries again). The load goes through :func:`shared`, so a picture asked
-    for meanwhile waits for this load instead of starting a second one.
+    for meanwhile waits for this load instead of starting a second one. ``then`` is called
+    when the load has ended, however it ended (at once when there is nothing to warm).
     """
     profile = profile_for(settings)
     if profile.txt2img != TINY and not _in_local_cache(profile.txt2img):
+        if then is not None:
+            then()
         return None
 
     def work() -> None:
@@ -182,6 +186,9 @@ def warm_up(settings: Settings) -> threading.Thread | None:
             import logging
 
             logging.getLogger(__name__).debug("warming the models failed", exc_info=True)
+        finally:
+            if then is not None:
+                then()
 
     thread = threading.Thread(target=work, name="imagechat-warm-up", daemon=True)
     thread.start()
