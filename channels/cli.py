@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import getpass
+import itertools
 import json
 import os
 import re
@@ -50,17 +51,39 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from tools.models import warm_up
 
     startup = _StartupGC()
+    warming: list[threading.Thread] = []
+
+    def warm() -> None:
+        """Load torch, diffusers and the picture model in the background from now on."""
+        startup.expect()  # a part of the start-up (part_done comes at once if nothing warms)
+        thread = warm_up(settings, then=startup.part_done)
+        if thread is not None:
+            warming.append(thread)
+
     try:
-        # torch, diffusers and the picture model load in the background from here on,
-        # while the agent's own imports run (piped) or the user types (in a terminal)
-        startup.expect()  # the warm-up is a part (it calls part_done at once if it is none)
-        warming = warm_up(settings, then=startup.part_done)
-        code = _chat(args, settings, startup)  # Ctrl-C leaves at once, the daemon thread too
-        if warming is not None:  # a chat left before its first picture: let the load end
-            warming.join()  # rather than stop it halfway through torch at the exit
-        return code
+        code = _chat(args, settings, startup, warm)  # Ctrl-C leaves at once, the thread too
+        if warming and not getattr(args, "own_process", False):
+            warming[0].join()  # in-process callers (tests) get no load finishing behind them;
+        return code  # bot.py's own process leaves at once (bot._leave)
     finally:
         startup.close()
+
+
+# Chat commands that draw nothing: a piped chat starting with one of them does not warm
+# the picture model (`echo /history | bot.py chat` imports no diffusers)
+NO_PICTURE_COMMANDS = frozenset((
+    "/help", "/start", "/new", "/history", "/show", "/prompt", "/recipe", "/info", "/settings",
+    "/chats", "/open", "/usage", "/queue", "/cancel", "/search", "/describe", "/export",
+    "/undo", "/quit", "/exit"))
+
+
+def may_draw(line: str) -> bool:
+    """Whether a chat's first line may ask for a picture (anything but the commands above,
+    a request to save a picture, or a way to leave)."""
+    text = line.strip()
+    if not text or text in ("quit", "exit") or export_request(text) is not None:
+        return False
+    return text.split(maxsplit=1)[0] not in NO_PICTURE_COMMANDS
 
 
 class _StartupGC:
@@ -101,7 +124,8 @@ class _StartupGC:
                 gc.enable()
 
 
-def _chat(args: argparse.Namespace, settings: Settings, startup: _StartupGC) -> int:
+def _chat(args: argparse.Namespace, settings: Settings, startup: _StartupGC,
+          warm: Callable[[], None]) -> int:
     user = f"cli:{args.user or _login()}"
     interactive = sys.stdin.isatty() and not args.json
     out = ChatPrinter(json_mode=args.json, interactive=interactive)
@@ -113,15 +137,24 @@ def _chat(args: argparse.Namespace, settings: Settings, startup: _StartupGC) -> 
         finally:
             startup.part_done()
 
-    if interactive:  # the prompt first; the agent is built while the user types
+    lines = _lines(interactive)
+    if interactive:  # the prompt first; the agent and the models load while the user types
+        warm()
         agents = _Background(new_agent, name="imagechat-agent")
         history = _enable_history(settings.home / "chat_history")
         print(BANNER.format(profile=settings.profile, home=settings.home))
-    else:
+    elif args.new:  # piped, answering /new before any line is read: warm at once
+        warm()
         agents = _Background.done(new_agent())
+    else:  # piped: the models load while the agent is built, if the first line may draw
+        first = next(lines, None)
+        if first is not None and may_draw(first):
+            warm()
+        agents = _Background.done(new_agent())
+        lines = itertools.chain([first] if first is not None else [], lines)
     if args.new:
         out.reply(agents.result().handle_turn(Turn(user=user, text="/new")))
-    for line in _lines(interactive):
+    for line in lines:
         text = line.strip()
         if not text:
             continue
