@@ -198,9 +198,12 @@ def check_start(settings: Settings) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
+    """Run the command of ``argv``. ``own_process``: this process is bot.py's own and ends
+    when the command does (so a background model load may be left to :func:`_leave`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.own_process = own_process
     if not args.command:
         parser.print_help()
         return 2
@@ -219,5 +222,30 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _leave(code: int) -> None:
+    """Exit quickly. Without the final garbage collection over every object torch,
+    diffusers and transformers made: it took 1.5-3 s of the exit of a one-line `bot.py
+    chat`, after its answer was out (module teardown and atexit handlers still run; nothing
+    is unsaved: every turn is committed when it ends). And when a chat ended while its
+    models still load in the background (`echo /history | bot.py chat`), at once, without
+    tearing the interpreter down under that thread: atexit handlers, then ``os._exit``."""
+    import gc
+    import threading
+
+    if any(t.name == WARM_UP_THREAD and t.is_alive() for t in threading.enumerate()):
+        import atexit
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(code)
+    gc.freeze()
+    sys.exit(code)
+
+
+WARM_UP_THREAD = "imagechat-warm-up"  # tools.models.warm_up's thread
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _leave(main(own_process=True))

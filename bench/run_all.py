@@ -26,6 +26,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "images": ("bench_images.py", ["--runs", "5", "--threads", "1"],
                ["--runs", "2", "--threads", "1"]),
     "chat": ("bench_chat.py", ["--turns", "200"], ["--turns", "30"]),
+    "startup": ("bench_startup.py", ["--runs", "3"], ["--runs", "1"]),
     "storage": ("bench_storage.py", ["--turns", "2000"], ["--turns", "300"]),
     "batch": ("bench_batch.py", ["--rows", "40", "--n", "2"], ["--rows", "8", "--n", "2"]),
     "telegram": ("bench_telegram.py", ["--users", "50"], ["--users", "10"]),

@@ -13,7 +13,9 @@ PATH") writes a copy of picture #N, ``/quit`` leaves.
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
+import itertools
 import json
 import os
 import re
@@ -46,24 +48,119 @@ _CONVERT = {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from agent.engine import Agent  # heavy imports only when chatting
+    from tools.models import warm_up
 
+    startup = _StartupGC()
+    warming: list[threading.Thread] = []
+
+    def warm() -> None:
+        """Load torch, diffusers and the picture model in the background from now on."""
+        startup.expect()  # a part of the start-up (part_done comes at once if nothing warms)
+        thread = warm_up(settings, then=startup.part_done)
+        if thread is not None:
+            warming.append(thread)
+
+    try:
+        code = _chat(args, settings, startup, warm)  # Ctrl-C leaves at once, the thread too
+        if warming and not getattr(args, "own_process", False):
+            warming[0].join()  # in-process callers (tests) get no load finishing behind them;
+        return code  # bot.py's own process leaves at once (bot._leave)
+    finally:
+        startup.close()
+
+
+# Chat commands that draw nothing: a piped chat starting with one of them does not warm
+# the picture model (`echo /history | bot.py chat` imports no diffusers)
+NO_PICTURE_COMMANDS = frozenset((
+    "/help", "/start", "/new", "/history", "/show", "/prompt", "/recipe", "/info", "/settings",
+    "/chats", "/open", "/usage", "/queue", "/cancel", "/search", "/describe", "/export",
+    "/undo", "/quit", "/exit"))
+
+
+def may_draw(line: str) -> bool:
+    """Whether a chat's first line may ask for a picture (anything but the commands above,
+    a request to save a picture, or a way to leave)."""
+    text = line.strip()
+    if not text or text in ("quit", "exit") or export_request(text) is not None:
+        return False
+    return text.split(maxsplit=1)[0] not in NO_PICTURE_COMMANDS
+
+
+class _StartupGC:
+    """No garbage collection while the chat starts; then everything made so far is frozen
+    (:func:`gc.freeze`) and collection resumes.
+
+    Start-up imports torch, diffusers, transformers and LangChain and loads the models:
+    millions of long-lived objects and almost no garbage. With collection on, Python ran 9
+    full collections over them on the way to a one-line chat's first picture, 1.6 s of its
+    7-9 s. Each part of the start-up (the agent; the background warm-up) calls
+    :meth:`part_done`; the last one settles. :meth:`close` puts things back as they were.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts = 1  # the agent
+        self._enabled = gc.isenabled()
+        gc.disable()
+
+    def expect(self) -> None:
+        """One more part to wait for."""
+        with self._lock:
+            self._parts += 1
+
+    def part_done(self) -> None:
+        with self._lock:
+            self._parts -= 1
+            if self._parts == 0:
+                gc.freeze()
+                if self._enabled:
+                    gc.enable()
+
+    def close(self) -> None:
+        with self._lock:
+            self._parts = -1  # a part that ends later changes nothing
+            gc.unfreeze()
+            if self._enabled:
+                gc.enable()
+
+
+def _chat(args: argparse.Namespace, settings: Settings, startup: _StartupGC,
+          warm: Callable[[], None]) -> int:
     user = f"cli:{args.user or _login()}"
-    agent = Agent(settings)
     interactive = sys.stdin.isatty() and not args.json
     out = ChatPrinter(json_mode=args.json, interactive=interactive)
-    if args.new:
-        out.reply(agent.handle_turn(Turn(user=user, text="/new")))
     history = None
-    if interactive:
+
+    def new_agent() -> Any:
+        try:
+            return _new_agent(settings)
+        finally:
+            startup.part_done()
+
+    lines = _lines(interactive)
+    if interactive:  # the prompt first; the agent and the models load while the user types
+        warm()
+        agents = _Background(new_agent, name="imagechat-agent")
         history = _enable_history(settings.home / "chat_history")
         print(BANNER.format(profile=settings.profile, home=settings.home))
-    for line in _lines(interactive):
+    elif args.new:  # piped, answering /new before any line is read: warm at once
+        warm()
+        agents = _Background.done(new_agent())
+    else:  # piped: the models load while the agent is built, if the first line may draw
+        first = next(lines, None)
+        if first is not None and may_draw(first):
+            warm()
+        agents = _Background.done(new_agent())
+        lines = itertools.chain([first] if first is not None else [], lines)
+    if args.new:
+        out.reply(agents.result().handle_turn(Turn(user=user, text="/new")))
+    for line in lines:
         text = line.strip()
         if not text:
             continue
         if text in ("/quit", "/exit", "quit", "exit"):
             break
+        agent = agents.result()
         export = export_request(text)
         if export is not None:
             out.reply(export_picture(agent, user, *export))
@@ -77,6 +174,44 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 continue
         out.reply(ask(agent, turn, out, leave=lambda: _leave(history)))
     return 0
+
+
+def _new_agent(settings: Settings) -> Any:
+    from agent.engine import Agent  # heavy imports only when chatting
+
+    return Agent(settings)
+
+
+class _Background:
+    """A value computed in a daemon thread; :meth:`result` waits for it (or raises its
+    error)."""
+
+    def __init__(self, make: Callable[[], Any], name: str):
+        self._value: list[Any] = []
+        self._error: list[BaseException] = []
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, args=(make,), name=name, daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def done(cls, value: Any) -> _Background:
+        made = cls.__new__(cls)
+        made._value, made._error, made._thread = [value], [], None
+        return made
+
+    def _run(self, make: Callable[[], Any]) -> None:
+        try:
+            self._value.append(make())
+        except BaseException as e:  # noqa: BLE001 - handed to whoever asks for the value
+            self._error.append(e)
+
+    def result(self) -> Any:
+        if self._thread is not None:
+            while self._thread.is_alive():  # a timed join, so Ctrl-C still gets through
+                self._thread.join(0.1)
+        if self._error:
+            raise self._error[0]
+        return self._value[0]
 
 
 def _leave(history: tuple[Any, Path] | None) -> NoReturn:

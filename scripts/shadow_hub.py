@@ -500,34 +500,49 @@ PROFILES_HERE = ("sd-turbo", "sd15", "sdxl-turbo")  # pai-zh: its Chinese text e
 # config was not found, so it has no shadow
 
 
-def repos_of(profile_name: str) -> list[str]:
-    """Every hub repo the profile (and the CPU default's tiny VAE) loads."""
+def repos_of(profile_name: str, steps: tuple[str, ...] | None = None) -> list[str]:
+    """Every hub repo the profile (and the CPU default's tiny VAE) loads, or only those
+    the run ``steps`` load (generate, which always runs, loads the text-to-image one)."""
     from tools.models import TAESD, get_profile
 
     p = get_profile(profile_name)
-    repos = [p.txt2img, TAESD[p.pipeline], p.instruct, TAESD["sd"] if p.instruct else None,
-             p.beautify_lm, p.translator, p.captioner, p.ip_adapter[0] if p.ip_adapter else None]
+    by_step: dict[str, list[str | None]] = {
+        "instruct": [p.instruct, TAESD["sd"] if p.instruct else None],
+        "restyle": [p.ip_adapter[0] if p.ip_adapter else None],
+        "beautify": [p.beautify_lm], "translate": [p.translator], "describe": [p.captioner],
+    }
+    repos: list[str | None] = [p.txt2img, TAESD[p.pipeline]]
+    for step in STEPS if steps is None else steps:
+        repos += by_step.get(step, [])
     return [r for r in dict.fromkeys(repos) if r]
 
 
-def build(profile_name: str, cache: Path, only: list[str] | None = None) -> None:
-    """Build what ``profile_name`` needs (or just the repos ``only``) into ``cache``."""
+def build(profile_name: str, cache: Path, only: list[str] | None = None,
+          steps: tuple[str, ...] | None = None) -> None:
+    """Build what ``profile_name`` needs (or what its run ``steps`` need, or just the repos
+    ``only``) into ``cache``."""
     from tools.models import get_profile
 
     p = get_profile(profile_name)
-    for repo in only or repos_of(profile_name):
+    for repo in only or repos_of(profile_name, steps):
         if repo == "h94/IP-Adapter":
             assert p.ip_adapter is not None
             sub = p.ip_adapter[1]
 
             def builder(folder: Path, sub: str = sub) -> None:
                 build_ip_adapter(folder, (sub,))
+
+            kept = snapshot(cache, repo)
+            if (kept.parent.parent / ".shadow-complete").exists() and not (kept / sub).exists():
+                builder(kept)  # the other profile's subfolder is there (a --keep cache)
+                print(f"built {repo}/{sub}", flush=True)
+                continue
         else:
             builder = HUB_BUILDERS[repo]
         t0 = time.perf_counter()
         if _publish(cache, repo, builder):
             print(f"built {repo} in {time.perf_counter() - t0:.0f} s", flush=True)
-    if only is None and build_cn_clip(cache, p.clip):
+    if only is None and (steps is None or "retrieve" in steps) and build_cn_clip(cache, p.clip):
         print(f"built cn_clip {p.clip}", flush=True)
 
 
@@ -587,6 +602,7 @@ def run(profile_name: str, cache: Path, size: int = 128,
                        settings=settings)
         state["picture"] = r.image
         pipe = models.load_txt2img(settings)
+        state["dtype"] = pipe.unet.dtype
         assert r.image.size == (size, size), r.image.size
         return (f"{r.image.size[0]}x{r.image.size[1]} {r.recipe.steps} steps, "
                 f"{pipe.unet.dtype}, vae {type(pipe.vae).__name__}")
@@ -595,7 +611,14 @@ def run(profile_name: str, cache: Path, size: int = 128,
         r = img2img(state["picture"], "a red car on a street, watercolor", strength=0.6,
                     seed=7, settings=settings)
         assert r.image.size == state["picture"].size
-        return f"img2img {r.image.size[0]}x{r.image.size[1]} strength 0.6 seed 7"
+        return f"img2img {r.image.size[0]}x{r.image.size[1]} strength 0.6 seed 7, {_kept()}"
+
+    def _kept() -> str:
+        """The shared modules are still in the dtype they loaded in (diffusers' from_pipe
+        once cast them to fp32 in place)."""
+        unet = models.load_txt2img(settings).unet
+        assert unet.dtype == state["dtype"], f"the shared UNet is now {unet.dtype}"
+        return f"shared UNet still {unet.dtype}"
 
     def _instruct() -> str:
         r = instruct(state["picture"], "make it night", seed=7, settings=settings)
@@ -604,7 +627,9 @@ def run(profile_name: str, cache: Path, size: int = 128,
     def _restyle() -> str:
         r = restyle(state["picture"], state["picture"], prompt="a red car", seed=7,
                     settings=settings)
-        return f"{r.image.size[0]}x{r.image.size[1]}"
+        encoder = models.load_txt2img(settings).image_encoder
+        return (f"{r.image.size[0]}x{r.image.size[1]}, image encoder {encoder.dtype}, "
+                f"{_kept()}, peak RSS {_peak_rss_gb():.1f} GB")
 
     def _beautify() -> str:
         c = beautify("a red car", n=2, settings=settings, backend="lm", seed=1)
@@ -652,6 +677,16 @@ def run(profile_name: str, cache: Path, size: int = 128,
     return rows
 
 
+def _peak_rss_gb() -> float:
+    """This process's peak resident memory so far (Linux), in GB; 0 where unknown."""
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    except (ImportError, OSError):
+        return 0.0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -663,7 +698,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=128, help="picture side for the run")
     ap.add_argument("--json", type=Path, help="write the run's rows here")
     ap.add_argument("--steps", default=",".join(STEPS),
-                    help="comma-separated steps to run (generate always runs)")
+                    help="comma-separated steps to run (generate always runs); only what "
+                    "they load is built")
     args = ap.parse_args(argv)
     cache = (args.cache or default_cache()).expanduser().resolve()
     use_cache(cache)
@@ -674,15 +710,17 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     all_rows: list[dict[str, Any]] = []
     for name in names:
+        steps = tuple(args.steps.split(","))
         if args.command == "build":
-            build(name, cache)
+            build(name, cache, steps=steps)
             continue
         # built in a child process: the build's fp32 models (10 GB for SDXL's UNet) would
         # otherwise stay in this process's heap while the run loads its own
-        cmd = [sys.executable, __file__, "build", "--profile", name, "--cache", str(cache)]
+        cmd = [sys.executable, __file__, "build", "--profile", name, "--cache", str(cache),
+               "--steps", args.steps]
         if subprocess.run(cmd).returncode:
             return 1
-        rows = run(name, cache, args.size, tuple(args.steps.split(",")))
+        rows = run(name, cache, args.size, steps)
         all_rows += [{"profile": name, **r} for r in rows]
         failed += sum(not r["ok"] for r in rows)
         if not args.keep:

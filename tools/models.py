@@ -160,6 +160,51 @@ def _quiet_libraries() -> None:
     diffusers.utils.logging.set_verbosity_error()
 
 
+def warm_up(settings: Settings, then: Callable[[], object] | None = None
+            ) -> threading.Thread | None:
+    """Start loading the profile's text-to-image pipeline in a background thread, so that a
+    chat's first picture does not wait for torch, diffusers and the weights; returns the
+    (daemon) thread, or None when there is nothing to warm.
+
+    Only models already on this machine are warmed (the tiny ones, or a real profile whose
+    pipeline is in the local hub cache): a download starts when a picture asks for it, with
+    its progress shown. A failure is left for that picture to report (nothing is cached on
+    failure, so it tries again). The load goes through :func:`shared`, so a picture asked
+    for meanwhile waits for this load instead of starting a second one. ``then`` is called
+    when the load has ended, however it ended (at once when there is nothing to warm).
+    """
+    profile = profile_for(settings)
+    if profile.txt2img != TINY and not _in_local_cache(profile.txt2img):
+        if then is not None:
+            then()
+        return None
+
+    def work() -> None:
+        try:
+            load_txt2img(settings)
+        except Exception:  # noqa: BLE001 - the first picture reports it, with its context
+            import logging
+
+            logging.getLogger(__name__).debug("warming the models failed", exc_info=True)
+        finally:
+            if then is not None:
+                then()
+
+    thread = threading.Thread(target=work, name="imagechat-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _in_local_cache(repo: str) -> bool:
+    """True when the hub repo's pipeline index is in the local Hugging Face cache."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(repo, "model_index.json"), str)
+    except Exception:  # noqa: BLE001 - an unusual cache: just do not warm
+        return False
+
+
 def loaded_keys() -> list[tuple[Any, ...]]:
     """What has been loaded in this process (tests use it to prove laziness)."""
     return list(_cache)
@@ -268,13 +313,7 @@ def _from_pretrained(cls: Any, model_id: str, folder: Path | None, dtype: torch.
         source = model_id
         if not hub_reachable():  # the local cache only: no retries, no waiting
             attempts = [{**a, "local_files_only": True} for a in attempts]
-    # diffusers renamed ``torch_dtype`` to ``dtype`` (the old name now warns)
-    try:
-        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
-
-        dtype_kw = "dtype"
-    except ImportError:
-        dtype_kw = "torch_dtype"
+    dtype_kw = _dtype_kw()
     last: BaseException | None = None
     for extra in attempts:
         try:
@@ -286,6 +325,16 @@ def _from_pretrained(cls: Any, model_id: str, folder: Path | None, dtype: torch.
             last = e
     assert last is not None
     raise _model_load_error(model_id, last) from last
+
+
+def _dtype_kw() -> str:
+    """diffusers renamed ``torch_dtype`` to ``dtype`` (the old name now warns)."""
+    try:
+        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
+
+        return "dtype"
+    except ImportError:
+        return "torch_dtype"
 
 
 def _ready(pipe: Any, device: torch.device, fast: bool = False) -> Any:
@@ -402,8 +451,14 @@ def _load_pipeline(settings: Settings, cls: Any, model_id: str, folder: Path | N
 def from_pipe(cls: Any, pipe: Any) -> Any:
     """``cls.from_pipe(pipe)`` sharing all of ``pipe``'s modules, its VAE always included:
     diffusers drops a module whose class differs from ``cls``'s type hint (TAESD's
-    AutoencoderTiny for an ``AutoencoderKL``) unless it is passed by name."""
-    return cls.from_pipe(pipe, vae=pipe.vae)
+    AutoencoderTiny for an ``AutoencoderKL``) unless it is passed by name.
+
+    And in ``pipe``'s own dtype: without one, diffusers' ``from_pipe`` casts the new
+    pipeline to fp32, and with it the modules it shares, in place. On a bf16 CPU that
+    turned the shared UNet, text encoders and image encoder to fp32 at the first refine
+    (sdxl-turbo's restyle: 13 GB of bf16 weights became 25 GB, and the process was killed
+    at 24 GiB), and every picture after it ran at fp32 speed."""
+    return cls.from_pipe(pipe, vae=pipe.vae, **{_dtype_kw(): pipe.dtype})
 
 
 def _pipeline_classes(profile: Profile) -> tuple[Any, Any]:
