@@ -290,7 +290,8 @@ def test_real_profiles_load_the_right_classes(settings, monkeypatch) -> None:
     monkeypatch.setattr(models, "_from_pretrained",
                         lambda cls, model_id, *_a, **_k: fake(cls.__name__, model_id))
     monkeypatch.setattr(models, "load_txt2img",
-                        lambda s: SimpleNamespace(id=models.profile_for(s).txt2img, vae=None))
+                        lambda s: SimpleNamespace(id=models.profile_for(s).txt2img, vae=None,
+                                                  dtype=None))
     for cls in (diffusers.StableDiffusionInpaintPipeline,
                 diffusers.StableDiffusionXLInpaintPipeline):
         monkeypatch.setattr(cls, "from_pipe", classmethod(

@@ -327,9 +327,8 @@ def load_inpaint(settings: Settings) -> Any:
     txt2img = models.load_txt2img(settings)
     key = ("inpaint", profile.txt2img, profile.pipeline, "from_pipe", str(device), str(dtype),
            *_vae_key(settings))
-    # the VAE passed by name: from_pipe drops one whose class the inpaint signature does not
-    # name (AutoencoderTiny, the CPU's fast decoder), though the pipeline runs fine with it
-    return shared(key, lambda: _ready(cls.from_pipe(txt2img, vae=txt2img.vae), device))
+    # the VAE by name and the pipeline's own dtype (models.from_pipe says why)
+    return shared(key, lambda: _ready(models.from_pipe(cls, txt2img), device))
 
 
 def upscaler_id(settings: Settings, factor: int) -> str | None:
