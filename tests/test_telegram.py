@@ -234,11 +234,11 @@ async def test_album_is_one_turn_with_every_photo(start_bot):
     [turn] = bot.agent.turns
     assert turn.text == "the cat of the first in the style of the second"
     assert [a.data for a in turn.attachments] == [png("red"), png("green")]
-    # and the user got the agent's answer, not an apology: both photos kept, as #1 and #2
-    # (that this caption is not read as a style transfer is tests/test_paths.py's
-    # test_an_album_with_a_style_caption_is_a_style_transfer, an expected failure)
-    [said] = bot.tg.texts_to(ALICE)
-    assert said.startswith("Got it, saved as #1, #2.") and APOLOGY not in said
+    # and the user got the agent's answer, not an apology: the first photo in the second's
+    # style, #3 from #1
+    [photo] = await bot.photos(ALICE)
+    assert photo.params["caption"].startswith("#3 (from #1)")
+    assert not any(APOLOGY in t for t in bot.tg.texts_to(ALICE))
     assert not bot.tg.errors()
 
 
