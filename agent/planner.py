@@ -253,7 +253,7 @@ class RulesPlanner(BaseChatModel):
                     "There's no picture yet to change. Describe what you'd like to see first, "
                     "for example: a cat on a sofa.")
         if kind == "unclear":
-            if intents._NOT_WANTED.match(intent.text or ""):
+            if intents.NOT_WANTED.match(intent.text or ""):
                 return ("抱歉。告诉我要改什么，比如“把背景换成海边”；"
                         "或者说“撤销”回到上一张。" if zh else
                         "Sorry about that. Tell me what to change (e.g. 'make it night'), or say "
