@@ -121,6 +121,9 @@ class RulesPlanner(BaseChatModel):
                 return "generate_image", _drop_none({"prompt": r["prompt"], "seed": r["seed"],
                                                      "parent": r["image"], "tool": "beautify"})
             return None
+        if kind == "show" and len(intent.refs) > 1:  # "show #1 and #2": each of them
+            return ("show_image", {"image": intent.refs[step]}) if step < len(intent.refs) \
+                else None
         if step > 0:
             return None
         single: dict[str, tuple[str, dict[str, Any]]] = {
