@@ -1,4 +1,6 @@
 """The only place that loads weights: profiles, device/dtype choice, lazy shared loading.
+(The loaders of the prompt language models and of the vision models are its parts,
+:mod:`tools.models_text` and :mod:`tools.models_vision`, re-exported here.)
 
 A *profile* names every model the tools use. ``tiny`` (the offline default) points at
 tiny random-weight models that :mod:`tools.tiny` builds from configs into the model cache
@@ -618,88 +620,13 @@ def load_ip_adapter(settings: Settings) -> IPAdapter:
     return shared(key, factory)
 
 
-# --- prompt language models: rewrite LM, BeautifulPrompt, translation (issue 4) -------
-
-TINY_TEXT_KIND = "text-lm"  # tiny_dir kind of the tiny BLOOM (tools/tiny/text.py)
-
-
-def load_causal_lm(settings: Settings, model_id: str) -> tuple[Any, Any]:
-    """``(tokenizer, model)`` of a causal LM (BeautifulPrompt, the rewrite LM), loaded once.
-
-    ``model_id`` ``"tiny"`` is the tiny random BLOOM built locally. With the hub offline only
-    the local cache is consulted. Raises :class:`errors.NotAvailable` when the weights cannot
-    be had, so callers can fall back to their rule-based path.
-    """
-    device = pick_device(settings)
-    dtype = pick_dtype(device, settings)
-    where = str(settings.models_dir) if model_id == TINY else ""
-
-    def factory() -> tuple[Any, Any]:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        from errors import NotAvailable
-
-        kwargs: dict[str, Any] = {}
-        if model_id == TINY:
-            from tools.tiny import text as tiny_text
-
-            source: str | Path = tiny_dir(settings, TINY_TEXT_KIND, tiny_text.build)
-        else:
-            source = model_id
-            if not hub_reachable():
-                kwargs["local_files_only"] = True
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-            model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
-        except (OSError, ValueError) as e:
-            raise NotAvailable(f"the language model {model_label(model_id)} is not available "
-                               f"here: {_load_reason(model_id, e)}") from e
-        model.to(device).eval()
-        return tokenizer, model
-
-    return shared(("causal_lm", model_id, where, str(device), str(dtype)), factory)
-
-
-def load_translator(settings: Settings) -> tuple[Any, Any] | None:
-    """``(tokenizer, model)`` of the profile's zh->en translation model, or ``None``.
-
-    ``None`` when the profile names none or the weights cannot be had; the offline lexicon
-    translator takes over then. The local cache is tried first; the hub only when it is
-    allowed. A miss is remembered for the process so a chat does not retry every turn.
-    """
-    model_id = profile_for(settings).translator
-    if not model_id:
-        return None
-    device = pick_device(settings)
-
-    def factory() -> tuple[Any, Any] | None:
-        import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-        attempts = [True, False] if hub_reachable() else [True]
-        for local_only in attempts:
-            try:
-                tokenizer = AutoTokenizer.from_pretrained(model_id, local_files_only=local_only)
-                # an explicit dtype: transformers 5 would keep an fp16 checkpoint in fp16,
-                # slow and lossy on a CPU; the small model runs fp32 there
-                model = AutoModelForSeq2SeqLM.from_pretrained(
-                    model_id, local_files_only=local_only,
-                    dtype=torch.float32 if device.type == "cpu" else pick_dtype(device, settings))
-            except (OSError, ValueError, ImportError):
-                continue
-            model.to(device).eval()
-            return tokenizer, model
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "the translator %s is not on this machine, so Chinese prompts use the built-in "
-            "lexicon; %s", model_label(model_id), how_to_get(model_id))
-        return None
-
-    return shared(("translator", model_id, str(device)), factory)
-
-
-# the vision loaders live in their own module; every name stays reachable from here
+# the prompt language models and the vision loaders live in their own modules; every name
+# stays reachable from here
+from tools.models_text import (  # noqa: E402,F401  (re-exported)
+    TINY_TEXT_KIND,
+    load_causal_lm,
+    load_translator,
+)
 from tools.models_vision import (  # noqa: E402,F401  (re-exported)
     CLIP_MODELS,
     TINY_CAPTION_KIND,
