@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from tools.rewrite.vocab import Edit, Hit, find_en, find_zh, same_kind
+from tools.rewrite.vocab import Edit, Hit, find_vocab, same_kind
 from tools.text import cjk_pairs, has_cjk, stem
 
 # values of one thing (a noun's modifier) and values of the whole picture
@@ -28,14 +28,10 @@ _OLD_EN = re.compile(r"(?:\bnot|\bno|\binstead of|\brather than|\bfrom|\bno long
 _OLD_ZH = re.compile(r"(?:不是|不要|而不是|不再|从|别|保留|留着|还是|由)$")
 
 
-def _find(text: str, cats: tuple[str, ...]) -> list[Hit]:
-    return find_zh(text, cats) if has_cjk(text) else find_en(text, cats)
-
-
 def _said_new(instruction: str, cats: tuple[str, ...]) -> list[Hit]:
     """The values the instruction asks for, without those it names as old or kept."""
     out = []
-    for h in _find(instruction, cats):
+    for h in find_vocab(instruction, cats):
         before = instruction[:h.start]
         if (_OLD_ZH if has_cjk(instruction) else _OLD_EN).search(before):
             continue
@@ -88,7 +84,7 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
     """``output`` without the old values the instruction replaced (see the module doc)."""
     added = " ".join((e.value or "") for e in edits if e.kind == "add" and e.key != "describe")
     # "改成黑白照片" read as a style: its black and white are no colours of a thing
-    styles = _find(instruction, ("style",)) if any(e.kind == "style" for e in edits) else []
+    styles = find_vocab(instruction, ("style",)) if any(e.kind == "style" for e in edits) else []
     read = {e.kind for e in edits}
     for cats, per_thing in ((_SCENE, False), (_THING, True)):
         for cat in cats:
@@ -97,16 +93,16 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
             new = {h.entry.key for h in _said_new(instruction, (cat,))
                    if not (added and h.text.lower() in added.lower())
                    and not any(s.start < h.end and h.start < s.end for s in styles)}
-            now = _find(output, (cat,))
+            now = find_vocab(output, (cat,))
             if not added and not styles and has_cjk(instruction) != has_cjk(prompt):
                 # said in the other language ("眼睛睁开吧" to "eyes closed"): what came new
-                was = {h.entry.key for h in _find(prompt, (cat,))}
+                was = {h.entry.key for h in find_vocab(prompt, (cat,))}
                 new |= {h.entry.key for h in now if h.entry.key not in was}
             if not new:
                 continue
             if not any(h.entry.key in new for h in now):
                 continue  # the change was not written: nothing to settle
-            before = {h.entry.key for h in _find(prompt, (cat,))}
+            before = {h.entry.key for h in find_vocab(prompt, (cat,))}
             old = [h for h in now if h.entry.key not in new and h.entry.key in before]
             if not old:
                 continue

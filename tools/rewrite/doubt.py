@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tools.rewrite.vocab import Edit, find_en, find_zh
+from tools.rewrite.vocab import Edit, find_vocab
 from tools.text import has_cjk
 
 # words of talking about a picture that a drawing prompt never needs
@@ -70,13 +70,11 @@ def kept_share(prompt: str, instruction: str, new: str, gone: set[str] | None = 
     text = _Text(new)
     cats = ("color", "material", "size", "shape", "age", "expression", "state", "time",
             "weather", "season", "style")
-    find = find_zh if has_cjk(new) else find_en
-    was = {h.entry.key for h in (find_zh if has_cjk(prompt) else find_en)(prompt, cats)}
-    changed = {h.entry.category for h in find(new, cats) if h.entry.key not in was}
+    was = {h.entry.key for h in find_vocab(prompt, cats)}
+    changed = {h.entry.category for h in find_vocab(new, cats) if h.entry.key not in was}
 
     def kept_or_changed(k: str) -> bool:  # "tiny" -> "chubby": a value of its kind changed
-        return text.has(k) or any(h.entry.category in changed
-                                  for h in (find_zh if has_cjk(k) else find_en)(k, cats))
+        return text.has(k) or any(h.entry.category in changed for h in find_vocab(k, cats))
 
     return sum(kept_or_changed(k) for k in kept) / len(kept)
 

@@ -57,16 +57,20 @@ def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
     return RulesOutcome(out, edits, list(p.removed), list(p.added), notes)
 
 
+# the request's English talk, as a word (a few are also words of prompts: "the way", "like")
+_TALK_EN_WORD = re.compile(
+    r"(?<![A-Za-z'])(?:" + "|".join(sorted(
+        TALK_EN - {"way", "like", "have", "do", "does", "did", "turn"}, key=len, reverse=True))
+    + r")(?![A-Za-z'])", re.I)
+
+
 def _one_language(prompt: str, out: str) -> str:
     """``out`` in the prompt's language: Chinese words a translation left in an English prompt
     ("in a 演唱会 stage") are translated again or dropped, and the request's English talk
     ("instead", "please") leaves a Chinese one."""
     if has_cjk(prompt):
-        talk = "|".join(sorted(TALK_EN - {"way", "like", "have", "do", "does", "did", "turn"},
-                               key=len, reverse=True))
-        out = re.sub(rf"(?<![A-Za-z'])(?:{talk})(?![A-Za-z'])", lambda m: m.group(0) if
-                     re.search(rf"(?<![A-Za-z]){re.escape(m.group(0))}(?![A-Za-z])", prompt,
-                               re.I) else "", out, flags=re.I)
+        out = _TALK_EN_WORD.sub(lambda m: m.group(0) if re.search(
+            rf"(?<![A-Za-z]){re.escape(m.group(0))}(?![A-Za-z])", prompt, re.I) else "", out)
         return re.sub(r"\s{2,}", " ", out).strip()
 
     def english(m: re.Match[str]) -> str:

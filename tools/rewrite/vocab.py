@@ -143,6 +143,11 @@ def find_zh(text: str, cats: tuple[str, ...]) -> list[Hit]:
     return sorted(hits, key=lambda h: h.start)
 
 
+def find_vocab(text: str, cats: tuple[str, ...]) -> list[Hit]:
+    """Vocabulary phrases of ``cats`` in ``text``, read as Chinese or English by its script."""
+    return find_zh(text, cats) if has_cjk(text) else find_en(text, cats)
+
+
 _EN_FILLER = frozenset(
     "a an the some more very bit little much really it its it's this that them everything "
     "all whole style styled styles look looks looking like effect effects vibe vibes version "
@@ -315,7 +320,7 @@ def vocab_phrase(edit: Edit, lang: str) -> str:
 def wear_kind(value: str) -> str | None:
     """"wear" for a hat or a dress, "hold" for an umbrella or a sword, else None."""
     cats = ("wear", "hold")
-    hits = find_zh(value, cats) if has_cjk(value) else find_en(value, cats)
+    hits = find_vocab(value, cats)
     return hits[-1].entry.category if hits else None
 
 
