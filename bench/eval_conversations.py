@@ -155,6 +155,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{elapsed:.0f} s")
     for lang, oks in sorted(by_lang.items()):
         print(f"  {lang:6} {sum(oks)}/{len(oks)}")
+    kinds: dict[str, int] = {}  # what failed, without the words (safe on a held-out file)
+    for t in turns:
+        for problem in t["problems"]:
+            kind = re.sub(r" '.*| #\d+.*|\(.*", "", re.sub(r"^#\d+ ", "", problem))
+            kinds[kind] = kinds.get(kind, 0) + 1
+    if kinds:
+        print("  failed checks: " + ", ".join(f"{k} {n}" for k, n in
+                                             sorted(kinds.items(), key=lambda kv: -kv[1])))
     shown = 0
     for r in results:
         if r["passed"] or shown >= args.failures:

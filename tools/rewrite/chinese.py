@@ -38,6 +38,12 @@ _ZH_PLACE_HEADS = (r"(?:房间|客厅|厨房|卧室|教室|办公室|会议室|�
 # what is left of a clause whose object went ("加了" of "加了鸡蛋")
 _ZH_BARE_VERB = r"(?:加了|加上|加|有|还有|配上|配着|配|带着|上面有|里面有|旁边有|和|以及)?"
 _ZH_VERB_PREFIX = ZH_VERB_CHARS
+# a clause left with only a place and a verb ("天上飞着", "旁边", "远处是"): what it placed is gone
+_ZH_EMPTY_CLAUSE = (r"(?:天上|空中|天空中|旁边|身边|身旁|远处|近处|水里|水中|水面上|地上|上面|下面|"
+                    r"里面|周围|四周|附近|前面|后面|角落里?|背景里|背景中|脚边|头顶上?|身后|"
+                    r"窗外|门口|桌上|树上|枝头|"
+                    r"飞着|飞|有|是|站着|坐着|停着|放着|躺着|趴着|挂着|游着|跑着|走着|长着|开着|"
+                    r"在|着|了|还|也|都|正|一些|几只|几个|许多|很多)+")
 
 
 class ZhPrompt:
@@ -142,6 +148,8 @@ class ZhPrompt:
             for i, (w, _) in enumerate(self.toks):
                 if english and w.strip().lower() in (english, english + "s"):
                     return i, i
+        if found is None and target and has_cjk(target):
+            found = self.find_kin(target)  # "人都去掉" for "很多游客"
         return found
 
     def _find(self, target: str) -> tuple[int, int] | None:
@@ -256,7 +264,8 @@ class ZhPrompt:
         kept = [clauses[0]]
         for c in clauses[1:]:
             text = "".join(w for w, _ in c)
-            if (target in text and len(text) <= 8) or re.fullmatch(_ZH_BARE_VERB, text):
+            if (target in text and len(text) <= 8) or re.fullmatch(_ZH_BARE_VERB, text) \
+                    or re.fullmatch(_ZH_EMPTY_CLAUSE, text):
                 self.removed.append(text)
                 continue
             kept.append(c)

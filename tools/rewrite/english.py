@@ -57,6 +57,24 @@ class _Tok:
         return self.text[:1].isalnum()
 
 
+# what a person does, not a thing they have ("a woman with sunglasses sitting in a cafe")
+_OWNER_ING = frozenset(
+    "sitting standing lying walking running reading sleeping waiting leaning posing smiling "
+    "looking playing working talking dancing eating drinking riding skateboarding skating "
+    "cycling swimming jumping kneeling crouching singing laughing crying writing painting "
+    "cooking shopping".split())
+_SIDES = frozenset("left right other bare outstretched open".split())
+_WHERE_IN_PICTURE = re.compile(
+    r"(?:in|at|on) the (?:middle|center|centre|corner|foreground|distance|left|right|top|"
+    r"bottom)(?: corner)?\b")
+# words that only say where the thing before them is ("seagulls overhead")
+_PLACING = frozenset("overhead above nearby around everywhere aloft below".split())
+# a quantity of something, no thing of its own ("a stack of papers", unlike "a vase of roses")
+QUANTITIES = frozenset(
+    "pair bunch group pile stack herd flock pack school couple set row lot handful swarm "
+    "crowd team family heap bundle cluster swarm gaggle litter troop bevy few number "
+    "variety assortment collection".split())
+
 # things that only exist with another thing: removing the dog removes its leash
 ATTACHED = {
     "dog": {"leash", "lead", "collar"}, "puppy": {"leash", "lead", "collar"},
@@ -324,19 +342,35 @@ class EnPrompt(EnPhraseOps):
             return False
         a, b = span
         seg_a, seg_b = self._seg_bounds(a)
+        if a > seg_a + 2 and self.toks[a - 1].low == "of" and \
+                self.toks[a - 2].low in QUANTITIES and self.toks[a - 3].low in DETS:
+            a -= 3  # "a stack of papers": the stack goes with its papers
         if a > seg_a:
             left = self.toks[a - 1].low
             if left in CONNECT or left in PREP or self._is_ing(a - 1):
-                a -= 1
+                b = self._trailing_end(a, b, seg_b)
+                if left in ("with", "and") and b < seg_b and self.toks[b].low == "and" and \
+                        b + 1 < seg_b and self.toks[b + 1].word:
+                    b += 1  # "with a beard and a mustache" without the beard: "with a mustache"
+                else:
+                    a -= 1
                 before = [t.low for t in self.toks[max(seg_a, a - 2):a]]
                 if left == "to" and before[-1:] in (["next"], ["close"]):
                     a -= 1  # "next to a window"
                 elif left == "of" and before == ["in", "front"]:
                     a -= 2  # "in front of a house"
         else:
-            b = self._dependents_end(a, b, seg_b)
+            b = self._trailing_end(a, self._dependents_end(a, b, seg_b), seg_b)
             if [t.low for t in self.toks[b:b + 3]] == ["in", "the", "background"]:
                 b += 3
+            if b < seg_b and self._is_participle(b) and b + 1 < seg_b and \
+                    self.toks[b + 1].low in PREP | {"next", "in"}:
+                # "a red sedan parked in front of a bakery" without the car: "a bakery"
+                k = b + 1
+                while k < seg_b and self.toks[k].low in PREP | {"next", "close", "front"}:
+                    k += 1
+                if k < seg_b and self.toks[k].low in DETS:
+                    b = k
             if b < seg_b and self.toks[b].low in ("and", "with", "or"):
                 b += 1
             elif b < seg_b and self.toks[b].low in PREP | {"next", "close"}:
@@ -359,6 +393,49 @@ class EnPrompt(EnPhraseOps):
         self._delete(a, b)
         self._drop_attached(head)
         return True
+
+    def _trailing_end(self, a: int, b: int, stop: int) -> int:
+        """Past what only places the removed thing: "seagulls flying overhead", "a tattoo on
+        her arm", "pigeons around it", "lights above" (not "a dog in a park", whose park
+        places more than the dog)."""
+        k = b
+        while k < stop and (self.toks[k].text.isupper() and len(self.toks[k].text) > 1
+                            or self.toks[k].text in ('"', "'", "“", "”")):
+            k += 1  # the words of "a sign with the words SUMMER SALE" go with the sign
+        if k > b:
+            return k
+        ahead = [t.low for t in self.toks[b + 1:b + 3]]
+        shared = a > 0 and self.toks[a - 1].low == "and"  # "a cat and a dog sleeping"
+        living = is_living(" ".join(t.low for t in self.toks[a:b]))
+        if k < stop and self._is_ing(k) and not shared and (
+                living or ahead[:1] and ahead[0] in _PLACING):
+            k += 1  # "seagulls flying overhead", "lights hanging above"
+        elif k < stop and self._is_ing(k) and not living and \
+                self.toks[k].low not in _OWNER_ING and ahead[:1] and \
+                (ahead[0] in PREP or ahead[0] in ("out", "up", "down", "off")):
+            # "smoke coming out of the chimney", "pots hanging from the ceiling": the thing's
+            # own motion and where it comes from go with it (not "sitting", its owner's pose)
+            k += 1
+            while k < stop and (self.toks[k].low in PREP or self.toks[k].low in (
+                    "out", "up", "down", "off")):
+                k += 1
+            return self._np_end(k, stop)
+        low = [t.low for t in self.toks[k:stop]]
+        owner = len(low) >= 3 and low[1] in ("his", "her", "its", "their") and \
+            self.toks[k + 2].word and low[2] not in BOUNDARY
+        if len(low) >= 2 and low[0] in PREP and (
+                owner or low[1] in ("it", "him", "her", "them") or
+                low[1:3] in (["the", "sky"], ["the", "air"])):
+            n = 3 if owner or low[1] == "the" else 2
+            if n == 3 and k + n < stop and low[2] in _SIDES:
+                n += 1  # "on her left arm"
+            return k + n
+        m = _WHERE_IN_PICTURE.match(" ".join(low[:4]))
+        if m:  # "a scarecrow in the middle" without the scarecrow: the middle goes too
+            return k + len(m.group(0).split())
+        if low[:1] and low[0] in _PLACING:
+            return k + 1
+        return b if k == b else k
 
     def _drop_attached(self, head: str) -> None:
         """What only the removed thing had: "on a leash" without the dog, "with reins"

@@ -253,18 +253,30 @@ def _parse_en(clause: str) -> list[Edit]:
     if mc and not classify(mc.group(1)) and not is_pronoun(mc.group(1)):
         return [Edit("remove", target=mc.group(1), key="contents", lang="en", text=text)]
     if m is None:
-        m = re.fullmatch(r"(?:make\s+)?(.+?)\s+(?:should be |is |are )?(?:gone|removed|deleted|"
-                         r"disappear|vanish|go away|leave|erased)(?:\s+from\s+.+)?", c, re.I)
+        m = re.fullmatch(r"(?:make\s+)?(.+?)\s+(?:should be |is |are |can be |could be |"
+                         r"needs to be |need to be |has to be |have to be |must be )?"
+                         r"(?:gone|removed|deleted|disappear|vanish|go away|leave|erased|"
+                         r"(?:(?:has|have|has got|have got|needs?|must|should|can|could|"
+                         r"gotta|got)\s+(?:to\s+)?go))(?:\s+(?:from|out of)\s+.+)?", c, re.I)
         if m and (is_pronoun(m.group(1)) or len(m.group(1).split()) > 5):
             m = None
     if m is None:
         m = re.fullmatch(rf"(?:{_REMOVE_VERBS})\s+(.+?)(?:\s+(?:from|off|out of|on)\s+"
                          rf"(?:the\s+)?(.+))?", c, re.I)
     if m is None:
-        m = re.fullmatch(r"(?:no more|no|without|not|i don'?t want|don'?t want|do not want|"
-                         r"make it without|get rid of)\s+(?:any\s+|the\s+)?(.+)()", c, re.I)
+        m = re.fullmatch(r"(?:no more|no|without|not (?:have|include|show|want|need|put)|not|"
+                         r"i don'?t want|don'?t want|do not want|"
+                         r"i don'?t need|don'?t need|(?:can|could) (?:we|you) not have|"
+                         r"let'?s not have|i'?d rather not have|i would rather not have|"
+                         r"(?:can|could) (?:we|you) (?:do|go) without|"
+                         r"make it without|get rid of)\s+(?:any\s+|the\s+)?(.+?)"
+                         r"(?:\s+(?:in|from) (?:it|there|here)|\s+anymore|\s+any more)?()",
+                         c, re.I)
     if m:
         what = strip_det(m.group(1).split(",")[0])
+        what = re.sub(r"\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
+                      r"photo|scene|shot|frame))|altogether|entirely|completely|for good)$", "",
+                      what, flags=re.I) or what
         what = re.sub(r"\s+(?:on|from|off)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+)?"
                       r"[\w-]+$", "", what, flags=re.I) or what  # "no candle on cake"
         what = re.sub(r"\s+(?:in|on|at|from|near)\s+the\s+(?:background|foreground|left|right|"

@@ -248,7 +248,8 @@ _GROUPS = {
            "shiba akita rottweiler dalmatian greyhound pomeranian samoyed malamute schnauzer",
     "cat": "cat kitten kitty tabby kitty-cat feline siamese persian",
     "bird": "bird parrot eagle owl crow raven sparrow pigeon seagull gull robin hawk falcon "
-            "swan duck goose flamingo peacock penguin hummingbird",
+            "swan duck goose flamingo peacock penguin hummingbird chicken hen rooster dove "
+            "pelican heron stork crane magpie kingfisher finch songbird bluebird cardinal",
     "horse": "horse pony stallion mare foal steed",
     "vehicle": "vehicle car truck bus van motorcycle motorbike bike bicycle jeep suv taxi cab "
                "tractor scooter sedan convertible limousine pickup train tram",
@@ -259,7 +260,11 @@ _GROUPS = {
     "man": "man boy guy gentleman he him king prince father dad groom actor male "
            "businessman grandfather grandpa waiter",
     "person": "person people human figure character individual someone man woman boy girl "
-              "child kid lady guy gentleman teenager student worker",
+              "child kid lady guy gentleman teenager student worker tourist crowd "
+              "pedestrian passerby passersby hiker traveler traveller shopper customer "
+              "visitor spectator onlooker audience villager farmer fisherman soldier dancer "
+              "musician player athlete runner swimmer surfer skier cyclist couple family "
+              "bystander commuter diner guest crowds",
     "child": "child kid boy girl baby toddler infant kiddo youngster",
     "animal": "animal creature pet beast dog cat bird horse puppy kitten rabbit bunny fox "
               "bear lion tiger deer wolf",
@@ -283,6 +288,24 @@ _GROUPS = {
     "shirt": "shirt t-shirt tee blouse top",
     "jacket": "jacket coat blazer",
 }
+# Words for a kind of thing that a user may say for one of its members ("the plant" for a
+# cactus, "the text" for "the words SUMMER SALE"), but not the other way: "a banana" added to
+# "a bowl of fruit" is no more fruit of the same kind.
+_UPWARD = {
+    "plant plants greenery foliage houseplant": "cactus succulent fern bush shrub ivy bonsai "
+                                                "monstera houseplant plant potted",
+    "text words lettering writing caption title letters wording": "text words lettering "
+        "writing caption title letters sign logo watermark slogan headline label typography "
+        "inscription",
+    "insect insects bug bugs": "butterfly bee ladybug dragonfly moth ant firefly beetle",
+    "fish": "goldfish koi shark salmon trout carp",
+    "fruit fruits": "apple banana orange grape pear strawberry lemon peach mango cherry "
+                    "cherries grapes",
+    "furniture": "table chair sofa couch desk bed shelf bookshelf cabinet dresser stool",
+    "aircraft plane planes chopper": "chopper plane airplane aeroplane jet helicopter drone "
+                                     "airliner",
+    "toy toys": "teddy doll ball blocks",
+}
 _KIN: dict[str, list[frozenset[str]]] = {}
 _BROAD = ("person", "animal", "pet", "vehicle", "food", "drink", "building")
 for _name, _words in sorted(_GROUPS.items(), key=lambda kv: kv[0] in _BROAD):
@@ -290,6 +313,10 @@ for _name, _words in sorted(_GROUPS.items(), key=lambda kv: kv[0] in _BROAD):
     for _w in _group:
         if _w in _GROUPS and _w != _name:
             continue  # "man" means the man group, not every group a man belongs to
+        _KIN.setdefault(_w, []).append(_group)
+for _names, _members in _UPWARD.items():
+    _group = frozenset({*_names.split(), *_members.split()})
+    for _w in _names.split():
         _KIN.setdefault(_w, []).append(_group)
 
 
