@@ -54,6 +54,7 @@ from agent.intent_words import (
     ZH_DRAW_TAIL,
 )
 from agent.intents_settings import aspect_of, looks_like_setting, setting_change
+from tools import spelling
 from tools.rewrite import classify, parse_instruction
 from tools.rewrite.parse import zh_request
 from tools.text import cjk_pairs, has_cjk
@@ -257,7 +258,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     ``has_search``: a previous search left results; ``has_upload``: this turn has uploads;
     ``images``: how many pictures the conversation has; ``origin``: the first picture of
     the current one's chain ("the original"); ``current``: the current picture's prompt."""
-    raw = text.strip()
+    raw = spelling.respell(text.strip(), current or "")
     if not raw:
         return Intent("describe" if has_upload else "empty")
     if talk.EMOJI.sub("", raw).strip():  # "perfect 😊 可以 upscale 一下吗": words only
@@ -266,7 +267,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         raw = re.sub(r"\bu\b", "you", raw, flags=re.I)
         raw = re.sub(r"\bur\b", "your", raw, flags=re.I)
     said = talk.sentences(raw)
-    asked = [x for x in said if not talk.is_chatter(x)]
+    asked = [x for x in said if not talk.is_chatter(x) and not talk.is_context(x)]
     if len(said) > 1 and asked and len(asked) < len(said):
         # "Love it. Is it possible to add a deer?": the request, without the talk around it
         return parse(" ".join(asked), has_image=has_image, has_search=has_search,

@@ -286,6 +286,55 @@ def is_chatter(sentence: str) -> bool:
                 or (_PRAISE.search(s) and "?" not in s and "？" not in s))
 
 
+# the story around a request: who it is for, why, what the user is doing ("I'm planning a
+# beach ceremony for a client", "The bride hates pure white.", "That's the mystery.")
+_CONTEXT_EN = re.compile(
+    r"^(?:(?:so|well|ok|okay|oh|also|and|but|btw|because|since|as|basically)\W+)*"
+    r"(?:i'?m|i am|i was|i'?ve|i have|i had|i'?ll be|i work|i run|i write|i teach|i just|"
+    r"i hope|i think it|i guess it|we'?re|we are|we were|we'?ve|we have|we had|my|our|"
+    r"(?:this|it|that)(?:'s| is| was) (?:for|going to|gonna|the|a|an|my|our|part|what|how|"
+    r"why|because|just|only|exactly)|that'?s|it'?ll be for|they'?re|they are|they were|"
+    r"she'?s|he'?s|she is|he is|she was|he was|someone|somebody|because|since|"
+    r"the (?:bride|groom|client|clients|customer|customers|kids?|boss|team|couple|family|"
+    r"reader|readers|story|book|chapter|scene is|idea is|point is|brand|company|shop)\b)",
+    re.I)
+_CONTEXT_VERB_EN = re.compile(
+    r"^(?:the|my|our|her|his)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:hates?|loves?|likes?|prefers?|thinks?|"
+    r"said|says|felt|feels? (?:too|a bit|kind of|like|off|wrong)|was|were|is allergic|"
+    r"doesn'?t like|don'?t like|didn'?t like)\b", re.I)
+# what makes a sentence a request after all ("I'd like the sky darker", "my cat should be
+# orange", "I need a picture of a fox")
+_ASKS_EN = re.compile(
+    r"\b(?:can|could|would|will) (?:you|we|i|it|they|she|he)\b|\bplease\b|\bshould\b|"
+    r"\b(?:make|add|draw|paint|create|generate|show|give|put|change|turn|remove|replace|swap|"
+    r"render|design|imagine|get rid|take|let'?s)\b(?! (?:a )?(?:living|day|sense))|"
+    r"\b(?:picture|image|photo|drawing|painting|illustration|render|scene|poster|card) of\b|"
+    r"\b(?:want|wanted|need|needs|'d like|would like|wish)\b (?!to (?:see|show|make sure|"
+    r"know|be|have it|get it|surprise|impress|use it|print))(?!(?:a |an |some )?(?:[\w-]+ )?"
+    r"(?:picture|image|photo|pic|shot|visual|mockup|mock-up|mood ?board)s?\b(?! of))", re.I)
+_CONTEXT_ZH = re.compile(
+    r"^(?:因为|由于|我(?:在|正在|是|们是|们在|准备|打算给|想给|要给|女儿|儿子|妈|爸|老婆|老公|朋友|"
+    r"同事|客户|老板|家)|这是(?:给|为|要给|用来|用于|我)|这个是(?:给|为)|客户|老板|新娘|新郎|"
+    r"孩子们?(?:说|喜欢|很)|她(?:说|喜欢|很|最)|他(?:说|喜欢|很|最)|希望你)")
+_ASKS_ZH = re.compile(r"帮我|帮忙|请|把|改|换|加|画|弄|让|给我(?:画|弄|来|做|生成|换|改|加)|"
+                      r"来[个点一张]|能不能|可以|可不可以|"
+                      r"要一|想要|需要一|生成|做一")
+
+
+def is_context(sentence: str) -> bool:
+    """A sentence that tells the story around a request, asking nothing of the picture:
+    "I'm planning a beach ceremony for a client and need a mood picture.", "The bride hates
+    pure white.", "That's the mystery.", "这是给我女儿的生日礼物。"."""
+    s = EMOJI.sub(" ", sentence).strip(" .!。！")
+    if not s:
+        return False
+    if has_cjk(s):
+        return bool(_CONTEXT_ZH.match(s)) and not _ASKS_ZH.search(s)
+    if "?" in s:
+        return False
+    return bool(_CONTEXT_EN.match(s) or _CONTEXT_VERB_EN.match(s)) and not _ASKS_EN.search(s)
+
+
 # ------------------------------------------ "no, I meant the other cat": the last change moved
 _MEANT_EN = re.compile(
     r"^(?:(?:no+|nope|wait|sorry|oops|not that one|wrong one)\b[,.!]?\s*)*(?:i\s+(?:meant|mean)|"

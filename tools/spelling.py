@@ -1,0 +1,197 @@
+"""How people type in a chat, read back into plain words before an instruction is parsed:
+typos ("remov the tree", "mak it more autum"), chat spellings ("nite", "pls", "bg"),
+emoji that stand for a thing ("add a 🦋 on its nose", "make it 🌧️"), and Cantonese written
+words ("帮佢戴副太阳眼镜", "个波换做红色嘅") as the Mandarin the rules read.
+
+A word is corrected only when neither the prompt tools (the prompt vocabulary, the
+translator's English words, the styles, the words of the picture being changed) nor
+pyspellchecker's English dictionary knows it, and only to a word one keystroke away (a
+letter missing, extra, wrong or two swapped) that the picture or the prompt tools use, or
+that is a common English word. A name or a rare word the user meant stays as it was typed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tools.text import has_cjk
+
+# chat spellings of whole words
+_CHAT = {
+    "nite": "night", "tonite": "tonight", "pls": "please", "plz": "please", "plez": "please",
+    "thx": "thanks", "thnx": "thanks", "bg": "background", "pic": "picture", "pics": "pictures",
+    "rmv": "remove", "w/": "with", "w/o": "without",
+    "abt": "about", "ppl": "people", "sm": "some", "smth": "something", "bc": "because",
+    "cuz": "because", "coz": "because", "kinda": "kind of", "sorta": "sort of", "gonna": "going to",
+    "wanna": "want to", "gimme": "give me", "lemme": "let me", "dont": "don't", "cant": "can't",
+    "wont": "won't", "isnt": "isn't", "doesnt": "doesn't", "thru": "through",
+    "abit": "a bit", "alittle": "a little", "alot": "a lot", "som": "some", "blu": "blue",
+    "pleas": "please", "becuz": "because",
+}
+# the words of an edit: corrected to when one keystroke away
+_EDIT_WORDS = (
+    "make turn change add remove delete erase replace swap put place give move keep leave "
+    "undo redo show draw paint create generate render zoom wider bigger smaller larger taller "
+    "shorter darker brighter lighter warmer cooler more less some the a an it its them their "
+    "his her with without and into onto from instead please again another one two three four "
+    "five background foreground sky water lake river sea ocean beach mountain mountains tree "
+    "trees forest flower flowers grass snow snowy rain rainy winter summer spring autumn fall "
+    "night day morning evening sunset sunrise fog foggy cloud clouds cloudy sunny frozen ice "
+    "colour color red blue green yellow orange purple pink black white brown grey gray gold "
+    "silver style watercolor watercolour painting photo realistic cartoon anime sketch "
+    "picture image little small big large tiny huge bright dark light boat house car dog cat "
+    "bird birds people person man woman girl boy child hat glasses shirt dress table chair "
+    "window door wall floor road street city garden field castle bridge lamp lights moon sun "
+    "stars star happy sad smiling angry surprised look looks looking like very really bit "
+    "also now then but not no yes".split())
+# everyday words that are never typos of a prompt word ("him" is no "his")
+_COMMON = frozenset(
+    "i me my mine you your yours he him his she her hers we us our they them their this that "
+    "these those what which who whom whose where when why how is are was were be been being "
+    "am do does did done have has had having can could will would shall should may might must "
+    "of to in on at by for from up down out over under about above below between behind "
+    "beside near next around through across along against among onto into off than as if "
+    "so too very just only even still yet ever never always maybe perhaps please thanks "
+    "thank sorry okay ok hi hello hey yeah yep nope lol haha wow cool nice great good bad "
+    "love like want need think know see get got go going went come came let lets try same "
+    "other else each every all any both few many much most own such here there back again "
+    "way thing things stuff bit lot kind sort one ones first last new old right left top "
+    "side middle front end part whole entire look made done used well also actually really "
+    "quite rather pretty kinda something anything nothing everything someone everyone "
+    "day time year man men woman women kid kids baby guy guys girl girls boy boys".split())
+_EMOJI_WORDS = {
+    "🦋": "butterfly", "🌧": "rainy", "☔": "rainy", "🌦": "rainy", "❄": "snowy", "☃": "snowman",
+    "⛄": "snowman", "🌨": "snowy", "☀": "sunny", "🌞": "sunny", "🌤": "sunny", "🌙": "night",
+    "🌛": "night", "🌜": "night", "🌚": "night", "🌃": "night", "🌅": "sunrise", "🌄": "sunrise",
+    "🌇": "sunset", "🌈": "rainbow", "⚡": "lightning", "🌪": "tornado", "🌫": "foggy",
+    "🔥": "fire", "⭐": "star", "🌟": "star", "🌊": "waves", "🌸": "cherry blossoms",
+    "🌹": "rose", "🌻": "sunflower", "🌷": "tulip", "🌺": "hibiscus flower", "🍂": "autumn leaves",
+    "🍁": "maple leaves", "🌲": "pine tree", "🌳": "tree", "🌴": "palm tree", "🌵": "cactus",
+    "🐱": "cat", "🐈": "cat", "🐶": "dog", "🐕": "dog", "🐦": "bird", "🐟": "fish", "🐠": "fish",
+    "🐰": "rabbit", "🐇": "rabbit", "🦊": "fox", "🐻": "bear", "🐼": "panda", "🦄": "unicorn",
+    "🐉": "dragon", "🐲": "dragon", "🦁": "lion", "🐯": "tiger", "🐴": "horse", "🐎": "horse",
+    "🦉": "owl", "🐝": "bee", "🐞": "ladybug", "🐢": "turtle", "🐸": "frog", "🐧": "penguin",
+    "🦆": "duck", "🐘": "elephant", "🐭": "mouse", "🐷": "pig", "🐮": "cow", "🐑": "sheep",
+    "🎩": "top hat", "👑": "crown", "🕶": "sunglasses", "👓": "glasses", "🎀": "bow",
+    "🧣": "scarf", "🎈": "balloon", "🎁": "gift box", "🎂": "birthday cake", "🍰": "cake",
+    "🕯": "candle", "🏮": "red lantern", "🎃": "pumpkin", "🎄": "christmas tree",
+    "☕": "coffee cup", "🍕": "pizza", "🍎": "apple", "🍌": "banana", "🍓": "strawberry",
+    "🚗": "car", "🚲": "bicycle", "⛵": "sailboat", "🚀": "rocket", "✈": "airplane",
+    "🏠": "house", "🏰": "castle", "⛰": "mountain", "🏔": "snowy mountain", "🌋": "volcano",
+    "🏖": "beach", "🌌": "starry sky", "🌠": "shooting star", "☁": "clouds", "💧": "water drops",
+    "↩": "undo", "🔙": "undo", "⏪": "undo", "🔁": "again", "🔄": "again",
+}
+# Cantonese written words, as Mandarin (the longest first when they overlap)
+_CANTONESE = {
+    "唔该晒": "谢谢", "唔該晒": "谢谢", "唔该": "谢谢", "唔該": "谢谢", "多谢晒": "谢谢",
+    "多謝晒": "谢谢", "帮佢": "给他", "幫佢": "给他", "佢哋": "他们", "佢": "他", "嘅": "的",
+    "咗": "了", "唔要": "不要", "唔好": "不要", "唔": "不", "係": "是", "冇": "没有",
+    "啲": "些", "喺": "在", "嗰个": "那个", "嗰個": "那个", "嗰": "那", "呢个": "这个",
+    "呢個": "这个", "畀": "给", "睇": "看", "靓": "漂亮", "靚": "漂亮", "换做": "换成",
+    "換做": "换成", "变做": "变成", "變做": "变成", "整成": "弄成", "搞成": "弄成",
+    "帮我整": "帮我弄", "幫我整": "帮我弄", "而家": "现在", "仲": "还", "揾": "找",
+    "乜嘢": "什么", "点样": "怎么样", "點樣": "怎么样", "边个": "哪个", "邊個": "哪个",
+    "正呀": "很好", "好正": "很好", "正啊": "很好", "返": "回", "啱啱": "刚刚",
+    "咁": "这么", "嘢": "东西", "攞走": "拿走", "拎走": "拿走",
+}
+_CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, _CANTONESE), key=len, reverse=True)))
+# a classifier at the start of a Cantonese sentence names "the" thing: "个波" = "那个球"
+_CANTONESE_LEAD = re.compile(r"^(?:个|個|只|隻|架|张|張|条|條|件|顶|頂)(?=[\u4e00-\u9fff])")
+_CANTONESE_NOUNS = {"波": "球", "眼镜": "眼镜", "太阳眼镜": "墨镜", "雪条": "冰棍",
+                    "车": "车", "barbie": "芭比"}
+_CANTONESE_MARK = re.compile(r"[佢嘅咗唔係冇啲喺嗰畀睇靓靚揾嘢攞拎]|换做|換做|晒|啱")
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    """Every English word the prompt tools know."""
+    from tools.translate import vocabulary, zh_en_lexicon
+
+    words: set[str] = set(_EDIT_WORDS)
+    for e in vocabulary():
+        for v in (*e.en, e.en_phrase):
+            words.update(re.findall(r"[a-z]+", v.lower()))
+    for en in zh_en_lexicon().values():
+        words.update(re.findall(r"[a-z]+", en.lower()))
+    styles = Path(__file__).parent / "data" / "styles.tsv"
+    if styles.is_file():
+        words.update(re.findall(r"[a-z]+", styles.read_text(encoding="utf-8").lower()))
+    return frozenset(w for w in words if len(w) > 1)
+
+
+def _plain(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+@lru_cache(maxsize=1)
+def _checker() -> Any:
+    """pyspellchecker's English word frequencies, candidates one edit away."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1)
+
+
+def _correct_word(word: str, known: frozenset[str], context: frozenset[str]) -> str:
+    low = word.lower()
+    if low in _CHAT:
+        return _CHAT[low]
+    if len(low) < 3 or not low.isalpha() or any(
+            form in pool for form in (low, _plain(low), low + "s", low + "es")
+            for pool in (known, context, _COMMON)):
+        return word
+    checker = _checker()
+    if low in checker:
+        return word  # an English word, however rare: what the user meant
+    if len(low) == 3:  # "mak": a letter left out of an edit word ("qwe", "yay" stay)
+        longer = [w for w in checker.candidates(low) or () if len(w) == 4 and (
+            w in _EDIT_WORDS or w in context)]
+        return longer[0] if len(longer) == 1 else word
+    ours = [w for w in (checker.candidates(low) or ()) if w in context or w in known]
+    if len(ours) == 1:
+        return ours[0]
+    best = checker.correction(low)
+    if best and best != low and (best in known or best in context or best in _COMMON
+                                 or checker.word_usage_frequency(best) >= 1e-5):
+        return best
+    return word
+
+
+def emoji_words(text: str) -> str:
+    """'add a 🦋 on its nose' -> 'add a butterfly on its nose'; emoji naming nothing stay."""
+    out = text
+    for mark, word in _EMOJI_WORDS.items():
+        if mark in out:
+            said = re.search(rf"\b{re.escape(word)}\b", out, re.I)  # "↩️ undo": said already
+            out = re.sub(rf"\s*{re.escape(mark)}\ufe0f?\s*", " " if said else f" {word} ", out)
+    return re.sub(r"\s{2,}", " ", out).strip() if out != text else text
+
+
+def mandarin(text: str) -> str:
+    """Cantonese written words as Mandarin ('个波换做红色嘅' -> '那个球换成红色的')."""
+    if not _CANTONESE_MARK.search(text):
+        return text
+    out = _CANTONESE_RE.sub(lambda m: _CANTONESE[m.group(0)], text)
+    if _CANTONESE_LEAD.match(out):
+        out = "那" + out
+    for yue, zh in _CANTONESE_NOUNS.items():
+        if yue != zh and yue in out and zh not in out:
+            out = out.replace(yue, zh)
+    return out
+
+
+def respell(text: str, context: str = "") -> str:
+    """``text`` as plain words: emoji named, Cantonese as Mandarin, English typos and chat
+    spellings corrected (see the module doc). ``context`` is the prompt of the picture the
+    message is about; its words are preferred."""
+    out = emoji_words(text)
+    if has_cjk(out):
+        return mandarin(out)
+    known = _known()
+    ctx = frozenset(w for w in re.findall(r"[a-z]+", context.lower()) if len(w) > 2)
+    fixed = re.sub(r"[A-Za-z][A-Za-z'/]*", lambda m: _correct_word(m.group(0), known, ctx), out)
+    if re.match(r"ad\s+(?:a|an|some|the|more|\d)\b", fixed, re.I):
+        fixed = "add" + fixed[2:]  # "ad a small boat"
+    return fixed
