@@ -268,6 +268,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         raw = re.sub(r"\bur\b", "your", raw, flags=re.I)
     said = talk.sentences(raw)
     asked = [x for x in said if not talk.is_chatter(x) and not talk.is_context(x)]
+    if len(said) > 1 and not asked and not has_upload:
+        return Intent("chat", text=raw)  # "Good morning! I hope you're well."
     if len(said) > 1 and asked and len(asked) < len(said):
         # "Love it. Is it possible to add a deer?": the request, without the talk around it
         return parse(" ".join(asked), has_image=has_image, has_search=has_search,

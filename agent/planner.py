@@ -333,6 +333,10 @@ def read(text: str, state: SessionState) -> intents.Intent:
         intent = replace(intent, text=moved, field_="restore") if moved else replace(
             intent, kind="unclear", field_=None)
     if intent.kind == "goto" and not intent.refs and intent.text:
+        number = talk.before_picture(intent.text, [(i.number, i.parent, i.prompt or "")
+                                                   for i in state.images])
+        if number is not None:  # "go back to before the sketch"
+            return replace(intent, refs=[number])
         # "go back to the one with the top hat": the picture whose prompt says so
         number = talk.described_picture(
             intent.text, [(i.number, i.prompt or "") for i in state.images

@@ -52,7 +52,8 @@ CHAT_EN = frozenset(
     "gorgeous neat sweet super really just job well done i yes yeah yep sure fine one pretty oh "
     "omg glad happy appreciate appreciated it's its a lot again buddy dude man wonderful "
     "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
-    "hiya yo bye goodbye xd haha ah dear darling sweetie honey sir madam".split())
+    "hiya yo bye goodbye xd haha ah dear darling sweetie honey sir madam kindly truly "
+    "ever lots heaps you've youve been helpful help you".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
@@ -179,11 +180,23 @@ def without_thanks(text: str) -> str:
 
 # ------------------------------------------------------- a drawing request after a preamble
 _DRAW_VERBS = r"(?:draw|paint|sketch|generate|create|render|design|illustrate)"
+# a polite ending that asks nothing ("…, if it's not too much trouble?")
+POLITE_TAIL = re.compile(
+    r"[,\s]*\b(?:if (?:it'?s|it is) not too much (?:trouble|bother)|if you don'?t mind|"
+    r"if you (?:could|can|would|please|have time|get a chance)|if (?:that'?s|it'?s) (?:ok|okay|"
+    r"alright|possible|fine)|if possible|when you (?:get a chance|have time|can)|"
+    r"(?:thanks|thank you)(?: (?:so much|in advance|kindly))?)\W*$", re.I)
 _DRAW_IN_SENTENCE = [
     # "can you draw a cozy cabin", "please paint me a fox", "could you make me a logo of"
-    re.compile(rf"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?|please\s+|"
-               rf"pls\s+|^){_DRAW_VERBS}\s+(?:me\s+|us\s+)?(?!it\b|him\b|her\b|them\b|this\b|"
-               rf"that\b|the\s)(.{{3,}})", re.I),
+    re.compile(rf"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|possibly\s+|"
+               rf"kindly\s+)?|please\s+|pls\s+|^){_DRAW_VERBS}\s+(?:me\s+|us\s+)?(?!it\b|him\b|"
+               rf"her\b|them\b|this\b|that\b|the\s)(.{{3,}})", re.I),
+    # "would you mind drawing a little stone cottage", "would it be possible to paint a fox"
+    re.compile(r"(?:would|do)\s+you\s+mind\s+(?:drawing|painting|making|creating|sketching|"
+               r"rendering|generating|doing)\s+(?:me\s+|us\s+)?(?!it\b|this\b|that\b|the\s)"
+               r"(.{3,})|(?:would|is)\s+it\s+be\s+possible\s+to\s+(?:draw|paint|make|create|"
+               r"sketch|render|generate)\s+(?:me\s+|us\s+)?(?!it\b|this\b|that\b|the\s)(.{3,})",
+               re.I),
     re.compile(r"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?|please\s+)make\s+"
                r"(?:me\s+|us\s+)?((?:a|an|one|some)\s+.{3,})", re.I),
     # "I need a simple illustration: three apples on a table", "want a mood picture: …"
@@ -218,7 +231,8 @@ def draw_request(text: str) -> str | None:
             m = pattern.search(sentence)
             if m:
                 subject = re.sub(r"(?:\s+(?:please|pls|thanks?|thank you))?[\s?!.]*$", "",
-                                 m.group(1)).strip(" ,")
+                                 next(g for g in m.groups() if g)).strip(" ,")
+                subject = POLITE_TAIL.sub("", subject).strip(" ,")
                 subject = re.sub(r"^(?:(?:a|an|one|some)\s+)?(?:new\s+|simple\s+|quick\s+)?"
                                  r"(?:picture|image|photo|painting|drawing|illustration|pic|"
                                  r"render|artwork)s?\s+(?:of|showing|with)\s+", "", subject,
@@ -262,6 +276,36 @@ def described_picture(text: str, prompts: list[tuple[int, str]]) -> int | None:
         if s and s >= score:
             best, score = number, s
     return best
+
+
+_BEFORE = re.compile(
+    r"\b(?:back|return|revert|go back)\s+to\s+(?:the\s+one\s+|how it was\s+|what it was\s+|the "
+    r"(?:picture|image|version)\s+)?before\s+(?:the|you added the|adding the|i added the|"
+    r"you made it|it was|the change to|we added the|it got)?\s*(.+?)\W*$|"
+    r"(?:回到|退回到?|返回到?)(?:加|添|改成|变成|换成|画成)?(.+?)(?:之前|以前|前)(?:的|那张|那个|的那张|的样子)*\W*$",
+    re.I)
+
+
+def before_picture(text: str, pictures: list[tuple[int, int | None, str]]) -> int | None:
+    """Which picture 'go back to before the sketch' / '回到加帽子之前' means: the parent of
+    the first picture whose prompt has what is named while its parent's prompt had not.
+    ``pictures``: (number, parent number, prompt)."""
+    m = _BEFORE.search(text.strip())
+    if m is None:
+        return None
+    what = (m.group(1) or m.group(2) or "").strip()
+    if has_cjk(what):
+        words = [what] if len(what) <= 4 else cjk_pairs(what)
+    else:
+        words = [w for w in re.findall(r"[a-z][\w-]+", what.lower()) if w not in _STOP]
+    if not words:
+        return None
+    prompts = {n: (p or "").lower() for n, _, p in pictures}
+    for _, parent, prompt in pictures:
+        has = any(w in (prompt or "").lower() for w in words)
+        if has and parent is not None and not any(w in prompts.get(parent, "") for w in words):
+            return parent
+    return None
 
 
 # ------------------------------------------------ sentences of talk around the request
@@ -311,7 +355,8 @@ _ASKS_EN = re.compile(
     r"\b(?:picture|image|photo|drawing|painting|illustration|render|scene|poster|card) of\b|"
     r"\b(?:want|wanted|need|needs|'d like|would like|wish)\b (?!to (?:see|show|make sure|"
     r"know|be|have it|get it|surprise|impress|use it|print))(?!(?:a |an |some )?(?:[\w-]+ )?"
-    r"(?:picture|image|photo|pic|shot|visual|mockup|mock-up|mood ?board)s?\b(?! of))", re.I)
+    r"(?:picture|image|photo|pic|shot|visual|mockup|mock-up|mood ?board)s?\b"
+    r"(?!\s*(?:of\b|showing\b|with\b|:|-|–|—)))", re.I)
 _CONTEXT_ZH = re.compile(
     r"^(?:因为|由于|我(?:在|正在|是|们是|们在|准备|打算给|想给|要给|女儿|儿子|妈|爸|老婆|老公|朋友|"
     r"同事|客户|老板|家)|这是(?:给|为|要给|用来|用于|我)|这个是(?:给|为)|客户|老板|新娘|新郎|"

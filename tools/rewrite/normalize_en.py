@@ -487,7 +487,12 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\b(?:i (?:think|guess|feel like|was thinking|believe|reckon)(?: that)?|"
                r"i was wondering if)\s+", "", s, flags=re.I)
     s = re.sub(r"[,.;\s]*\b(?:can we try that|could we try that|try that|if possible|if you can|"
-               r"thanks|thank you|thx)\b[.!]*\s*$", "", s, flags=re.I)
+               r"thanks|thank you|thx|if (?:it'?s|it is) not too much (?:trouble|bother)|"
+               r"if you don'?t mind|if you (?:could|would|please|have time|get a chance)|"
+               r"if (?:that'?s|it'?s) (?:ok|okay|alright|possible|fine)|when you (?:get a chance|"
+               r"have time|can))\b[.!?]*\s*$", "", s, flags=re.I)
+    s = re.sub(r"^(?:if (?:it'?s|it is) not too much (?:trouble|bother)|if you don'?t mind|"
+               r"if possible)\s*,\s*|^(?:perhaps|maybe)\b[,\s]*", "", s, flags=re.I)
     s = re.sub(r"[,.;\s]*\b(?:and\s+)?(?:maybe\s+)?(?:please\s+)?(?:keep (?:everything|all|the "
                r"rest) else (?:the same|as is)|keep (?:everything|the rest) (?:the same|as is)|"
                r"(?:everything|the rest) (?:else )?(?:stays|the same))\b.*$", "", s, flags=re.I)
@@ -524,6 +529,9 @@ def chat_cleanup_en(s: str) -> str:
         s = f"{m.group(1)} with {m.group(2)}"
     s = re.sub(r"(?<=\w)[,.;]\s*(?:but\s+)?(?:keep|leave)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?"
                r"(?:\s+(?:as is|as it is|alone|there))?[.!]?$", "", s, flags=re.I)
+    # "make this look like it's spring", "make it feel like it is winter": that season/time
+    s = re.sub(r"\b(?:look|feel|seem)\s+(?:like|as if|as though)\s+(?:it'?s|it is|it was|"
+               r"there'?s)\s+(?:a\s+|an\s+)?", "", s, flags=re.I)
     # "could there be a warm light in the window?": something added
     s = re.sub(r"^(?:could|can|would|should)\s+there\s+be\s+|^there\s+should\s+be\s+", "add ", s,
                flags=re.I)

@@ -9,7 +9,7 @@ from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
 from tools.rewrite.normalize_en import chat_cleanup_en
 from tools.rewrite.parse_en import parse_en
 from tools.rewrite.parse_zh import parse_zh
-from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify
+from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_vocab
 from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
 
 # ------------------------------------------------------------------- splitting clauses
@@ -101,12 +101,66 @@ def _clauses(text: str, lang: str) -> list[str]:
     return [c.strip() for c in clauses if c.strip()]
 
 
+_MIND_EN = re.compile(
+    r"^(?P<before>.+?)(?:\s*(?:[,;:]|\.{2,}|…|—|–|\s-)\s*|\.\s+|\s+(?=no\b))"
+    r"(?:(?:no+|nah|hmm+|um+|oh)[,.!]?\s+)*(?:no,?\s+)?(?:actually|wait|on second thought|"
+    r"scratch that|or rather|i mean|make that|change of plan|never ?mind|no no)\b[,.!:]?\s*"
+    r"(?P<after>.+)$|"
+    r"^(?P<before2>.+?)(?:\s*[,;.…]\s*|\s+)(?:hmm+[,.!]?\s+(?:no[,.!]?\s+)?|(?:no+|nah)[,.!]\s+)"
+    r"(?P<after2>.+)$", re.I)
+_MIND_ZH = re.compile(r"^(?P<before>.+?)[，,。；;…\s]+(?:不对|不不|算了|等等|等一下|哦不|啊不)"
+                      r"[，,。！!\s]*(?:还是|改成|换成|就|要)?(?P<after>.+)$")
+
+
+def changed_mind(text: str) -> str:
+    """What is left of a message in which the user changed their mind half-way: "make it
+    red, no actually blue" -> "make it blue"; "paint the wall white... actually leave the
+    wall, make the bike yellow" -> "make the bike yellow"; "add a basket with flowers, wait,
+    make it bread instead of flowers" -> "add a basket with bread"; "改成红色，不对，蓝色吧"."""
+    m = (_MIND_ZH if has_cjk(text) else _MIND_EN).match(text.strip())
+    if m is None:
+        return text
+    before = (m.group("before") if has_cjk(text) else m.group("before") or m.group("before2"))
+    after = (m.group("after") if has_cjk(text) else m.group("after") or m.group("after2"))
+    before, after = before.strip(" ,.;…"), after.strip(" ,.;…")
+    if not has_cjk(text) and m.group("before2") is not None and not classify(after):
+        return text  # "hmm no" before something that is no value of its own: not a correction
+    if not before or not after:
+        return text
+    keep = re.match(r"(?:just\s+)?(?:leave|keep|forget)\s+(?:the\s+)?([\w'-]+)(?:\s+(?:alone|"
+                    r"as it is|as is|then|about it))?\s*(?:[,;.]\s*(?:and\s+|just\s+)?(.*))?$",
+                    after, re.I)
+    if keep and re.search(rf"\b{re.escape(keep.group(1))}\b", before, re.I):
+        return (keep.group(2) or "").strip() or text
+    swap = re.match(r"(?:make (?:it|them|that)\s+)?(.+?)\s+instead of\s+(?:the\s+)?(.+)$", after,
+                    re.I)
+    if swap and re.search(rf"\b{re.escape(swap.group(2))}\b", before, re.I):
+        return re.sub(rf"\b{re.escape(swap.group(2))}\b", swap.group(1), before, count=1,
+                      flags=re.I)
+    if has_cjk(text):
+        was = classify(before.split("改成")[-1].split("换成")[-1])
+        now = classify(after.rstrip("吧呢啊"))
+        if now and was and was[0].entry.category == now[0].entry.category:
+            return before.replace(was[0].text, now[0].text)
+        return after
+    now = classify(after)
+    if now:  # "make it red, no actually blue": the value, in the first request's place
+        hits = find_vocab(before, (now[0].entry.category,))
+        if hits:
+            h = hits[-1]
+            return before[:h.start] + after + before[h.end:]
+        if classify(before):
+            return after
+    return after
+
+
 def parse_instructions(text: str) -> list[Edit]:
     """Every edit in ``text``, in order ("add a hat and make it night" -> 2 edits)."""
     s = clean_text(text, MAX_INSTRUCTION_CHARS)
     if not s:
         return []
     lang = language(s)
+    s = changed_mind(s)
     if lang == "zh":
         s = zh_request(s)
     if lang == "zh":  # "背景换成晚上 紫外灯照着发光": a space between two parts is a comma

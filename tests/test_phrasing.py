@@ -1,0 +1,87 @@
+"""Messages as people write them to the bot: a story around the request, a change of mind
+half-way, polite wrapping, 'go back to before the sketch'. What the user sees: whether a
+picture came, and what its prompt holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine import Agent
+from agent.types import Reply, Turn
+from settings import Settings
+from tools.rewrite.rules import apply_rules
+
+
+@pytest.fixture
+def agent(settings: Settings) -> Agent:
+    return Agent(settings)
+
+
+def say(agent: Agent, text: str) -> Reply:
+    return agent.handle_turn(Turn(user="cli:pat", text=text))
+
+
+def test_the_story_around_a_request_stays_out_of_the_prompt(agent: Agent) -> None:
+    first = say(agent, "Hi! I'm planning a beach ceremony for a client and need a mood "
+                       "picture. A wooden wedding arch draped with white roses on the sand")
+    prompt = first.images[-1].prompt
+    assert "arch" in prompt and "roses" in prompt
+    assert "planning" not in prompt and "client" not in prompt
+    pink = say(agent, "Lovely. Could the roses be blush pink instead? The bride hates white.")
+    assert "pink" in pink.images[-1].prompt and "bride" not in pink.images[-1].prompt
+
+
+def test_greeting_and_pleasantries_make_no_picture(agent: Agent) -> None:
+    assert not say(agent, "Good morning! I hope you're well.").images
+    drawn = say(agent, "Would you mind drawing a little stone cottage with a thatched roof, "
+                       "if it's not too much trouble?")
+    assert drawn.images and "trouble" not in drawn.images[-1].prompt
+    assert "cottage" in drawn.images[-1].prompt
+    assert not say(agent, "That's wonderful. Thank you kindly.").images
+    assert not say(agent, "Thank you so much, you've been super helpful").images
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a vintage bicycle leaning against a brick wall", "make it red, no actually blue",
+     "blue", "red"),
+    ("a vintage bicycle leaning against a brick wall",
+     "add a basket with flowers, wait, make it bread instead of flowers", "bread", "flowers"),
+    ("a red bicycle leaning against a brick wall",
+     "paint the wall white... actually leave the wall, make the bike yellow", "yellow", "white"),
+    ("a cat on a sofa", "night time. hmm no, early morning", "morning", "night"),
+    ("一辆红色的自行车靠在墙边", "改成绿色，不对，蓝色吧", "蓝", "绿"),
+])
+def test_a_change_of_mind_keeps_the_last_word(prompt: str, said: str, has: str,
+                                              lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out
+
+
+def test_back_to_before_a_change(agent: Agent) -> None:
+    say(agent, "a lighthouse on a cliff")
+    say(agent, "add a red boat")
+    sketch = say(agent, "make it a pencil sketch")
+    assert "sketch" in sketch.images[-1].prompt
+    back = say(agent, "Hmm, go back to before the sketch")
+    assert not back.images or back.images[-1].number == 2
+    assert "#2" in back.text
+    again = say(agent, "make it night")
+    assert "sketch" not in again.images[-1].prompt and "boat" in again.images[-1].prompt
+
+
+@pytest.mark.parametrize(("prompt", "said", "gone"), [
+    ("a lighthouse on a cliff with seagulls flying overhead", "the birds have to go", "flying"),
+    ("a woman with a tattoo on her arm holding a coffee", "no tattoo", "arm"),
+    ("a crowd of tourists in front of the eiffel tower", "no people please", "tourists"),
+    ("a cat on a windowsill next to a potted cactus", "can you take the plant out", "cactus"),
+    ("a desk with a laptop and a stack of papers", "clear the papers off the desk", "stack"),
+    ("a portrait of a man with a beard and a mustache", "shave off his beard", "beard"),
+    ("a poster with the words SUMMER SALE over a beach", "remove the text", "SALE"),
+    ("a cozy cabin with smoke coming out of the chimney", "remove the smoke", "chimney"),
+    ("海边的灯塔，天上飞着几只海鸥", "去掉海鸥", "飞"),
+    ("公园里有很多游客，中间有一座喷泉", "人都去掉", "游客"),
+])
+def test_removal_takes_what_only_placed_the_thing(prompt: str, said: str, gone: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert gone not in out and out  # the rest of the picture stays
+    assert out.split()[0].strip("，") in prompt or out[:2] in prompt
