@@ -84,6 +84,7 @@ SHOW = re.compile(
     re.I)
 INFO = re.compile(
     r"\b(prompt|seed|recipe|settings|negative|how (was|did you make|were)|what did you use|"
+    r"what (?:art |kind of |sort of )?style|which style|what model|"
     r"parameters|params)\b|提示词|咒语|种子|参数|怎么(画|生成)的|用的什么",
     re.I)
 INFO_CMD = re.compile(r"^/(prompt|info|show|recipe)\b\s*(.*)$", re.I)

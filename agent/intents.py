@@ -282,6 +282,12 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
                      has_upload=has_upload, images=images, origin=origin, current=current)
     if (talk.is_small_talk(raw) or talk.is_reaction(raw)) and not has_upload:
         return Intent("chat", text=raw)
+    if has_image and not has_upload and talk.is_chatter(raw) and not re.search(
+            r"\b(?:make|add|put|change|remove|turn|give|replace|swap|more|less|but|too|"
+            r"should|could|can|would|please|instead|bigger|smaller|darker|brighter|another|"
+            r"again|one more|like this|like that|version|variation)\b|[把让改换加再来张]",
+            raw, re.I):
+        return Intent("chat", text=raw)  # "lol the cat is perfect", "wow the sky looks amazing"
     if talk.wants_picture(raw) and not has_upload:  # "my son wants to make a picture": of what?
         return Intent("unclear", text=raw)
     clauses = [c for c in re.split(r"[,，.。!！;；]\s*", raw.strip(" .。!！")) if c.strip()]

@@ -13,6 +13,7 @@ from tools.rewrite.vocab import (
     MODIFIER_CATS,
     PERSON,
     Edit,
+    classify,
     entry,
     find_en,
     is_living,
@@ -309,11 +310,18 @@ def _apply_modifier_en(p: EnPrompt, e: Edit, target: str | None, value: str) -> 
             value, ("color",)) else vocab_phrase(e, "en")
     elif ent is not None and has_cjk(e.value or ""):
         value = ent.en_phrase  # "把电脑合上" on an English prompt: "closed"
+    elif ent is not None and e.kind == "expression" and value.lower().split()[-1:] and \
+            value.lower().split()[-1] in ("grin", "smile", "frown", "laugh", "pout", "wink",
+                                          "yawn", "tears", "smirk", "scowl"):
+        value = ent.en_phrase  # "big grin": grinning, before the noun
     elif ent is not None and re.fullmatch(r"[a-z]+(?:er|ier)", value.lower()) and \
             value.lower() not in ("silver", "copper", "paper", "rubber", "leather", "sober"):
         value = ent.en_phrase  # "bigger" -> "big", "older" -> "old"
     if not value:
         return
+    if target and e.kind in ("color", "material") and not e.old and \
+            classify(target, (e.kind,)) and p.substitute(target, value):
+        return  # "make the neon pink into electric blue": the value named is the thing
     span = p.find(target) if target else None
     if e.old and p.substitute(to_prompt_lang(e.old, "en"), value, span):
         return

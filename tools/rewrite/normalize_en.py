@@ -480,7 +480,15 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\s*\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|"
                r"imo|btw|kinda|sorta|ngl)\b", "", s, flags=re.I)
     s = re.sub(r"^[\s,.]+|\s+(?=[,.])", "", s)
-    s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|right)\b[,.]?\s*", "", s, flags=re.I)
+    s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|right|actually|also|now|and|oh|hmm+)\b"
+               r"[,.]?\s*", "", s, flags=re.I)
+    # "make the coat burgundy, not black": the old value, said only to be clear
+    m = re.search(r"[,;]\s*not\s+(?:the\s+)?([a-z][\w -]*?)[.!]?$",
+                  s, re.I)
+    if m and classify(m.group(1), ("color", "material", "style", "time", "weather", "season",
+                                   "expression", "size", "shape", "state", "age")) \
+            and re.match(r"(?:make|turn|change|paint|dye|colou?r|recolou?r)\b", s, re.I):
+        s = s[:m.start()]
     s = re.sub(r"^(?:aw+\s+|oh\s+|wow\s+)?(?:this|it|that)(?:'s| is| looks)\s+(?:really\s+|so\s+|"
                r"very\s+)?(?:nice|great|good|cool|sick|awesome|amazing|perfect|lovely|fine|"
                r"adorable|cute|beautiful|gorgeous)\b[,.!]?\s*(?:but\s+)?", "", s, flags=re.I)
