@@ -272,6 +272,8 @@ def test_owns_image_is_per_user(agent: Agent) -> None:
 
 
 def test_restart_mid_conversation_continues(settings: Settings) -> None:
+    """A new ``bot.py chat --json`` process picks the conversation up from the database, and
+    its stdout holds one JSON reply per line and nothing else (one launch for both)."""
     first = Agent(settings)
     one = say(first, "a red car").images[0]
     say(first, "make it blue")
@@ -281,29 +283,22 @@ def test_restart_mid_conversation_continues(settings: Settings) -> None:
                      "IMAGECHAT_MODEL_CACHE": settings.model_cache, "IMAGECHAT_DEVICE": "cpu",
                      "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     out = subprocess.run([sys.executable, str(ROOT / "bot.py"), "chat", "--json", "--user",
-                          "alice"], input="add a spoiler\n", capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True, timeout=300)
-    reply = json.loads(out.stdout.strip().splitlines()[-1])
-    made = reply["images"][0]
-    assert (made["number"], made["parent"], made["seed"]) == (3, 1, one.seed)
-    assert "red" in made["prompt"] and "spoiler" in made["prompt"]
-
-
-def test_cli_json_contract(settings: Settings) -> None:
-    env = child_env({"IMAGECHAT_HOME": str(settings.home),
-                     "IMAGECHAT_MODEL_CACHE": settings.model_cache, "HF_HUB_OFFLINE": "1",
-                     "PATH": "/usr/bin:/bin"})
-    out = subprocess.run([sys.executable, str(ROOT / "bot.py"), "chat", "--json"],
-                         input="a cat on a sofa\nmake it night\n", capture_output=True,
-                         text=True, env=env, cwd=ROOT, check=True, timeout=300)
+                          "alice"], input="add a spoiler\nmake it night\n",
+                         capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+                         timeout=300)
     lines = [json.loads(x) for x in out.stdout.strip().splitlines()]
     assert len(lines) == 2 and all(len(x["images"]) == 1 for x in lines)
+    made = lines[0]["images"][0]
+    assert (made["number"], made["parent"], made["seed"]) == (3, 1, one.seed)
+    assert "red" in made["prompt"] and "spoiler" in made["prompt"]
     keys = {"number", "path", "prompt", "negative_prompt", "seed", "parent", "tool", "width",
             "height"}
-    assert set(lines[1]["images"][0]) == keys
-    assert lines[1]["error"] is False and lines[1]["conversation_id"] == lines[0]["conversation_id"]
-    assert lines[1]["images"][0]["parent"] == 1 and "night" in lines[1]["images"][0]["prompt"]
-    assert Path(lines[1]["images"][0]["path"]).is_file()
+    night = lines[1]["images"][0]
+    assert set(night) == keys
+    assert lines[1]["error"] is False
+    assert lines[1]["conversation_id"] == lines[0]["conversation_id"]
+    assert night["parent"] == 3 and "night" in night["prompt"] and "spoiler" in night["prompt"]
+    assert Path(night["path"]).is_file()
 
 
 def test_a_button_under_an_old_photo_acts_in_its_own_conversation(agent: Agent) -> None:
