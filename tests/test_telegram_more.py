@@ -68,3 +68,61 @@ async def test_a_reply_the_network_never_delivers_is_an_apology_once_it_is_back(
     assert said == APOLOGY
     assert [c.method for c in bot.tg.errors()] == ["sendMessage"] * 3
     assert sum("retrying" in r.getMessage() for r in caplog.records) == 2
+
+
+# --- python bot.py telegram: what the operator reads when the Bot API says no -----------------
+class _Args:
+    api_url = "http://127.0.0.1:9/fake"
+    webhook_url = None
+
+
+def _refusing_run(settings, monkeypatch, error: Exception, webhook: str | None = None):  # noqa: ANN001, ANN202
+    """channels.telegram.run with the connection check passing and the Application's own
+    loop raising ``error``; returns the agent it closed."""
+    from telegram.ext import Application
+
+    from channels import telegram as channel
+
+    async def connected(token: str, api_url: str | None, where: str) -> str:
+        return "imagechat_test_bot"
+
+    def refuse(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise error
+
+    monkeypatch.setattr(channel, "_check_connection", connected)
+    monkeypatch.setattr(channel, "_configure_logging", lambda: None)  # pytest's logging stays
+    monkeypatch.setattr(Application, "run_polling", refuse)
+    monkeypatch.setattr(Application, "run_webhook", refuse)
+    args = _Args()
+    args.webhook_url = webhook
+    return channel.run(args, settings.with_(telegram_token="123456:TEST-fake-token",
+                                            telegram_allowed_users="*"))
+
+
+def test_a_token_refused_while_polling_is_a_configuration_error(settings, monkeypatch, capsys):
+    import pytest
+    from telegram.error import InvalidToken
+
+    from errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"Telegram rejected TELEGRAM_BOT_TOKEN \(.*\); copy"):
+        _refusing_run(settings, monkeypatch, InvalidToken("Unauthorized"))
+    out = capsys.readouterr().out
+    assert "@imagechat_test_bot" in out and "long polling via http://127.0.0.1:9/fake" in out
+
+
+def test_a_lost_network_or_no_webhook_support_is_one_clear_line(settings, monkeypatch):
+    import pytest
+    from telegram.error import NetworkError
+
+    from errors import NotAvailable
+
+    with pytest.raises(NotAvailable, match="cannot reach the Telegram Bot API at http://127"):
+        _refusing_run(settings, monkeypatch, NetworkError("connection reset"))
+    with pytest.raises(NotAvailable, match=r"pip install 'python-telegram-bot\[webhooks\]'"):
+        _refusing_run(settings, monkeypatch,
+                      RuntimeError("To use `start_webhook`, PTB must be installed via "
+                                   "`pip install python-telegram-bot[webhooks]`"),
+                      webhook="https://example.org/hook")
+    with pytest.raises(RuntimeError, match="something else"):  # not ours to explain
+        _refusing_run(settings, monkeypatch, RuntimeError("something else"))
