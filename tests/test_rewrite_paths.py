@@ -215,6 +215,38 @@ RIGHT += [
      'a big red car'),
 ]
 
+# Chinese prompts changed in English or Chinese: colours, counts, backgrounds, actions
+RIGHT += [
+    ('一辆红色的汽车停在街上', 'make the car blue',
+     '一辆蓝色的汽车停在街上'),
+    ('一只白猫坐在沙发上', 'make the cat black',
+     '一只黑色的猫坐在沙发上'),
+    ('一只猫坐在沙发上', 'make it three cats',
+     '三只猫坐在沙发上'),
+    ('两只狗在草地上', 'add one more dog',
+     '三只狗在草地上'),
+    ('一只狗在草地上', '改成三只狗',
+     '三只狗在草地上'),
+    ('一个男孩站在教室里，背景是黑板', 'change the background to a library',
+     '一个男孩站在教室里，背景是图书馆'),
+    ('一只猫坐在窗台上，背景是城市', '背景换成森林',
+     '一只猫坐在窗台上，背景是森林'),
+    ('一只鸟在天空中飞', 'make the bird red',
+     '一只红色的鸟在天空中飞'),
+    ('一个男人在公园里跑步', 'make him walk',
+     '一个男人在公园里走'),
+    ('一只猫和一只狗在沙发上', '把狗去掉',
+     '一只猫在沙发上'),
+    ('一只兔子在花园里', 'make the rabbit white',
+     '一只白色的兔子在花园里'),
+    ('一只小猫', 'make it two kittens',
+     '两只小猫'),
+    ('一朵红色的玫瑰花', '改成蓝色',
+     '一朵蓝色的玫瑰花'),
+    ('一只黑色的小狗在雪地里跑', 'make the dog brown',
+     '一只棕色的小狗在雪地里跑'),
+]
+
 
 @pytest.mark.parametrize(("prompt", "instruction", "expected"), RIGHT)
 def test_a_change_gives_the_whole_prompt_it_should(rules_settings: Settings, prompt: str,
@@ -265,6 +297,12 @@ WRONG_TODAY = [
            "a watch on a table", "the measure stays: 'a pair of a watch on a table'"),
     _wrong("一只猫坐在沙发上", "把沙发换成床", "一只猫坐在床上",
            "the place loses its 上: '一只猫坐在床'"),
+    _wrong("一张桌子上放着两个苹果", "苹果改成五个", "一张桌子上放着五个苹果",
+           "the count goes to the table: '五张桌子上放着两个苹果'"),
+    _wrong("一个女孩拿着一本书", "把书换成手机", "一个女孩拿着一部手机",
+           "the classifier is dropped: '一个女孩拿着一手机'"),
+    _wrong("一个老人坐在长椅上看报纸，公园里", "背景换成海边", "一个老人坐在长椅上看报纸，海边",
+           "the bench he sits on becomes the beach: '一个老人坐在海边上看报纸'"),
 ]
 
 
