@@ -39,15 +39,6 @@ def say(agent: Agent, text: str, user: str = "cli:alice", pictures: list[bytes] 
 
 
 
-def last_calls(agent: Agent, user: str = "cli:alice") -> list[str]:
-    """Tool names called during the user's last turn, from the stored messages."""
-    with agent.storage.db.session() as s:
-        conv = repo.current_conversation(s, repo.get_user(s, user))
-        msgs = repo.recent_messages(s, conv, 50)
-        start = max(i for i, m in enumerate(msgs) if m.role == "user")
-        return [c["name"] for m in msgs[start:] for c in (m.tool_calls or [])]
-
-
 def image(agent: Agent, number: int, user: str = "cli:alice"):  # noqa: ANN201
     with agent.storage.db.session() as s:
         conv = repo.current_conversation(s, repo.get_user(s, user))
