@@ -247,6 +247,18 @@ RIGHT += [
      '一只棕色的小狗在雪地里跑'),
 ]
 
+# counts of nouns with irregular plurals, both ways
+RIGHT += [
+    ("a wolf on a hill", "make it three wolves", "three wolves on a hill"),
+    ("a knife on a table", "make it two knives", "two knives on a table"),
+    ("a box on a shelf", "make it three boxes", "three boxes on a shelf"),
+    ("a tomato on a plate", "make it four tomatoes", "four tomatoes on a plate"),
+    ("a sheep in a field", "make it five sheep", "five sheep in a field"),
+    ("a mouse on a desk", "make it two mice", "two mice on a desk"),
+    ("a leaf on the ground", "make it three leaves", "three leaves on the ground"),
+    ("two wolves on a hill", "make it one wolf", "a wolf on a hill"),
+]
+
 
 @pytest.mark.parametrize(("prompt", "instruction", "expected"), RIGHT)
 def test_a_change_gives_the_whole_prompt_it_should(rules_settings: Settings, prompt: str,
@@ -303,6 +315,8 @@ WRONG_TODAY = [
            "the classifier is dropped: '一个女孩拿着一手机'"),
     _wrong("一个老人坐在长椅上看报纸，公园里", "背景换成海边", "一个老人坐在长椅上看报纸，海边",
            "the bench he sits on becomes the beach: '一个老人坐在海边上看报纸'"),
+    _wrong("three boxes on a shelf", "make it a single box", "a single box on a shelf",
+           "the count stays: 'three single boxes on a shelf'"),
 ]
 
 

@@ -104,3 +104,11 @@ def test_asking_for_a_recipe_in_chinese_shows_it_and_draws_nothing(agent: Agent)
     say(agent, "把猫换成狗")
     reply = say(agent, "#2 的配方")
     assert not reply.images and reply.text.startswith("#2: 一只狗坐在沙发上")
+
+
+@pytest.mark.xfail(strict=True, reason="'show me the picture' draws a new picture with the "
+                   "prompt 'the picture' instead of showing the current one (agent/intents.py)")
+def test_show_me_the_picture_shows_the_current_one(agent: Agent) -> None:
+    say(agent, "a red car")
+    reply = say(agent, "show me the picture")
+    assert [i.number for i in reply.images] == [1]
