@@ -10,7 +10,7 @@ from agent.engine import Agent
 from settings import Settings
 from storage import repo
 from tests.pictures import png
-from tests.test_agent import image, last_calls, say
+from tests.test_agent import image, say
 
 
 @pytest.fixture
@@ -228,8 +228,8 @@ def test_short_changes_refine_the_picture_not_draw_their_words(agent: Agent, pro
                                                                 subject) -> None:
     say(agent, prompt)
     reply = say(agent, change)
-    assert last_calls(agent)[0] == "rewrite_prompt"
     new = reply.images[0]
+    assert image(agent, new.number).tool == "refine"  # the prompt rewritten, same seed
     assert new.parent == 1 and subject in new.prompt and new.prompt != change
 
 
@@ -254,7 +254,7 @@ def test_use_a_search_result_as_the_starting_image_in_chinese(agent: Agent, sett
     Library.open(settings).index_folder(folder, progress=False)
     say(agent, "找一些海边的图片")
     made = say(agent, "用第2个结果作为底图，画一座城堡")
-    assert last_calls(agent) == ["use_search_result"]
+    assert image(agent, 1).kind == "retrieved" and made.images[-1].parent == 1
     assert made.images[-1].prompt == "一座城堡"
 
 

@@ -14,7 +14,7 @@ from agent.engine import Agent
 from agent.intents_tools import LocalChange, in_picture, local_change
 from settings import Settings
 from tests.pictures import noise, png_bytes
-from tests.test_agent import image, last_calls, say
+from tests.test_agent import image, say
 
 CAR_PHOTO = "a red car parked under a blue sky"
 
@@ -115,7 +115,6 @@ def test_a_local_change_of_a_photo_repaints_only_that_region(agent, described, s
     say(agent, "", pictures=[photo()])
     reply = say(agent, say_it)
     assert [i.number for i in reply.images] == [2], reply.text
-    assert last_calls(agent) == ["rewrite_prompt", "region_edit"]
     row, parent = image(agent, 2), image(agent, 1)
     assert (row.tool, row.parent_id, row.extra["region"]) == ("region", parent.id, region)
     assert row.extra["mask_prompt"] in ("the car", "sky")  # the segmenter reads English
@@ -133,16 +132,15 @@ def test_global_changes_of_a_photo_and_changes_of_text_pictures_are_not_region_e
     """Documented choice: a picture drawn from text is refined (same seed, rewritten
     prompt), a photo's global change is an instruction edit; "only …" asks for a region."""
     say(agent, "", pictures=[photo()])
-    say(agent, "make it night")
-    assert last_calls(agent)[-1] == "edit_image"
-    say(agent, "make the dog red")  # no dog in the photo: not a region edit
-    assert last_calls(agent)[-1] == "edit_image"
+    night = say(agent, "make it night").images[0]
+    assert image(agent, night.number).tool == "instruct"
+    red_dog = say(agent, "make the dog red").images[0]  # no dog in the photo: not a region
+    assert image(agent, red_dog.number).tool == "instruct"
     say(agent, "a blue car on a road")
-    say(agent, "make the car red")
-    assert last_calls(agent) == ["rewrite_prompt", "generate_image"]
+    red_car = say(agent, "make the car red").images[0]
+    assert image(agent, red_car.number).tool == "refine"
     reply = say(agent, "only make the car green")
-    assert last_calls(agent)[-1] == "region_edit", reply.text
-    assert image(agent, reply.images[0].number).tool == "region"
+    assert image(agent, reply.images[0].number).tool == "region", reply.text
 
 
 # ------------------------------------------------------------------------ zoom and pan

@@ -51,15 +51,17 @@ def in_process(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_index_then_search_by_image_prints_json_with_the_picture_first(
-    tmp_path: Path, env: dict[str, str]
+    tmp_path: Path, env: dict[str, str], in_process: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pictures = shapes(tmp_path / "pics", 24, seed=7, webp_every=4)
     (tmp_path / "pics" / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
 
-    indexed = bot_py(env, "index", str(tmp_path / "pics"), "--batch-size", "8")
-    assert indexed.returncode == 0, indexed.stderr
-    assert "added" in indexed.stdout and " 24" in indexed.stdout
-    assert "broken.jpg" in indexed.stdout and "exact index" in indexed.stdout
+    # indexing and the text search run in this process (one bot.py launch is enough to show
+    # what a user's shell gets: the JSON search below)
+    assert bot.main(["index", str(tmp_path / "pics"), "--batch-size", "8"]) == 0
+    indexed = capsys.readouterr().out
+    assert "added" in indexed and " 24" in indexed
+    assert "broken.jpg" in indexed and "exact index" in indexed
 
     query = pictures[5]
     found = bot_py(env, "search", "--image", str(query), "-k", "5", "--json")
@@ -70,9 +72,8 @@ def test_index_then_search_by_image_prints_json_with_the_picture_first(
     assert results[0]["score"] == pytest.approx(1.0, abs=1e-4)
     assert all(set(r) == {"path", "score"} for r in results)
 
-    text = bot_py(env, "search", "海边的日落", "-k", "3")
-    assert text.returncode == 0, text.stderr
-    lines = text.stdout.strip().splitlines()
+    assert bot.main(["search", "海边的日落", "-k", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("1.") and str(tmp_path / "pics") in lines[0]
 
 

@@ -57,10 +57,8 @@ ALICE, BOB = 1001, 1002
 
 @pytest.fixture
 def telegram_agent(settings):
-    """The agent under the bot: the real engine on the tiny profile.
-
-    To run these tests on the scripted agent instead: ``agent = FakeAgent(settings)``.
-    """
+    """The agent under the bot: the real engine on the tiny profile (the scripted one in
+    tests/fake_agent.py only makes pictures of a known length; it has no conversations)."""
     from agent.engine import Agent
 
     agent = Agent(settings)
