@@ -2,7 +2,7 @@
 """Statement and branch coverage of a combined ``coverage`` run, and a floor on branches.
 
     .venv/bin/python -m coverage run -m pytest && .venv/bin/python -m coverage combine
-    .venv/bin/python scripts/coverage_floor.py --branches 84
+    .venv/bin/python scripts/coverage_floor.py [--branches FLOOR]
 
 Prints both figures and the ten files with the most missed branches; exits 1 when branch
 coverage is under the floor (``coverage report --fail-under`` only knows the mixed total).
@@ -20,7 +20,8 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--branches", type=float, required=True, help="the floor, in percent")
+    ap.add_argument("--branches", type=float, default=0.0,
+                    help="the floor, in percent (default: none, only print the figures)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "coverage.json"
