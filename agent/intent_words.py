@@ -29,6 +29,8 @@ HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the |my |all 
                       r"查看历史|所有图片)\W*$", re.I)
 VARIATIONS = re.compile(
     r"\b(variations?|variants?|another( one| version| take| try)?|one more|more like (this|it)|"
+    r"(?:a couple of|a few|some|two|three|four|more|other|different) (?:alternates|alternatives|"
+    r"options|versions|takes|alternate versions)|alternates|alternatives|more options|"
     r"again|redo|re-?do it|try again|different seed|new seed|re-?roll|re-?generate|"
     r"regenerate)\b|再来(一|几|两|二|三|四|五|1|2|3|4)?(张|次|个|遍|幅)|再画(一|两|三|四)?(张|次|遍|幅)|"
     r"换个种子|换一张|变体|重新生成|重画|重新画|再生成",
@@ -167,8 +169,14 @@ EDIT_LEAD = re.compile(
     r"^(?:age|have|make|turn|change|add|remove|delete|erase|replace|swap|put|give|let|set|switch|"
     r"get rid of|take (?:away|off|out)|convert|transform|move|place|paint|color|colour|"
     r"recolor|dye|increase|decrease|reduce|enlarge|shrink|zoom|brighten|darken|lighten|"
-    r"without|no more|lose|drop|keep)\b|^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|"
-    r"画成|"
+    r"without|no more|lose|drop|keep|seat|position|hang|perch|station|"
+    r"(?:much |a bit |a little |slightly |way |even )?(?:warmer|cooler|colder|hotter|softer|"
+    r"brighter|darker|lighter|bigger|smaller|larger|taller|shorter|wider|narrower|closer|"
+    r"further|farther|higher|lower|older|younger|happier|sadder|calmer|busier|cleaner|sharper|"
+    r"moodier|cozier|cosier|cuter|scarier|creepier|simpler|richer|deeper|paler|bolder|"
+    r"stronger|weaker|thicker|thinner|longer|fuller|sunnier|cloudier|greener|bluer|redder|"
+    r"pinker|less busy|less cluttered|more)\b)\b|"
+    r"^(?:把|将|让|给|换|改|加|添|去掉|删|移除|变成|换成|改成|画成|"
     r"再加|加上|不要|去除|使|再(?![画来生做])|多加|多放|多来|少|撒|来点|来些|整点|弄点|颜色|配色|色调|"
     r"在.{1,8}?(?:上|里|中|旁边|前面|后面)(?:加|放|挂|摆|增设|添|画|来)|could there be|"
     r"can there be|there should be)",

@@ -606,13 +606,15 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
 
 _VAR_FILLER = re.compile(
     r"\b(?:make|give|show|create|generate|draw|do|me|us|some|more|a few|few|of|it|this|that|"
-    r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five)\b|"
+    r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five|can|could|"
+    r"i|we|get|have|see|try|a couple|couple|pair|for (?:the|my|our|a) [\w-]+(?: [\w-]+)?|"
+    r"to (?:choose|pick) from)\b|"
     r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|[\d两二三四五]", re.I)
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|"
-                       r"six|"
-                       r"seven|eight)\b", re.I)
-_EN_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+                       r"six|seven|eight|a couple of|a couple|a pair of|a few)\b", re.I)
+_EN_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "a couple of": 2, "a couple": 2, "a pair of": 2, "a few": 3}
 
 
 def _count(text: str) -> int | None:

@@ -85,3 +85,14 @@ def test_removal_takes_what_only_placed_the_thing(prompt: str, said: str, gone: 
     out = apply_rules(prompt, said).prompt
     assert gone not in out and out  # the rest of the picture stays
     assert out.split()[0].strip("，") in prompt or out[:2] in prompt
+
+
+def test_asks_that_keep_the_picture(agent: Agent) -> None:
+    say(agent, "a minimalist living room with a grey sofa, big windows")
+    warm = say(agent, "warmer lighting, like evening with the lamps on")
+    assert "sofa" in warm.images[-1].prompt  # a change of #1, not a new picture of the words
+    alts = say(agent, "love it. can I get a couple of alternates for the deck?")
+    assert len(alts.images) == 2 and all("sofa" in i.prompt for i in alts.images)
+    assert not say(agent, "lol the sofa is perfect").images
+    style = say(agent, "what style is it in?")
+    assert not style.images and "sofa" in style.text

@@ -398,7 +398,9 @@ def _parse_en(clause: str) -> list[Edit]:
     if m:
         return _add_edits(m.group(2), target_of(m.group(1)), text)
     m = re.fullmatch(rf"(?:{_ADD_VERBS}|put|place|plus|with|also|there should be|"
-                     rf"there (?:is|are)|i want|wearing|holding|carrying)\s+(.+?)"
+                     rf"there (?:is|are)|i want|wearing|holding|carrying|(?:seat|sit|stand|"
+                     rf"position|hang|lay|perch|station|plant|stick|pop|set down|draw in|"
+                     rf"sneak in)(?!\s+(?:it|him|her|them|the)\b))\s+(.+?)"
                      rf"(?:\s+(?:to|on|onto|in|into|next to|beside|near|by|behind|in front of|"
                      rf"around|at|for)\s+(it|him|her|them|the\s+[\w\s'-]+))?", c, re.I)
     if m:
