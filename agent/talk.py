@@ -333,19 +333,23 @@ def is_chatter(sentence: str) -> bool:
 # the story around a request: who it is for, why, what the user is doing ("I'm planning a
 # beach ceremony for a client", "The bride hates pure white.", "That's the mystery.")
 _CONTEXT_EN = re.compile(
-    r"^(?:(?:so|well|ok|okay|oh|also|and|but|btw|because|since|as|basically)\W+)*"
-    r"(?:i'?m|i am|i was|i'?ve|i have|i had|i'?ll be|i work|i run|i write|i teach|i just|"
-    r"i hope|i think it|i guess it|we'?re|we are|we were|we'?ve|we have|we had|my|our|"
-    r"(?:this|it|that)(?:'s| is| was) (?:for|going to|gonna|the|a|an|my|our|part|what|how|"
-    r"why|because|just|only|exactly)|that'?s|it'?ll be for|they'?re|they are|they were|"
-    r"she'?s|he'?s|she is|he is|she was|he was|someone|somebody|because|since|"
-    r"the (?:bride|groom|client|clients|customer|customers|kids?|boss|team|couple|family|"
-    r"reader|readers|story|book|chapter|scene is|idea is|point is|brand|company|shop)\b)",
-    re.I)
+    r"^(?:(?:so|well|ok|okay|oh|also|and|but|btw|basically)\W+)*(?:"
+    r"(?:i'?m|i am|we'?re|we are|i was|we were)\s+(?:just\s+|currently\s+|still\s+)?[a-z]+ing\b|"
+    r"(?:i|we)\s+(?:work|run|write|teach|own|have been|just|hope|think it|guess it|promised)\b|"
+    r"(?:this|it|that)(?:'s| is| was| will be|'ll be)\s+(?:for|going to|gonna|part of|meant for|"
+    r"a gift|a present|the mystery|the point|the idea|all|it|exactly what)\b|"
+    r"(?:because|since|so that|someone|somebody)\b|"
+    r"the (?:story|book|chapter|brand|company|shop|scene is|idea is|point is|theme is)\b|"
+    r"(?:they'?re|they are|she'?s|he'?s|she is|he is)\s+(?:getting|going|having|turning|"
+    r"celebrating|coming|moving|starting|opening|leaving|retiring|graduating)\b|"
+    r"(?:the|my|our|her|his)\s+(?:bride|groom|client|clients|customer|customers|kids?|boss|"
+    r"team|family|son|daughter|wife|husband|mom|mum|dad|friend|friends|reader|readers|"
+    r"teacher|students?|grandkids?|niece|nephew|partner|girlfriend|boyfriend)\s+"
+    r"(?:hates?|loves?|likes?|adores?|prefers?|thinks?|said|says|is allergic|doesn'?t like|"
+    r"don'?t like|didn'?t like|will love|is going to|is turning|turns|has always)\b)", re.I)
 _CONTEXT_VERB_EN = re.compile(
-    r"^(?:the|my|our|her|his)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:hates?|loves?|likes?|prefers?|thinks?|"
-    r"said|says|felt|feels? (?:too|a bit|kind of|like|off|wrong)|was|were|is allergic|"
-    r"doesn'?t like|don'?t like|didn'?t like)\b", re.I)
+    r"^(?:the|that|this|it|those)\s+(?:[a-z]+\s+){0,2}(?:felt|feels|looked|seemed)\s+(?:too|a bit|"
+    r"kind of|like|off|wrong|so)\b", re.I)
 # what makes a sentence a request after all ("I'd like the sky darker", "my cat should be
 # orange", "I need a picture of a fox")
 _ASKS_EN = re.compile(
