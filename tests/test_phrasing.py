@@ -96,3 +96,19 @@ def test_asks_that_keep_the_picture(agent: Agent) -> None:
     assert not say(agent, "lol the sofa is perfect").images
     style = say(agent, "what style is it in?")
     assert not style.images and "sofa" in style.text
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a wooden desk with a green lamp on the left and a stack of books on the right",
+     "make the thing on the left red", "red lamp", "green"),
+    ("a desk with a lamp on the left, a mug in the middle and books on the right",
+     "remove the one in the middle", "books", "mug"),
+    ("桌子上左边是一盏绿色的台灯，右边是一摞书", "把左边那个改成红色", "红色的台灯", "绿色"),
+    ("a man in a long black coat, holding a cane, foggy street",
+     "no cane either, his hands in his pockets", "pockets", "cane"),
+    ("a man in a black coat, foggy street", "no fog, a clear evening", "evening", "fog"),
+    ("a smiling old troll under a bridge", "he's holding a fishing rod", "smiling", "pose"),
+])
+def test_things_named_by_place_and_asides(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out

@@ -537,6 +537,12 @@ def chat_cleanup_en(s: str) -> str:
         s = f"{m.group(1)} with {m.group(2)}"
     s = re.sub(r"(?<=\w)[,.;]\s*(?:but\s+)?(?:keep|leave)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?"
                r"(?:\s+(?:as is|as it is|alone|there))?[.!]?$", "", s, flags=re.I)
+    # "he's holding a fishing rod": something he has now, not a new pose
+    s = re.sub(r"^(?:he|she|it|they)(?:'s| is| are|'re)\s+(?:now\s+|also\s+)?"
+               r"(?=(?:holding|carrying|wearing)\b)", "", s, flags=re.I)
+    # "no cane either", "lose the hat too": the word that only links it to the last change
+    s = re.sub(r"^((?:no|without|remove|lose|drop|get rid of)\s+.+?)\s+(?:either|too|as well|also)"
+               r"(?=\s*(?:[,.;]|$))", r"\1", s, flags=re.I)
     # "make this look like it's spring", "make it feel like it is winter": that season/time
     s = re.sub(r"\b(?:look|feel|seem)\s+(?:like|as if|as though)\s+(?:it'?s|it is|it was|"
                r"there'?s)\s+(?:a\s+|an\s+)?", "", s, flags=re.I)

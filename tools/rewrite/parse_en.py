@@ -539,6 +539,12 @@ def _parse_en(clause: str) -> list[Edit]:
                      r"underwater|outdoors|indoors|in space", c, re.I)
     if m and len(c.split()) <= 9:
         return _background_edits(c, text)
+    m = re.fullmatch(r"(?:with\s+)?(?:his|her|their|its)\s+(?:hands?|arms?|legs?|feet|foot|head|"
+                     r"eyes|hair|mouth|chin|back|tail|ears?|wings?|paws?|knees?)\s+(?:in|on|behind|"
+                     r"around|over|up|down|out|crossed|folded|raised|open|closed|outstretched)"
+                     r"\b.*", c, re.I)
+    if m:  # "his hands in his pockets": how he holds himself, said as is
+        return [Edit("add", value=c, key="describe", lang="en", text=text)]
     m = re.fullmatch(r"(?:be|is|are)\s+((?:holding|carrying|wearing)\s+.+)", c, re.I)
     if m:  # "... and be holding a cake"
         return _add_edits(m.group(1).split(None, 1)[1], None, text)

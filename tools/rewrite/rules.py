@@ -29,6 +29,7 @@ class RulesOutcome:
 
 def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
     """The deterministic rewrite, with a trace of the words it removed and added."""
+    instruction = by_position(prompt, instruction)
     edits = parse_instructions(instruction)
     lang = language(prompt)
     p: EnPrompt | ZhPrompt = ZhPrompt(prompt) if lang == "zh" else EnPrompt(prompt)
@@ -55,6 +56,35 @@ def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
     out = settle(prompt, p.render() or prompt, instruction, edits) or prompt
     out = _one_language(prompt, out) or prompt
     return RulesOutcome(out, edits, list(p.removed), list(p.added), notes)
+
+
+_SIDE = r"(left|right|middle|center|centre|top|bottom|front|back|foreground|background|corner)"
+_BY_POSITION_EN = re.compile(
+    rf"\bthe\s+(?:thing|one|object|item|stuff|bit|part)\s+(?:on|at|in|to)\s+the\s+{_SIDE}"
+    r"(?:\s+(?:side|corner))?\b", re.I)
+_BY_POSITION_ZH = re.compile(r"(左边|右边|中间|左侧|右侧|前面|后面|角落)(?:的)?"
+                             r"(?:那个|那只|那盏|那张|那本|那件|那朵|那棵|东西)")
+
+
+def by_position(prompt: str, instruction: str) -> str:
+    """'make the thing on the left red' said of "a desk with a green lamp on the left …":
+    the instruction names the lamp; '左边那个' the thing the prompt puts on the left."""
+    m = _BY_POSITION_EN.search(instruction)
+    if m and not has_cjk(prompt):
+        side = m.group(1).lower().replace("centre", "center")
+        place = re.search(rf"\b([a-z][\w-]*)\s+(?:(?:standing|sitting|lying|placed|hanging)\s+)?"
+                          rf"(?:on|at|in|to)\s+the\s+{side}\b", prompt, re.I)
+        if place and place.group(1).lower() not in ("and", "with", "is", "are", "the", "a"):
+            return instruction[:m.start()] + f"the {place.group(1)}" + instruction[m.end():]
+        return instruction
+    z = _BY_POSITION_ZH.search(instruction)
+    if z and has_cjk(prompt):
+        place = re.search(rf"{z.group(1)}(?:是|有|放着|摆着|挂着)?(?:一[个盏只张本件朵棵])?"
+                          r"(?:[\u4e00-\u9fff]{0,3}的)?([\u4e00-\u9fff]{1,3}?)(?=[，,。、和]|$)",
+                          prompt)
+        if place:
+            return instruction[:z.start()] + place.group(1) + instruction[z.end():]
+    return instruction
 
 
 # the request's English talk, as a word (a few are also words of prompts: "the way", "like")

@@ -24,8 +24,8 @@ SEASON_MARKS = {
     "autumn": ("autumn leaves", "fall leaves", "fall foliage", "autumn foliage", "red leaves",
                "orange leaves", "falling leaves", "maple leaves", "fallen leaves", "golden leaves",
                "红叶", "枫叶", "落叶", "黄叶", "金黄的树叶", "满地落叶"),
-    "winter": ("snow-covered", "snowflakes", "falling snow", "icicles", "积雪", "白雪", "雪花",
-               "冰柱", "冰凌"),
+    "winter": ("snow-covered", "snowflakes", "falling snow", "snowy", "icicles", "积雪", "白雪",
+               "雪花", "冰柱", "冰凌"),
     "spring": ("cherry blossoms", "blossoms", "fresh buds", "樱花盛开", "嫩芽", "桃花盛开"),
     "summer": ("blazing sun", "烈日", "蝉鸣"),
 }
@@ -157,7 +157,8 @@ _EN_FILLER = frozenset(
     "themed feel feeling atmosphere mood kinda set setting time lighting light lit render "
     "rendered drawn painted done do show seen from art artwork painting paintings drawing "
     "illustration photo photograph photography shot now then again too also and but outside "
-    "outdoors".split()
+    "outdoors clear calm quiet crisp nice beautiful lovely gorgeous perfect cold chilly "
+    "pleasant".split()
 )
 _ZH_FILLER = sorted(
     "的样子 那样 一样 的感觉 感觉 效果 风格 画风 样式 色调 颜色 时候 时间 天气 季节 视角 镜头 "
