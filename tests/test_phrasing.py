@@ -112,3 +112,17 @@ def test_asks_that_keep_the_picture(agent: Agent) -> None:
 def test_things_named_by_place_and_asides(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a smiling woman meditating on a wooden deck", "can she be smiling with her eyes closed",
+     "eyes closed", "can she"),
+    ("a guy doing a kickflip at a skatepark", "make it look like a vhs tape from the 90s",
+     "kickflip", "a vhs tape from the 90s with"),
+    ("a fishbowl with one goldfish on a windowsill", "three goldfish instead of one",
+     "three goldfish ", "goldfishes"),
+    ("雪山脚下的高山湖泊，湖边有帐篷，蓝天白云", "改成阴天", "阴天", "蓝天"),
+])
+def test_more_ways_to_say_a_change(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out

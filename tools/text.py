@@ -238,8 +238,8 @@ def pluralize(noun: str) -> str:
     """English plural of a singular noun ("cat" -> "cats", "fox" -> "foxes", "mouse" -> "mice")."""
     w = noun
     low = w.lower()
-    if low in _SAME_PLURAL or not low.isalpha():
-        return w
+    if low in _SAME_PLURAL or not low.isalpha() or low.endswith(("fish", "sheep", "deer")):
+        return w  # "goldfish", "swordfish"
     if low in _PLURAL_OF:
         return _PLURAL_OF[low]
     if low.endswith("y") and len(low) > 1 and low[-2] not in "aeiou":

@@ -41,8 +41,10 @@ EN_EDIT_START = re.compile(
     r"include|insert|show|let|have|keep|convert|transform|drop|lose|hide|bring|view|shave|"
     r"kill|nuke|scrap|ditch|clone out|shift|"
     r"(?:he|she|it|they)(?:'s|'re| is| are| should)|now|"
-    r"(?:his|her|their|its)\s+(?:hands?|arms?|legs?|feet|head|eyes|tail|ears?|wings?|paws?)"
-    r"\s+(?:in|on|behind|around|over|up|down|out|crossed|folded|raised))\b", re.I)
+    r"(?:with\s+)?(?:his|her|their|its)\s+(?:hands?|arms?|legs?|feet|head|eyes|tail|ears?|"
+    r"wings?|paws?)"
+    r"\s+(?:in|on|behind|around|over|up|down|out|crossed|folded|raised|closed|shut|open|wide))"
+    r"\b", re.I)
 _ADJECTIVES = frozenset(
     "big small huge tiny giant little cute happy sad angry old young fat thin tall short "
     "dark bright colorful fluffy shiny scary spooky cozy beautiful pretty ugly detailed "

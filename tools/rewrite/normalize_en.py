@@ -480,7 +480,8 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\s*\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|"
                r"imo|btw|kinda|sorta|ngl)\b", "", s, flags=re.I)
     s = re.sub(r"^[\s,.]+|\s+(?=[,.])", "", s)
-    s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|right|actually|also|now|and|oh|hmm+)\b"
+    s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|yep|right|actually|also|now|and|oh|hmm+|"
+               r"nah|nope|k)\b"
                r"[,.]?\s*", "", s, flags=re.I)
     # "make the coat burgundy, not black": the old value, said only to be clear
     m = re.search(r"[,;]\s*not\s+(?:the\s+)?([a-z][\w -]*?)[.!]?$",
@@ -537,6 +538,14 @@ def chat_cleanup_en(s: str) -> str:
         s = f"{m.group(1)} with {m.group(2)}"
     s = re.sub(r"(?<=\w)[,.;]\s*(?:but\s+)?(?:keep|leave)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?"
                r"(?:\s+(?:as is|as it is|alone|there))?[.!]?$", "", s, flags=re.I)
+    # "make it look like a vhs tape from the 90s": the look of that medium, not a new subject
+    s = re.sub(r"^(?:make|turn)\s+(?:it|this|the (?:picture|image|photo|whole thing))\s+"
+               r"(?:look\s+)?like\s+((?:an?\s+)?(?:old\s+|vintage\s+|retro\s+|faded\s+|cheap\s+)?"
+               r"(?:[\w-]+\s+){0,2}?(?:tape|photo|photograph|film|film still|movie still|"
+               r"poster|postcard|print|screenshot|still|frame|footage|polaroid|magazine cover|"
+               r"album cover|book cover|stamp|sticker|comic|cartoon|painting|drawing|sketch|"
+               r"video game|game|snapshot|selfie|x-?ray|blueprint|mural|tapestry|mosaic)"
+               r"(?:\s+(?:from|of)\s+the\s+[\w']+)?)\s*$", r"in the style of \1", s, flags=re.I)
     # "he's holding a fishing rod": something he has now, not a new pose
     s = re.sub(r"^(?:he|she|it|they)(?:'s| is| are|'re)\s+(?:now\s+|also\s+)?"
                r"(?=(?:holding|carrying|wearing)\b)", "", s, flags=re.I)

@@ -168,6 +168,10 @@ def parse_instructions(text: str) -> list[Edit]:
         # "换个背景，改成下雪的街头": one request for a new background
         s = re.sub(r"(?:换个|换一个|改个|改一个|换下|换一下)(背景|场景)[，,。\s]*"
                    r"(?:改成|换成|变成|就|要)?", r"\1换成", s)
+    if lang == "en":  # "smiling with her eyes closed": two changes, the second said as is
+        s = re.sub(r"\s+(with\s+(?:his|her|their|its)\s+(?:eyes|mouth|arms|hands|legs|head)\s+"
+                   r"(?:closed|shut|open|wide open|crossed|folded|raised|outstretched|down|up|"
+                   r"back)\b)", r", \1", s, flags=re.I)
     if lang == "en" and re.search(r"[.!?]\s+[A-Za-z]", s):  # several sentences: chat out first
         s = chat_cleanup_en(s) or s
     said = re.split(r"(?<=[.!?])\s+(?=[A-Za-z])", s) if lang == "en" else [s]
