@@ -714,25 +714,42 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             build(name, cache, steps=steps)
             continue
-        # built in a child process: the build's fp32 models (10 GB for SDXL's UNet) would
-        # otherwise stay in this process's heap while the run loads its own
-        cmd = [sys.executable, __file__, "build", "--profile", name, "--cache", str(cache),
-               "--steps", args.steps]
-        if subprocess.run(cmd).returncode:
-            return 1
-        rows = run(name, cache, args.size, steps)
-        all_rows += [{"profile": name, **r} for r in rows]
+        if len(names) > 1:  # each profile in its own process: the next one must not load
+            # its models into this one's heap (SDXL's 13 GB next to what sd15 left: past
+            # 24 GiB), and each line's peak RSS is then its own profile's
+            rows = _run_child(name, cache, args)
+        else:
+            # built in a child process: the build's fp32 models (10 GB for SDXL's UNet)
+            # would otherwise stay in this process's heap while the run loads its own
+            cmd = [sys.executable, __file__, "build", "--profile", name, "--cache",
+                   str(cache), "--steps", args.steps]
+            if subprocess.run(cmd).returncode:
+                return 1
+            rows = [{"profile": name, **r} for r in run(name, cache, args.size, steps)]
+            if not args.keep:
+                shutil.rmtree(cache, ignore_errors=True)
+        all_rows += rows
         failed += sum(not r["ok"] for r in rows)
-        if not args.keep:
-            from tools import models
-
-            models.clear_cache()
-            shutil.rmtree(cache, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(all_rows, indent=2, ensure_ascii=False))
     if args.command == "run":
         print(f"{len(all_rows) - failed}/{len(all_rows)} steps passed", flush=True)
     return 1 if failed else 0
+
+
+def _run_child(name: str, cache: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """``run --profile name`` in a child process; its rows (one failed row if it died)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rows.json"
+        cmd = [sys.executable, __file__, "run", "--profile", name, "--cache", str(cache),
+               "--size", str(args.size), "--steps", args.steps, "--json", str(out)]
+        if args.keep:
+            cmd.append("--keep")
+        code = subprocess.run(cmd).returncode
+        if out.exists():
+            return list(json.loads(out.read_text()))
+    return [{"profile": name, "step": "all", "ok": False, "s": 0.0,
+             "detail": f"the run's process ended with status {code}"}]
 
 
 if __name__ == "__main__":
