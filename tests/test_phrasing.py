@@ -126,3 +126,14 @@ def test_things_named_by_place_and_asides(prompt: str, said: str, has: str, lack
 def test_more_ways_to_say_a_change(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a girl reading a book under a tree", "make her look up at the sky", "looking up", "make"),
+    ("a couple walking on the beach", "make them hold hands", "holding hands", "with hands"),
+    ("a woman waving at the camera",
+     "she's holding an umbrella over her head instead of waving", "a woman holding", "waving"),
+])
+def test_poses_said_with_other_verbs(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out

@@ -175,6 +175,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
                 if not (set(same_kind(head)[0] if same_kind(head) else ()) & set(words)):
                     p.append_segment(value)
                     return
+        if target and re.fullmatch(r"[a-z]+ing", target, re.I) and value and \
+                re.match(r"[a-z]+ing\b", value, re.I) and p.substitute(target, value):
+            return  # "holding an umbrella instead of waving": one action for another
         if target and p.find(target) is None:
             p.notes.append(f"there was no {target} in the prompt; I changed the main subject")
             target = None

@@ -547,8 +547,13 @@ def chat_cleanup_en(s: str) -> str:
                r"video game|game|snapshot|selfie|x-?ray|blueprint|mural|tapestry|mosaic)"
                r"(?:\s+(?:from|of)\s+the\s+[\w']+)?)\s*$", r"in the style of \1", s, flags=re.I)
     # "he's holding a fishing rod": something he has now, not a new pose
-    s = re.sub(r"^(?:he|she|it|they)(?:'s| is| are|'re)\s+(?:now\s+|also\s+)?"
-               r"(?=(?:holding|carrying|wearing)\b)", "", s, flags=re.I)
+    if not re.search(r"\binstead\b", s, re.I):
+        s = re.sub(r"^(?:he|she|it|they)(?:'s| is| are|'re)\s+(?:now\s+|also\s+)?"
+                   r"(?=(?:holding|carrying|wearing)\b)", "", s, flags=re.I)
+    # "make her look up at the sky": where she looks is a pose, not how she looks
+    s = re.sub(r"^(?:make|have|let|get)\s+(him|her|them|it|the\s+[\w'-]+)\s+"
+               r"(look|hold)\s+(?=(?:up|down|away|out|back|around|over|at|towards?|into|through|"
+               r"behind|hands)\b)", _should_be, s, flags=re.I)
     # "no cane either", "lose the hat too": the word that only links it to the last change
     s = re.sub(r"^((?:no|without|remove|lose|drop|get rid of)\s+.+?)\s+(?:either|too|as well|also)"
                r"(?=\s*(?:[,.;]|$))", r"\1", s, flags=re.I)
@@ -579,6 +584,14 @@ def chat_cleanup_en(s: str) -> str:
     if m and len(m.group(1).split()) >= 2:
         s = m.group(1)
     return s.strip(" ,")
+
+
+def _should_be(m: re.Match[str]) -> str:
+    """"make her look up" -> "she should be looking up" (where she looks, a pose);
+    "make them hold hands" -> "they should be holding hands"."""
+    who = {"him": "he", "her": "she", "them": "they", "it": "it"}.get(m.group(1).lower(),
+                                                                    m.group(1))
+    return f"{who} should be {m.group(2).lower()}ing "
 
 
 def _thing_first(s: str) -> str | None:
