@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tools.rewrite.en_phrases import POLITE_IF
 from tools.text import EMOJI, cjk_pairs, has_cjk
 
 _GREETING_WORD = (r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
@@ -182,10 +183,7 @@ def without_thanks(text: str) -> str:
 _DRAW_VERBS = r"(?:draw|paint|sketch|generate|create|render|design|illustrate)"
 # a polite ending that asks nothing ("…, if it's not too much trouble?")
 POLITE_TAIL = re.compile(
-    r"[,\s]*\b(?:if (?:it'?s|it is) not too much (?:trouble|bother)|if you don'?t mind|"
-    r"if you (?:could|can|would|please|have time|get a chance)|if (?:that'?s|it'?s) (?:ok|okay|"
-    r"alright|possible|fine)|if possible|when you (?:get a chance|have time|can)|"
-    r"(?:thanks|thank you)(?: (?:so much|in advance|kindly))?)\W*$", re.I)
+    rf"[,\s]*\b(?:{POLITE_IF}|(?:thanks|thank you)(?: (?:so much|in advance|kindly))?)\W*$", re.I)
 _DRAW_IN_SENTENCE = [
     # "can you draw a cozy cabin", "please paint me a fox", "could you make me a logo of"
     re.compile(rf"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|possibly\s+|"

@@ -100,8 +100,7 @@ _CANTONESE = {
 _CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, _CANTONESE), key=len, reverse=True)))
 # a classifier at the start of a Cantonese sentence names "the" thing: "个波" = "那个球"
 _CANTONESE_LEAD = re.compile(r"^(?:个|個|只|隻|架|张|張|条|條|件|顶|頂)(?=[\u4e00-\u9fff])")
-_CANTONESE_NOUNS = {"波": "球", "眼镜": "眼镜", "太阳眼镜": "墨镜", "雪条": "冰棍",
-                    "车": "车", "barbie": "芭比"}
+_CANTONESE_NOUNS = {"波": "球", "太阳眼镜": "墨镜", "雪条": "冰棍", "barbie": "芭比"}
 _CANTONESE_MARK = re.compile(r"[佢嘅咗唔係冇啲喺嗰畀睇靓靚揾嘢攞拎]|换做|換做|晒|啱")
 
 
@@ -177,7 +176,7 @@ def mandarin(text: str) -> str:
     if _CANTONESE_LEAD.match(out):
         out = "那" + out
     for yue, zh in _CANTONESE_NOUNS.items():
-        if yue != zh and yue in out and zh not in out:
+        if yue in out and zh not in out:
             out = out.replace(yue, zh)
     return out
 

@@ -35,6 +35,12 @@ _PRONOUN = re.compile(r"^(?:it|this|that|him|her|them|he|she|they|everything|the
 SCENE_WORDS = re.compile(r"^(?:the\s+|this\s+|that\s+)?(?:[a-z]+\s+)?(?:background|backdrop|"
                          r"setting|scenery|scene|location|"
                          r"place|surroundings|environment|backgrounds)$", re.I)
+# a polite condition that asks nothing ("…, if it's not too much trouble?"), as a fragment for
+# the patterns that drop it from a request (the agent's drawing requests, the rewrite's chat)
+POLITE_IF = (r"if (?:it'?s|it is) not too much (?:trouble|bother)|if you don'?t mind|"
+             r"if you (?:could|can|would|please|have time|get a chance)|"
+             r"if (?:that'?s|it'?s) (?:ok|okay|alright|possible|fine)|if possible|"
+             r"when you (?:get a chance|have time|can)")
 EN_EDIT_START = re.compile(
     r"^(?:add|remove|delete|erase|get rid|take|make|change|turn|replace|swap|switch|put|"
     r"move|place|set|give|paint|color|colour|recolor|zoom|use|draw|render|redo|no|without|"

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-from tools.rewrite.en_phrases import EXPRESSION_VERBS, _ing, base_adjective, ing_form, is_pronoun
+from tools.rewrite.en_phrases import (
+    EXPRESSION_VERBS,
+    POLITE_IF,
+    _ing,
+    base_adjective,
+    ing_form,
+    is_pronoun,
+)
 from tools.rewrite.vocab import KINDS, MODIFIER_CATS, classify, find_en
 from tools.text import EMOJI
 from tools.translate import WORD_NUMBERS
@@ -495,11 +502,8 @@ def chat_cleanup_en(s: str) -> str:
                r"adorable|cute|beautiful|gorgeous)\b[,.!]?\s*(?:but\s+)?", "", s, flags=re.I)
     s = re.sub(r"\b(?:i (?:think|guess|feel like|was thinking|believe|reckon)(?: that)?|"
                r"i was wondering if)\s+", "", s, flags=re.I)
-    s = re.sub(r"[,.;\s]*\b(?:can we try that|could we try that|try that|if possible|if you can|"
-               r"thanks|thank you|thx|if (?:it'?s|it is) not too much (?:trouble|bother)|"
-               r"if you don'?t mind|if you (?:could|would|please|have time|get a chance)|"
-               r"if (?:that'?s|it'?s) (?:ok|okay|alright|possible|fine)|when you (?:get a chance|"
-               r"have time|can))\b[.!?]*\s*$", "", s, flags=re.I)
+    s = re.sub(rf"[,.;\s]*\b(?:can we try that|could we try that|try that|thanks|thank you|thx|"
+               rf"{POLITE_IF})\b[.!?]*\s*$", "", s, flags=re.I)
     s = re.sub(r"^(?:if (?:it'?s|it is) not too much (?:trouble|bother)|if you don'?t mind|"
                r"if possible)\s*,\s*|^(?:perhaps|maybe)\b[,\s]*", "", s, flags=re.I)
     s = re.sub(r"[,.;\s]*\b(?:and\s+)?(?:maybe\s+)?(?:please\s+)?(?:keep (?:everything|all|the "
