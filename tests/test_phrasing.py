@@ -108,6 +108,10 @@ def test_asks_that_keep_the_picture(agent: Agent) -> None:
      "no cane either, his hands in his pockets", "pockets", "cane"),
     ("a man in a black coat, foggy street", "no fog, a clear evening", "evening", "fog"),
     ("a smiling old troll under a bridge", "he's holding a fishing rod", "smiling", "pose"),
+    ("a cozy cabin in the woods",
+     "Would you mind adding smoke from the chimney, if it is not too much trouble?",
+     "smoke from the chimney", "trouble"),
+    ("a cozy cabin in the woods", "do you mind making it night", "night", "mind"),
 ])
 def test_things_named_by_place_and_asides(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt

@@ -468,12 +468,23 @@ def _colour_said(m: re.Match[str]) -> str:
     return said if classify(said, ("color",)) else m.group(0)
 
 
+# the edit verbs a polite "would you mind …ing" asks with, as the verb the rules read
+_GERUND_VERB = {g: v for v in (
+    "add make remove change put turn give take replace swap get move place paint draw delete "
+    "erase set have let show try darken brighten lighten").split() for g in (
+    v + "ing" if not v.endswith("e") else v[:-1] + "ing",
+    v + v[-1] + "ing")}
+
+
 def chat_cleanup_en(s: str) -> str:
     """An English instruction without the chat around the change: fillers ("pls", "lol",
     "honestly i think"), praise before it ("ok this is nice but"), offers after it ("can we
     try that", "keep everything else the same"), shouting ("!!", "??") and shorthand."""
     s = re.sub(r"(?<!\w)w/o(?=\s)", "without", s, flags=re.I)
     s = re.sub(r"(?<!\w)w/(?=\s)", "with", s, flags=re.I)
+    # "would you mind adding smoke": the request itself, "add smoke"
+    s = re.sub(r"^(?:would|do)\s+you\s+mind\s+([a-z]+ing)\b",
+               lambda m: _GERUND_VERB.get(m.group(1).lower(), m.group(0)), s, flags=re.I)
     s = re.sub(r"\s+[&+]\s+", " and ", s)
     s = re.sub(r"(?<=[a-z])\s+n\s+(?=[a-z]{2})", " and ", s)  # "sunglasses n make it sunset"
     s = EMOJI.sub(" ", s).strip()
