@@ -34,10 +34,9 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType
+from telegram.constants import ChatType, FloodLimit
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -52,6 +51,7 @@ from telegram.ext import (
 from agent import commands
 from agent.types import Attachment, Reply, ReplyImage, Turn
 from channels.telegram_access import Access, UserRateLimit
+from channels.telegram_flood import FloodControl
 from channels.telegram_render import (
     CAPTION_LIMIT,
     MORE,
@@ -78,7 +78,8 @@ STATUS_EDITS_PER_SECOND = 10.0  # all status edits together (Telegram allows ~30
 CONCURRENT_UPDATES = 256
 QUICK_WORKERS = 8  # threads for read-only commands (/help, /history, ...)
 SEND_RETRIES = 3  # attempts for a send that failed with a network error
-FLOOD_RETRIES = 3  # AIORateLimiter retries after Telegram's "retry after N seconds"
+FLOOD_RATE = FloodLimit.MESSAGES_PER_SECOND  # Telegram's overall limit, 30/s
+FLOOD_RETRIES = 3  # FloodControl retries after Telegram's "retry after N seconds"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 # results sent as a file, so Telegram does not recompress them: upscales, and pictures
 # larger than Telegram keeps for a photo
@@ -558,7 +559,7 @@ class TelegramChannel:
 
     # --- sending -------------------------------------------------------------------------
     async def _call(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        """Retry a Bot API call on network errors (flood waits: AIORateLimiter retries)."""
+        """Retry a Bot API call on network errors (flood waits: FloodControl retries)."""
         for attempt in range(SEND_RETRIES):
             try:
                 return await fn(*args, **kwargs)
@@ -639,19 +640,17 @@ def build_application(settings: Settings, agent: Any, *, api_url: str | None = N
                       rate_limit: int = RATE_LIMIT, rate_window: float = RATE_WINDOW,
                       album_wait: float = ALBUM_WAIT,
                       progress_interval: float = PROGRESS_INTERVAL,
-                      max_upload_bytes: int = MAX_UPLOAD_BYTES) -> Application:
-    """A ready Application for ``agent`` (not started); ``api_url``: a Bot API server."""
+                      max_upload_bytes: int = MAX_UPLOAD_BYTES,
+                      flood_rate: float = FLOOD_RATE) -> Application:
+    """A ready Application for ``agent`` (not started); ``api_url``: a Bot API server;
+    ``flood_rate``: messages a second the bot sends at most, over all chats."""
     token = _token(settings)
     access = Access.from_settings(settings)
     channel = TelegramChannel(agent, access, rate_limit=rate_limit, rate_window=rate_window,
                               album_wait=album_wait, progress_interval=progress_interval,
                               max_upload_bytes=max_upload_bytes,
                               work_workers=max(16, settings.max_queue + 8))
-    try:
-        limiter = AIORateLimiter(max_retries=FLOOD_RETRIES)
-    except RuntimeError as e:
-        raise NotAvailable("the Telegram bot needs flood control: "
-                           "pip install 'python-telegram-bot[rate-limiter]'") from e
+    limiter = FloodControl(overall_rate=flood_rate, max_retries=FLOOD_RETRIES)
     builder = (
         ApplicationBuilder()
         .token(token)

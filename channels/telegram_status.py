@@ -18,6 +18,7 @@ from telegram import Bot, ReplyParameters
 from telegram.error import TelegramError
 
 from agent.types import Progress
+from channels.telegram_flood import PROGRESS
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,8 @@ class StatusMessage:
     async def _send(self, text: str) -> None:
         try:
             msg = await self.bot.send_message(
-                self.chat_id, text, reply_parameters=reply_parameters(self.reply_to)
+                self.chat_id, text, reply_parameters=reply_parameters(self.reply_to),
+                rate_limit_args=PROGRESS,  # behind answers in the flood budget
             )
         except TelegramError as e:
             log.warning("could not post status message in chat %s: %s", self.chat_id, e)

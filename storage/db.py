@@ -2,8 +2,11 @@
 
 SQLite runs in WAL mode with foreign keys on and a busy timeout, and every transaction
 starts with ``BEGIN IMMEDIATE`` so two writers never interleave a read-then-write (the
-per-conversation image number is ``max + 1``). The same code runs on PostgreSQL by
-setting ``IMAGECHAT_DB_URL``.
+per-conversation image number is ``max + 1``). Within one process the transactions on a
+SQLite file also take turns on a lock, so a waiting transaction starts the moment the one
+before it ends, instead of in SQLite's busy handler, which sleeps in steps of up to 100 ms
+(a ``/help`` behind 50 picture turns waited up to 240 ms that way). The same code runs on
+PostgreSQL by setting ``IMAGECHAT_DB_URL``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import errno
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
@@ -109,6 +113,9 @@ class Database:
             _refuse_new_database_beside_pictures(self.path, Path(images_dir))
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time: this process's transactions queue here
+        self._turns: AbstractContextManager[object] = (
+            threading.RLock() if url.startswith("sqlite") else nullcontext())
         self._migrate()
         self._identity = self._file_identity()
 
@@ -116,7 +123,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back on error."""
         self._check_file()
-        with self._sessions() as s:
+        with self._turns, self._sessions() as s:
             try:
                 yield s
                 s.commit()

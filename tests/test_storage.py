@@ -199,6 +199,35 @@ def test_eight_writers_numbering_images_at_once(db_settings: Settings) -> None:
     assert numbers == list(range(1, 201))
 
 
+def test_a_waiting_transaction_starts_as_soon_as_the_one_before_it_ends(
+        settings: Settings) -> None:
+    """SQLite's busy handler retries in sleeps of up to 100 ms; a transaction that waited
+    behind another one of this process starts when that one commits (a /help behind 50
+    picture turns waited up to 240 ms otherwise)."""
+    import time
+
+    st = Storage.open(settings)
+    holding = threading.Event()
+    ended: list[float] = []
+
+    def writer() -> None:
+        with st.db.session() as s:
+            repo.get_or_create_user(s, "cli:first")
+            holding.set()
+            time.sleep(0.25)
+        ended.append(time.monotonic())
+
+    t = threading.Thread(target=writer)
+    t.start()
+    holding.wait(5)
+    time.sleep(0.02)
+    with st.db.session() as s:
+        repo.get_or_create_user(s, "cli:second")  # BEGIN IMMEDIATE: the write lock
+        started = time.monotonic()
+    t.join()
+    assert started - ended[0] < 0.04, started - ended[0]  # the busy handler: ~0.1 s late
+
+
 def test_messages_keep_tool_calls(db_settings: Settings) -> None:
     st = Storage.open(db_settings)
     with st.db.session() as s:
