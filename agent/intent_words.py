@@ -11,12 +11,12 @@ HELP = re.compile(r"^(/?help|/start|\?|帮助|怎么用|使用说明|what can yo
                    r"how does this work|how do i use (this|you)|你能做什么|你会什么|"
                    r"你可以做什么)\W*$",
                    re.I)
-UNDO = re.compile(r"^(/?undo|undo (that|it|this|the last( change| edit)?)|go back|"
+UNDO = re.compile(r"^(?:还是|那就|那还是|算了)?(/?undo|undo (that|it|this|the last( change| edit)?)|go back|"
                    r"go back one|step back|revert( that| it)?|take (that|it) back|"
                    r"(no,? )?(go back to|back to) the (previous|last|old|earlier) "
                    r"(one|image|picture|version)|previous (one|version)|"
                    r"(撤销|撤回|回退)(上一步|一下|刚才的?(修改|改动|那步)?)?|返回上一(步|张|个)|上一张|"
-                   r"回到上一张|回到上一步|退回|还原|不要这个改动)\W*$",
+                   r"回到上一张|回到上一步|退回|还原|不要这个改动)(?:吧|啦|了|一下)?\W*$",
                    re.I)
 GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^请?回到|^请?返回|"
                    r"^切换到|"
@@ -31,7 +31,7 @@ VARIATIONS = re.compile(
     r"\b(variations?|variants?|another( one| version| take| try)?|one more|more like (this|it)|"
     r"(?:a couple of|a few|some|two|three|four|more|other|different) (?:alternates|alternatives|"
     r"options|versions|takes|alternate versions)|alternates|alternatives|more options|"
-    r"again|redo|re-?do it|try again|different seed|new seed|re-?roll|re-?generate|"
+    r"again|redo|re-?do it|try again|different seed|new seed|re-?roll|re-?generate|run it back|"
     r"regenerate)\b|再来(一|几|两|二|三|四|五|1|2|3|4)?(张|次|个|遍|幅)|再画(一|两|三|四)?(张|次|遍|幅)|"
     r"换个种子|换一张|变体|重新生成|重画|重新画|再生成",
     re.I)
@@ -100,7 +100,8 @@ DESCRIBE = re.compile(
     r"看图说话|这张(?:图|照片)(?:里|中)?(?:有|是)(?:什么|啥)",
     re.I)
 QUESTION_START = re.compile(
-    r"^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|"
+    r"^(?:(?:please\s+)?(?:confirm|tell me|remind me|let me know|check)\s+)?"
+    r"(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|"
     r"should|shall|am)\b|[?？]\s*$|(吗|呢|么|什么|为什么|怎么样|谁|哪里|哪儿|几点|多少)\W*$|^(为什么|谁|哪)",
     re.I)
 REQUEST_LEAD = re.compile(

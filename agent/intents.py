@@ -200,7 +200,7 @@ def strip_request(text: str) -> str:
     """'Could you please make it blue?' -> 'make it blue'; '请帮我把车改成蓝色吧' keeps its verb."""
     out = REQUEST_LEAD.sub("", text.strip(), count=1)
     out = REQUEST_TAIL.sub("", out)
-    out = re.sub(r"^(?:请你?|麻烦你?|能不能|能否|可不可以|可以|能|帮我|"
+    out = re.sub(r"^(?:请你?|麻烦你?|是不是可以|能不能|能否|可不可以|可以|能|帮我|"
                  r"帮忙)(?:帮我)?(?=[把将让给换改加去删画生])", "", out)
     out = re.sub(r"^what if there (?:was|were|is|are) (.+)$", r"add \1", out, flags=re.I)
     out = re.sub(r"^what if (.+?) (?:was|were|is|became) (.+)$", r"make \1 \2", out,
@@ -266,6 +266,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if not has_cjk(raw):  # chat spelling: "can u draw", "pls"
         raw = re.sub(r"\bu\b", "you", raw, flags=re.I)
         raw = re.sub(r"\bur\b", "your", raw, flags=re.I)
+    raw = talk.without_filler(raw)  # "yo draw…", "hmm 还是撤销吧"
     said = talk.sentences(raw)
     asked = [x for x in said if not talk.is_chatter(x) and not talk.is_context(x)]
     if len(said) > 1 and not asked and not has_upload:
@@ -282,6 +283,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
                      has_upload=has_upload, images=images, origin=origin, current=current)
     if (talk.is_small_talk(raw) or talk.is_reaction(raw)) and not has_upload:
         return Intent("chat", text=raw)
+    if has_image and not has_upload and (talk.closing_remark(raw) or talk.asks_opinion(raw)):
+        return Intent("chat", text=raw)  # "perfect, sending it to my armor smith"
     if has_image and not has_upload and talk.is_chatter(raw) and not re.search(
             r"\b(?:make|add|put|change|remove|turn|give|replace|swap|more|less|but|too|"
             r"should|could|can|would|please|instead|bigger|smaller|darker|brighter|another|"
@@ -290,7 +293,16 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("chat", text=raw)  # "lol the cat is perfect", "wow the sky looks amazing"
     if talk.wants_picture(raw) and not has_upload:  # "my son wants to make a picture": of what?
         return Intent("unclear", text=raw)
-    clauses = [c for c in re.split(r"[,，.。!！;；]\s*", raw.strip(" .。!！")) if c.strip()]
+    # clauses: Chinese people also part them with a space ("emmm 有点丑 撤销")
+    clauses = [c for c in re.split(r"[,，.。!！;；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])",
+                                   raw.strip(" .。!！")) if c.strip()]
+    reasons = [c for c in clauses[1:] if talk.is_context(c)]
+    if reasons and not talk.is_context(clauses[0]):
+        # "zoom out, I need to see the boots", "make the cape crimson, I already bought red
+        # fabric": the request without the reasons after it
+        joined = ("，" if has_cjk(raw) else ", ").join(c for c in clauses if c not in reasons)
+        return parse(joined, has_image=has_image, has_search=has_search, has_upload=has_upload,
+                     images=images, origin=origin, current=current)
     if len(clauses) > 1 and UNDO.match(clauses[-1].strip()):
         return Intent("undo")  # "not that, undo", "不对不对，还是要吉他，撤回"
     if len(clauses) > 1 and GOTO_LEAD.match(clauses[-1].strip()):  # "不要这个，回到戴帽子那张"
@@ -608,8 +620,9 @@ _VAR_FILLER = re.compile(
     r"\b(?:make|give|show|create|generate|draw|do|me|us|some|more|a few|few|of|it|this|that|"
     r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five|can|could|"
     r"i|we|get|have|see|try|a couple|couple|pair|for (?:the|my|our|a) [\w-]+(?: [\w-]+)?|"
-    r"to (?:choose|pick) from)\b|"
-    r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|[\d两二三四五]", re.I)
+    r"to (?:choose|pick) from|those|these|them|run it back)\b|"
+    r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|是不是|可以|能不能|可不可以|"
+    r"吗|吧|[\d两二三四五]", re.I)
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|"
                        r"six|seven|eight|a couple of|a couple|a pair of|a few)\b", re.I)

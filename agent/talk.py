@@ -54,7 +54,8 @@ CHAT_EN = frozenset(
     "omg glad happy appreciate appreciated it's its a lot again buddy dude man wonderful "
     "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
     "hiya yo bye goodbye xd haha ah dear darling sweetie honey sir madam kindly truly "
-    "ever lots heaps you've youve been helpful you".split())
+    "ever lots heaps you've youve been helpful you sick dope mid ngl tbh fr bro bruh yyds "
+    "goated slaps hmm hm mhm meh noice".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
@@ -306,10 +307,74 @@ def before_picture(text: str, pictures: list[tuple[int, int | None, str]]) -> in
     return None
 
 
+# ------------------------------------------------ what a message opens with
+# sounds and fillers a message may open with ("yo draw…", "hmm 还是撤销吧", "哈哈 其实…",
+# "那个 把#2的桌子换成圆桌"): the message is what follows
+FILLER_LEAD = re.compile(
+    r"^(?:(?:yo|hmm+|hm+|emm+|umm*|uh+|erm+|ehh*|so+|well|alright|ok(?:ay)? so|oh|ah+|"
+    r"哈哈+|嗯+|呃+|额+|那个|就是说?|emmm*|唔+|诶|欸|哎|啊)(?:[\s,，.。!！~…]+|(?=[\u4e00-\u9fff])))+",
+    re.I)
+
+
+def without_filler(text: str) -> str:
+    """``text`` without the sounds it opens with; unchanged when nothing else is said."""
+    rest = FILLER_LEAD.sub("", text, count=1).strip()
+    return rest if rest and rest != text.strip() else text
+
+
+# "perfect, sending it to my armor smith", "good, that's the render for the pitch",
+# "不错，这个光比很舒服": a word of praise, then words about the user's day, asking nothing
+_ASKS_AFTER = re.compile(
+    r"^(?:now|then|but|also|and|just|can|could|would|please|pls|let'?s|maybe|make|add|put|"
+    r"change|turn|remove|delete|drop|give|replace|swap|draw|paint|zoom|undo|go back|more|less|"
+    r"another|again|one more|try|do|show|get rid|take|bring|move|use|keep|lose|set|switch)\b|"
+    r"\b(?:but|instead|too|should|could you|can you|please)\b|[?？]|"
+    r"^(?:再|把|让|改|换|加|画|弄|来|给|去掉|删|不要|能不能|可以|可不可以|帮我|撤销|回到)|"
+    r"(?:太|有点|不够|再)[^，,。]{0,4}(?:了|一点|些)", re.I)
+
+
+_OPINION = re.compile(
+    r"(?:你觉得(?:呢|怎么样|如何|好看吗|可以吗)?|好看吗|好不好看|怎么样|还行吗|行不行|可以吗)[?？。!！\s]*$|"
+    r"^(?:(?:is|does|do)\s+(?:it|this|that|this one|that one)\s+(?:look\s+)?(?:better|good|ok|okay|"
+    r"nice|right|fine)(?:\s+now)?[?!.\s]*$|what do you think[?!.\s]*$|how does (?:it|this|that) "
+    r"look(?:\s+now)?[?!.\s]*$|do you like (?:it|this)[?!.\s]*$)",
+    re.I)
+_CHANGE_ZH = re.compile(r"把|让|改|换|加|去掉|删|不要|再来|来一|画|变|调|弄|放")
+
+
+def asks_opinion(text: str) -> bool:
+    """'这样是不是好看一点？你觉得呢', 'does it look better now?', 'what do you think?':
+    the user asks what the bot thinks of the picture, and asks for no change."""
+    t = EMOJI.sub(" ", text).strip()
+    if not _OPINION.search(t):
+        return False
+    if has_cjk(t):
+        return not _CHANGE_ZH.search(t)
+    return not re.search(r"\b(?:make|add|put|change|remove|turn|give|replace|swap|draw|"
+                         r"should|could you|can you|if)\b", t, re.I)
+
+
+def closing_remark(text: str) -> bool:
+    """A word of praise or thanks first, then talk that asks nothing of the picture."""
+    t = EMOJI.sub(" ", text).strip()
+    m = re.match(r"^(.{1,24}?)(?:[,，.。!！~…]+\s*|\s+-\s+)(.+)$", t)
+    if not m or not (is_small_talk(m.group(1)) or _PRAISE.search(m.group(1))):
+        return False
+    rest = m.group(2).strip()
+    if _ASKS_AFTER.search(rest) or len(rest) > 80:
+        return False
+    if is_context(rest):
+        return True
+    from tools.rewrite.vocab import find_vocab
+
+    return not find_vocab(rest, ("color", "style", "time", "weather", "season", "material"))
+
+
 # ------------------------------------------------ sentences of talk around the request
 _PRAISE = re.compile(
     r"^(?:wow|omg|oh wow|oh|haha+|lol|aww+|ooh+)\b|\b(?:love|adore|like)\s+(?:it|this|that|"
-    r"them)\b|\b(?:is|looks|'s|are|look)\s+(?:so\s+|really\s+|very\s+|super\s+|just\s+)?"
+    r"them)\b|\b(?:is|looks|'s|are|look)\s+(?:(?:a|an|one)\s+)?(?:so\s+|really\s+|very\s+|"
+    r"super\s+|just\s+)?"
     r"(?:adorable|beautiful|great|perfect|amazing|cute|nice|cool|gorgeous|stunning|lovely|"
     r"awesome|fantastic|wonderful|sick|fire|good|better|incredible|brilliant)\b|"
     r"^(?:好可爱|太可爱|好看|太好看|真好看|好美|太美|真美|太棒|好棒|哇|厉害)", re.I)
@@ -333,17 +398,22 @@ def is_chatter(sentence: str) -> bool:
 _CONTEXT_EN = re.compile(
     r"^(?:(?:so|well|ok|okay|oh|also|and|but|btw|basically)\W+)*(?:"
     r"(?:i'?m|i am|we'?re|we are|i was|we were)\s+(?:just\s+|currently\s+|still\s+)?[a-z]+ing\b|"
-    r"(?:i|we)\s+(?:work|run|write|teach|own|have been|just|hope|think it|guess it|promised)\b|"
+    r"(?:i|we)\s+(?:work|run|write|teach|own|have been|just|hope|think it|guess it|promised|"
+    r"already|bought|got|found|love|loved)\b|"
     r"(?:this|it|that)(?:'s| is| was| will be|'ll be)\s+(?:for|going to|gonna|part of|meant for|"
-    r"a gift|a present|the mystery|the point|the idea|all|it|exactly what)\b|"
+    r"a gift|a present|the mystery|the point|the idea|all|it|exactly what|the one|the (?:final|"
+    r"render|shot|picture|image|photo|pic|cover|poster|design|version|look|vibe)\b)|"
     r"(?:because|since|so that|someone|somebody)\b|"
+    r"(?:i|we)\s+(?:need|want|have|got)\s+to\s+see\b|(?:it|that|this)\s+(?:washes|blocks|hides|"
+    r"covers|distracts|clashes|looks off)\b|"
     r"the (?:story|book|chapter|brand|company|shop|scene is|idea is|point is|theme is)\b|"
     r"(?:they'?re|they are|she'?s|he'?s|she is|he is)\s+(?:getting|going|having|turning|"
     r"celebrating|coming|moving|starting|opening|leaving|retiring|graduating)\b|"
     r"(?:the|my|our|her|his)\s+(?:bride|groom|client|clients|customer|customers|kids?|boss|"
     r"team|family|son|daughter|wife|husband|mom|mum|dad|friend|friends|reader|readers|"
     r"teacher|students?|grandkids?|niece|nephew|partner|girlfriend|boyfriend)\s+"
-    r"(?:hates?|loves?|likes?|adores?|prefers?|thinks?|said|says|is allergic|doesn'?t like|"
+    r"(?:hates?|loves?|likes?|adores?|prefers?|thinks?|said|says|wants? to see|needs? to see|"
+    r"asked for|is allergic|doesn'?t like|"
     r"don'?t like|didn'?t like|will love|is going to|is turning|turns|has always)\b)", re.I)
 _CONTEXT_VERB_EN = re.compile(
     r"^(?:the|that|this|it|those)\s+(?:[a-z]+\s+){0,2}(?:felt|feels|looked|seemed)\s+(?:too|a bit|"
@@ -352,6 +422,7 @@ _CONTEXT_VERB_EN = re.compile(
 # orange", "I need a picture of a fox")
 _ASKS_EN = re.compile(
     r"\b(?:can|could|would|will) (?:you|we|i|it|they|she|he)\b|\bplease\b|\bshould\b|"
+    r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\bour )(?<!\bthis )"  # "the render": a noun
     r"\b(?:make|add|draw|paint|create|generate|show|give|put|change|turn|remove|replace|swap|"
     r"render|design|imagine|get rid|take|let'?s)\b(?! (?:a )?(?:living|day|sense))|"
     r"\b(?:picture|image|photo|drawing|painting|illustration|render|scene|poster|card) of\b|"

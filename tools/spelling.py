@@ -29,7 +29,8 @@ _CHAT = {
     "wanna": "want to", "gimme": "give me", "lemme": "let me", "dont": "don't", "cant": "can't",
     "wont": "won't", "isnt": "isn't", "doesnt": "doesn't", "thru": "through",
     "abit": "a bit", "alittle": "a little", "alot": "a lot", "som": "some", "blu": "blue",
-    "pleas": "please", "becuz": "because",
+    "pleas": "please", "becuz": "because", "thats": "that's", "whats": "what's",
+    "theres": "there's", "hes": "he's", "shes": "she's", "im": "I'm", "ive": "I've",
 }
 # the words of an edit: corrected to when one keystroke away
 _EDIT_WORDS = (
@@ -181,11 +182,58 @@ def mandarin(text: str) -> str:
     return out
 
 
+# one message in both languages ("天气 change to snowing", "把 background 换成 beach"): the
+# sentence is built in one of them (its frame), and the words of the other are read in it
+_EN_FRAME = re.compile(r"\b(?:make|add|put|change|turn|remove|delete|get rid|give|let|replace|"
+                       r"swap|draw|paint|can you|could you|please|i want|i'd like|set|more|less|"
+                       r"no|without|instead)\b", re.I)
+_ZH_FRAME = re.compile(r"把|换成|改成|变成|弄成|画成|换个|给|让|去掉|删掉|删除|加上|加个|加一|不要|"
+                       r"来个|来点|帮我|能不能|可不可以|可以")
+# the Chinese frame words said inside an English sentence ("加 a baby panda", "make him 吃 apple")
+_ZH_IN_EN = {"加": "add", "加上": "add", "添加": "add", "加个": "add a", "加一个": "add a",
+             "去掉": "remove", "删掉": "remove", "删除": "remove", "不要": "no", "换成": "change to",
+             "改成": "change to", "变成": "turn into", "吃": "eat", "拿": "hold", "拿着": "holding",
+             "戴": "wear", "戴上": "wearing", "穿": "wear", "画": "draw", "把": "", "给": "give",
+             "让": "let", "和": "and", "在": "in", "的": "", "也": "also", "再": "again"}
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]|[A-Za-z]")
+
+
+def code_switched(text: str) -> str:
+    """A message in both languages, in the language its sentence is built in: "天气 change to
+    snowing" -> "weather change to snowing", "把 background 换成 beach" -> "把背景换成海边".
+    Words neither lexicon knows (names, brands) stay as they are."""
+    from tools.translate import en_to_zh, zh_to_en
+
+    if text.lstrip().startswith("/") or not has_cjk(text):
+        return text
+    latin = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) > 1 or w.lower() == "a"]
+    if not latin:
+        return text
+    cjk = sum(len(r) for r in _CJK_RUN.findall(text))
+    english = bool(_EN_FRAME.search(text)) or (len(latin) >= 3 and len(latin) * 2 > cjk)
+    if english and not (_ZH_FRAME.search(text) and not _EN_FRAME.search(text)):
+        def to_en(m: re.Match[str]) -> str:
+            run = m.group(0)
+            said = _ZH_IN_EN.get(run)
+            said = said if said is not None else zh_to_en(run)
+            return text[m.start():m.start()] + (f" {said} " if not has_cjk(said) else run)
+        out = _CJK_RUN.sub(to_en, text)
+        return re.sub(r"\s{2,}", " ", out).strip()
+
+    def to_zh(m: re.Match[str]) -> str:
+        run = m.group(0).strip()
+        said = en_to_zh(run)
+        return said if said and not re.search(r"[A-Za-z]", said) else m.group(0)
+    return re.sub(r"\s*(?<![A-Za-z])(" + _LATIN_RUN.pattern + r")(?![A-Za-z])\s*",
+                  lambda m: to_zh(m), text)
+
+
 def respell(text: str, context: str = "") -> str:
-    """``text`` as plain words: emoji named, Cantonese as Mandarin, English typos and chat
-    spellings corrected (see the module doc). ``context`` is the prompt of the picture the
-    message is about; its words are preferred."""
-    out = emoji_words(text)
+    """``text`` as plain words: a message in both languages in one, emoji named, Cantonese
+    as Mandarin, English typos and chat spellings corrected (see the module doc).
+    ``context`` is the prompt of the picture the message is about; its words are preferred."""
+    out = code_switched(emoji_words(text))
     if has_cjk(out):
         return mandarin(out)
     known = _known()

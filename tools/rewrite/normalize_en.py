@@ -476,6 +476,32 @@ _GERUND_VERB = {g: v for v in (
     v + v[-1] + "ing")}
 
 
+# "Cabinets: currently white, should be sage green.", "Countertop material: oak -> white
+# marble", "the sofa is grey, I want it to be mustard yellow": the old and the new value
+_ASPECTS = r"(?:\s+(?:colou?rs?|material|count|number|shape|size|style|finish|fabric|texture))?"
+_STRUCTURED = (
+    re.compile(rf"^(?:the\s+)?(?P<thing>[a-z][\w' -]{{0,30}}?){_ASPECTS}\s*:\s*(?:currently|now|"
+               rf"is|are|was|were)?\s*(?P<old>[\w' -]{{1,30}}?)\s*(?:->|→|=>|>|,\s*(?:should|must|"
+               rf"needs? to|has to|have to)\s+be|\s+to)\s+(?P<new>[^.;!]{{1,40}}?)\s*"
+               rf"(?:[.;!]+\s*(?P<tail>.*))?$", re.I),
+    re.compile(r"^(?:the\s+)?(?P<thing>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:is|are)\s+"
+               r"(?:currently\s+|now\s+)?(?P<old>[\w' -]{1,30}?),?\s+(?:but\s+)?(?:i|we)\s+(?:want|"
+               r"need|'d like|would like)\s+(?:it|them)\s+(?:to\s+be|to\s+look|in)\s+"
+               r"(?P<new>[^.;!]{1,40}?)\s*(?:[.;!]+\s*(?P<tail>.*))?$", re.I),
+)
+
+
+def _structured(s: str) -> str:
+    for pattern in _STRUCTURED:
+        m = pattern.match(s.strip())
+        if m and not is_pronoun(m.group("thing").split()[-1]):
+            tail = (m.group("tail") or "").strip()
+            out = (f"change the {m.group('thing').strip()} from {m.group('old').strip()} to "
+                   f"{m.group('new').strip()}")
+            return f"{out}. {tail}" if tail else out
+    return s
+
+
 def chat_cleanup_en(s: str) -> str:
     """An English instruction without the chat around the change: fillers ("pls", "lol",
     "honestly i think"), praise before it ("ok this is nice but"), offers after it ("can we
@@ -485,6 +511,13 @@ def chat_cleanup_en(s: str) -> str:
     # "would you mind adding smoke": the request itself, "add smoke"
     s = re.sub(r"^(?:would|do)\s+you\s+mind\s+([a-z]+ing)\b",
                lambda m: _GERUND_VERB.get(m.group(1).lower(), m.group(0)), s, flags=re.I)
+    s = re.sub(r"^(?:note|edit|change|request|update|feedback|fix|revision|tweak|ps|p\.s\.|"
+               r"one (?:more )?thing|also)\s*:\s*", "", s, flags=re.I)  # "Note: make it night"
+    s = _structured(s)
+    s = re.sub(r"(?:[,.;!]\s*|\s+(?:and|but)\s+)(?:nothing else (?:changes|should change|"
+               r"changes?)|everything else (?:stays|remains|the same|as is|unchanged)|the rest "
+               r"(?:stays|remains|the same|as is|unchanged)|(?:do not|don't) change anything "
+               r"else|no other changes)[\w ]*[.!]?$", "", s, flags=re.I)
     s = re.sub(r"\s+[&+]\s+", " and ", s)
     s = re.sub(r"(?<=[a-z])\s+n\s+(?=[a-z]{2})", " and ", s)  # "sunglasses n make it sunset"
     s = EMOJI.sub(" ", s).strip()

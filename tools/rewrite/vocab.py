@@ -346,8 +346,14 @@ def vocab_phrase(edit: Edit, lang: str) -> str:
 
 
 def wear_kind(value: str) -> str | None:
-    """"wear" for a hat or a dress, "hold" for an umbrella or a sword, else None."""
+    """"wear" for a hat or a dress, "hold" for an umbrella or a sword, else None; read on
+    the thing itself ("a beekeeper in a white suit lifting a frame" is a person)."""
     cats = ("wear", "hold")
+    if not has_cjk(value):
+        value = re.split(r"\s+(?:in|with|wearing|holding|carrying|on|at|under|near|by|who|"
+                         r"that|which|[a-z]+ing)\s+", value, maxsplit=1)[0]
+        if is_living(value):
+            return None
     hits = find_vocab(value, cats)
     return hits[-1].entry.category if hits else None
 
