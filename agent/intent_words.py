@@ -11,7 +11,8 @@ HELP = re.compile(r"^(/?help|/start|\?|帮助|怎么用|使用说明|what can yo
                    r"how does this work|how do i use (this|you)|你能做什么|你会什么|"
                    r"你可以做什么)\W*$",
                    re.I)
-UNDO = re.compile(r"^(?:还是|那就|那还是|算了)?(/?undo|undo (that|it|this|the last( change| edit)?)|go back|"
+UNDO = re.compile(r"^(?:还是|那就|那还是|算了)?"
+                  r"(/?undo|undo (that|it|this|the last( change| edit)?)|go back|"
                    r"go back one|step back|revert( that| it)?|take (that|it) back|"
                    r"(no,? )?(go back to|back to) the (previous|last|old|earlier) "
                    r"(one|image|picture|version)|previous (one|version)|"

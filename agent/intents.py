@@ -242,8 +242,25 @@ def starting_prompt(rest: str) -> str:
     return draw_subject(_clean(", ".join(kept))) if kept else ""
 
 
+# what a first message may open with before the picture itself: "For my new autumn menu:
+# a bowl of risotto", "Reference for my next cosplay: a knight…", "The scene: a derelict…"
+_PREAMBLE = re.compile(
+    r"^(?:(?:the\s+|my\s+|our\s+)?(?:scene|idea|concept|prompt|brief|reference|ref|setting|"
+    r"description|context|plan|request|shot|image|picture)|(?:for|reference for|ref for|this is "
+    r"for|it'?s for|idea for|concept for)\s+(?:my|our|the|a|an)\s+[^:：]{1,40}|(?:here'?s|here "
+    r"is)\s+[^:：]{1,30})\s*[:：]\s*(?=\S)", re.I)
+
+
+_ADD_THAT = re.compile(
+    r"^(.*?)\b(?:wears|wore|has|had|carries|carried|holds|held|owns|loves|always has|got)\s+"
+    r"((?:a|an|the|his|her|their|its|some|two|three)\s+[^,.;]{1,40}?)\s*[,.;]\s*(?:so\s+)?"
+    r"(?:please\s+)?(?:add|include|put in|draw in|give (?:him|her|them|it))\s+(?:that|it|this|"
+    r"them|those|one)(?:\s+(?:too|as well|in|please))?[.!]*$", re.I)
+
+
 def draw_subject(text: str) -> str:
     """The subject of a drawing request: 'draw me a cat on a sofa' -> 'a cat on a sofa'."""
+    text = _PREAMBLE.sub("", text.strip(), count=1)
     out = DRAW_LEAD.sub("", text, count=1).strip()
     zh = ZH_DRAW_LEAD.sub("", out, count=1).strip()
     if zh != out and len(zh) >= 2:
@@ -291,8 +308,11 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
             r"again|one more|like this|like that|version|variation)\b|[把让改换加再来张]",
             raw, re.I):
         return Intent("chat", text=raw)  # "lol the cat is perfect", "wow the sky looks amazing"
-    if talk.wants_picture(raw) and not has_upload:  # "my son wants to make a picture": of what?
-        return Intent("unclear", text=raw)
+    if (talk.wants_picture(raw) or talk.wants_something(raw)) and not has_upload:
+        return Intent("unclear", text=raw)  # "my son wants to make a picture": of what?
+    if has_image and not has_upload and (m := _ADD_THAT.match(raw)):
+        # "my boy always wears a green bandana, add that": the thing said first
+        return Intent("edit", text=f"add {m.group(2).strip()}")
     # clauses: Chinese people also part them with a space ("emmm 有点丑 撤销")
     clauses = [c for c in re.split(r"[,，.。!！;；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])",
                                    raw.strip(" .。!！")) if c.strip()]
@@ -621,8 +641,8 @@ _VAR_FILLER = re.compile(
     r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five|can|could|"
     r"i|we|get|have|see|try|a couple|couple|pair|for (?:the|my|our|a) [\w-]+(?: [\w-]+)?|"
     r"to (?:choose|pick) from|those|these|them|run it back)\b|"
-    r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|是不是|可以|能不能|可不可以|"
-    r"吗|吧|[\d两二三四五]", re.I)
+    r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|是不是|可以|能不能|"
+    r"可不可以|吗|吧|[\d两二三四五]", re.I)
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|"
                        r"six|seven|eight|a couple of|a couple|a pair of|a few)\b", re.I)

@@ -27,8 +27,10 @@ SETTING_KEYS = {"尺寸": "size", "大小": "size", "步数": "steps", "cfg": "g
                  "aspect": "ratio", "aspect ratio": "ratio", "比例": "ratio", "画幅": "ratio"}
 # "16:9", "--ar 3:2", "in portrait", "竖版": the shape of a new picture, said with it
 ASPECT_RE = re.compile(
-    r"(?:--ar\s*|(?:in|at|with)?\s*(?:an?\s+)?(?:aspect\s+)?(?:ratio\s+)?)"
-    r"\b(\d{1,2}\s*:\s*\d{1,2})\b(?:\s+(?:ratio|aspect))?"
+    r"(?:--ar\s*|(?:\b(?:in|at|with)\s+)?(?:\ban?\s+)?(?:\baspect\s+)?(?:\bratio\s+)?)"
+    # the ratios pictures have, not a clock's "10:30"
+    r"\b((?:1|2|3|4|5|7|9|10|16|21)\s*:\s*(?:1|2|3|4|5|7|9|10|16|21))\b(?!\s*(?:am|pm)\b)"
+    r"(?:\s+(?:ratio|aspect))?"
     r"|\bin\s+(portrait|landscape|widescreen|square)(?:\s+(?:format|mode|orientation))?\b"
     r"|\b(portrait|landscape|widescreen|square)\s+(?:format|mode|orientation)\b"
     r"|(竖版|竖图|竖屏|横版|横图|横屏|宽屏|方图)(?:的)?", re.I)

@@ -117,6 +117,16 @@ _WANTS_PICTURE_ZH = re.compile(
     r"(?:画|做|生成)(?:一)?(?:张|幅|个)?(?:画|图|图片|画儿)[\s。！!~]*$")
 
 
+_WANTS_SOMETHING = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+|really\s+)?(?:want|need|'d like|would like|could use)\s+"
+    r"(?:to see\s+)?(?:something|anything)(?:\s+[\w-]+){0,3}[\s.!]*$", re.I)
+
+
+def wants_something(text: str) -> bool:
+    """'long night shift, I just want something relaxing': a mood, not yet a picture."""
+    return bool(_WANTS_SOMETHING.search(EMOJI.sub(" ", text).strip()))
+
+
 def wants_picture(text: str) -> bool:
     """'my son wants to make a picture, he's 8', '我想给孙子画张画': a picture is wanted,
     but not yet said what of."""
@@ -377,7 +387,9 @@ _PRAISE = re.compile(
     r"super\s+|just\s+)?"
     r"(?:adorable|beautiful|great|perfect|amazing|cute|nice|cool|gorgeous|stunning|lovely|"
     r"awesome|fantastic|wonderful|sick|fire|good|better|incredible|brilliant)\b|"
-    r"^(?:好可爱|太可爱|好看|太好看|真好看|好美|太美|真美|太棒|好棒|哇|厉害)", re.I)
+    r"^(?:好可爱|太可爱|好看|太好看|真好看|好美|太美|真美|太棒|好棒|哇|厉害)|"
+    r"^(?:perfect|great|ideal|good|nice|lovely|excellent|just right)\s+for\s+(?:my|our|the|a|an|"
+    r"your|his|her|their)\b", re.I)
 
 
 def sentences(text: str) -> list[str]:

@@ -191,7 +191,8 @@ _ZH_FRAME = re.compile(r"把|换成|改成|变成|弄成|画成|换个|给|让|�
                        r"来个|来点|帮我|能不能|可不可以|可以")
 # the Chinese frame words said inside an English sentence ("加 a baby panda", "make him 吃 apple")
 _ZH_IN_EN = {"加": "add", "加上": "add", "添加": "add", "加个": "add a", "加一个": "add a",
-             "去掉": "remove", "删掉": "remove", "删除": "remove", "不要": "no", "换成": "change to",
+             "去掉": "remove", "删掉": "remove", "删除": "remove", "不要": "no",
+             "换成": "change to",
              "改成": "change to", "变成": "turn into", "吃": "eat", "拿": "hold", "拿着": "holding",
              "戴": "wear", "戴上": "wearing", "穿": "wear", "画": "draw", "把": "", "给": "give",
              "让": "let", "和": "and", "在": "in", "的": "", "也": "also", "再": "again"}
@@ -199,7 +200,7 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]|[A-Za-z]")
 
 
-def code_switched(text: str) -> str:
+def code_switched(text: str, context: str = "") -> str:
     """A message in both languages, in the language its sentence is built in: "天气 change to
     snowing" -> "weather change to snowing", "把 background 换成 beach" -> "把背景换成海边".
     Words neither lexicon knows (names, brands) stay as they are."""
@@ -212,28 +213,34 @@ def code_switched(text: str) -> str:
         return text
     cjk = sum(len(r) for r in _CJK_RUN.findall(text))
     english = bool(_EN_FRAME.search(text)) or (len(latin) >= 3 and len(latin) * 2 > cjk)
-    if english and not (_ZH_FRAME.search(text) and not _EN_FRAME.search(text)):
-        def to_en(m: re.Match[str]) -> str:
-            run = m.group(0)
-            said = _ZH_IN_EN.get(run)
-            said = said if said is not None else zh_to_en(run)
-            return text[m.start():m.start()] + (f" {said} " if not has_cjk(said) else run)
-        out = _CJK_RUN.sub(to_en, text)
-        return re.sub(r"\s{2,}", " ", out).strip()
+    english = english and not (_ZH_FRAME.search(text) and not _EN_FRAME.search(text))
+
+    def to_en(m: re.Match[str]) -> str:
+        run = m.group(0)
+        said = _ZH_IN_EN.get(run)
+        said = said if said is not None else zh_to_en(run)
+        return f" {said} " if not has_cjk(said) else run
 
     def to_zh(m: re.Match[str]) -> str:
         run = m.group(0).strip()
         said = en_to_zh(run)
         return said if said and not re.search(r"[A-Za-z]", said) else m.group(0)
-    return re.sub(r"\s*(?<![A-Za-z])(" + _LATIN_RUN.pattern + r")(?![A-Za-z])\s*",
-                  lambda m: to_zh(m), text)
+
+    in_en = re.sub(r"\s{2,}", " ", _CJK_RUN.sub(to_en, text)).strip()
+    in_zh = re.sub(r"\s*(?<![A-Za-z])(" + _LATIN_RUN.pattern + r")(?![A-Za-z])\s*", to_zh, text)
+    if not english and context.strip() and not has_cjk(context) and not has_cjk(in_en) and any(
+            len(run.split()) >= 2 for run in _LATIN_RUN.findall(text)):
+        # "sofa 换成 velvet emerald green" to an English picture: an English phrase inside a
+        # Chinese sentence that reads wholly in English, where the picture's words are
+        english = True
+    return in_en if english else in_zh
 
 
 def respell(text: str, context: str = "") -> str:
     """``text`` as plain words: a message in both languages in one, emoji named, Cantonese
     as Mandarin, English typos and chat spellings corrected (see the module doc).
     ``context`` is the prompt of the picture the message is about; its words are preferred."""
-    out = code_switched(emoji_words(text))
+    out = code_switched(emoji_words(text), context)
     if has_cjk(out):
         return mandarin(out)
     known = _known()

@@ -213,6 +213,12 @@ def pose_edits(phrase: str, target: str | None, text: str, owner: str | None = N
                           value=" and ".join(e.value or "" for e in poses))]
         return poses + others  # a new pose drops "a smiling man"; the smile comes after it
     first = words[0].lower()
+    if first in ("do", "does", "doing", "strike", "striking") and len(words) > 1 and \
+            words[1].lower() not in ("it", "that", "this", "so", "something", "the same"):
+        # "do warrior pose instead", "do a handstand": the action is doing that
+        rest = re.sub(r"\s+(?:instead|now|please|too)$", "", " ".join(words[1:]), flags=re.I)
+        return [Edit("pose", target=target, value=f"doing {rest}", owner=owner, lang="en",
+                     text=text)]
     if first in ("to", "be", "start", "begin", "starts", "keep"):
         return pose_edits(" ".join(words[1:]), target, text, owner) if len(words) > 1 else []
     if first in EXPRESSION_VERBS or stem(first) in EXPRESSION_VERBS:

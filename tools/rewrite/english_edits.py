@@ -36,8 +36,26 @@ _GROUND = frozenset(
     "cushion wall edge ledge shore water leg knee".split())
 
 
+def looks_like_adjective_phrase(v: str) -> bool:
+    """"blurry", "dark and moody", "soft, out of focus": how the background looks, no place."""
+    words = re.findall(r"[a-z'-]+", v.lower())
+    return bool(words) and len(words) <= 4 and all(
+        w in ("and", "very", "more", "less", "out", "of", "focus", "slightly") or w.endswith(
+            ("y", "ed", "ful", "ous", "ish", "al", "ic", "ive", "less")) or w in (
+            "soft", "dark", "light", "bright", "plain", "simple", "clean", "dim", "pale", "warm",
+            "cool", "calm", "quiet", "busy", "minimal", "white", "black", "neutral", "abstract",
+            "bokeh", "muted", "pastel", "smooth", "flat") for w in words) and not any(
+        w in ("sky", "city", "valley", "alley", "gallery", "library", "bakery", "factory",
+              "country", "prairie", "jetty", "quay", "abbey", "nursery", "pottery", "hospital",
+              "industrial", "tropical", "coastal", "rural", "medieval", "natural") for w in words)
+
+
 def _place_phrase_en(value: str, key: str | None) -> str:
-    v = value.strip()
+    v = re.sub(r"^(?:something|anything|somewhere)\s+", "", value.strip(), flags=re.I)
+    if re.search(r"\b(?:background|backdrop)$", v, re.I) and key is None:
+        return ", " + re.sub(r"^(?:a|an|the)\s+", "", v, flags=re.I)  # "soft pastel background"
+    if key is None and looks_like_adjective_phrase(v):
+        return f", {v} background"  # "make the background blurry": a blurry background
     if re.match(r"^(?:on|in|at|by|near|under|inside|underwater|beside|in front of|among|"
                 r"outdoors|indoors|atop|across|along|over|above|below|through|behind|"
                 r"next to|on top of|around)\b", v, re.I):

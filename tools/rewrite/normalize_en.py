@@ -20,7 +20,7 @@ from tools.rewrite.en_phrases import (
     is_pronoun,
 )
 from tools.rewrite.vocab import KINDS, MODIFIER_CATS, classify, find_en
-from tools.text import EMOJI
+from tools.text import EMOJI, stem
 from tools.translate import WORD_NUMBERS
 
 _SUBJ = r"(?:he|she|it|they|him|her|them|(?:the|this|that|these|those|his|her|its|their)\s+.+?)"
@@ -53,6 +53,50 @@ def normalize_en(c: str) -> str:
                      r"(?:\s+and\s+(?:blue|bright|sunny|clear|grey|gray|dark))?", s, re.I)
     if m:
         return f"make it {'sunny' if m.group(1).lower() == 'clear' else m.group(1)}"
+    # "the grass should be covered in fallen leaves", "cover the table with petals": put
+    # them there
+    m = re.fullmatch(r"(?:(?:make|have|let|get|i want|i'?d like)\s+)?(the\s+[\w' -]+?|it)\s+"
+                     r"(?:(?:should|must|could|would|needs? to|has to|to)\s+be\s+|(?:is|are|be)\s+|"
+                     r"getting\s+|all\s+)?(covered|carpeted|littered|strewn|blanketed|"
+                     r"coated|dusted|sprinkled|piled)\s+(?:in|with|of|by)\s+(.+)", s, re.I) \
+        or re.fullmatch(r"(cover|carpet|litter|strew|blanket|coat|dust|sprinkle)\s+"
+                        r"(the\s+[\w' -]+?|it)\s+(?:in|with)\s+(.+)", s, re.I)
+    if m:
+        thing, what = ((m.group(2), m.group(3)) if m.group(1).lower() in (
+            "cover", "carpet", "litter", "strew", "blanket", "coat", "dust", "sprinkle")
+            else (m.group(1), m.group(3)))
+        return f"put {what} on {thing}"
+    # "tint the liquid rose pink", "dye her hair blue": its colour
+    m = re.fullmatch(r"(?:tint|dye|recolou?r|colou?r|stain|spray|spray-paint)\s+"
+                     r"((?:the|his|her|its|their)\s+[\w' -]+?|it|him|her|them)\s+(?:in\s+|to\s+)?"
+                     r"([\w -]+)", s, re.I)
+    if m and find_en(m.group(2), ("color",)):
+        return f"make {m.group(1)} {m.group(2)}"
+    # "make the tree a cherry blossom tree", "can the tree be a cherry blossom tree": that
+    # kind of it
+    m = re.fullmatch(r"(?:make|turn|can|could|should|let)\s+(?:you\s+make\s+)?the\s+([\w'-]+)\s+"
+                     r"(?:be\s+|into\s+)?(?:a|an)\s+([\w' -]+?\s+([\w'-]+))(?:\s+instead)?[?.!]*",
+                     s, re.I)
+    if m and stem(m.group(3).lower()) == stem(m.group(1).lower()):
+        return f"change the {m.group(1)} to a {m.group(2)}"
+    # "could she do warrior pose instead": have her do it
+    m = re.fullmatch(r"(?:could|can|would|should|will)\s+(he|she|they|it|the\s+[\w'-]+)\s+"
+                     r"(?:please\s+)?(do|strike)\s+(.+?)[?.!]*", s, re.I)
+    if m:
+        return f"make {_obj(m.group(1))} {m.group(2)} {m.group(3)}"
+    # "can it have two kids climbing the ladder", "could there be a moon": add it
+    m = re.fullmatch(r"(?:can|could|would|should|may)\s+(?:it|the (?:picture|image|scene|"
+                     r"photo))\s+(?:also\s+)?(?:have|get|include|show)\s+(.+?)[?.!]*", s, re.I) or \
+        re.fullmatch(r"(?:can|could|would|should|may)\s+there\s+(?:also\s+)?be\s+(.+?)[?.!]*", s,
+                     re.I)
+    if m:
+        return f"add {m.group(1)}"
+    # "turn it into a manga style panel with screentones": the style, not a new subject
+    m = re.fullmatch(r"(?:turn|make|change|render|redo|redraw)\s+(?:it|this|the (?:picture|image|"
+                     r"scene|whole thing))\s+(?:into|as|in(?:to)?)\s+(?:a|an)?\s*([\w' -]+?)\s+"
+                     r"style\b(.*)", s, re.I)
+    if m and find_en(m.group(1), ("style",)):
+        return f"make it {m.group(1)} style"
     # "trim his beard short", "cut her hair": shorter
     m = re.fullmatch(r"(?:trim|cut|shorten|crop|clip)\s+((?:the|his|her|its|their)\s+[\w'-]+)"
                      r"(?:\s+(?:short|shorter|a bit|a little))*", s, re.I)

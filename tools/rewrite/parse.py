@@ -9,7 +9,7 @@ from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
 from tools.rewrite.normalize_en import chat_cleanup_en
 from tools.rewrite.parse_en import parse_en
 from tools.rewrite.parse_zh import parse_zh
-from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_vocab
+from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_en, find_vocab
 from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
 
 # ------------------------------------------------------------------- splitting clauses
@@ -45,6 +45,16 @@ def _gapped(previous: str, part: str) -> str | None:
     return candidate
 
 
+_SHADES = frozenset("and or light dark pale pastel deep bright soft muted neon".split())
+
+
+def _only_colours(part: str) -> bool:
+    """'blue and mint', 'white and red': nothing but colours."""
+    words = re.findall(r"[A-Za-z-]+", part)
+    return bool(words) and any(find_en(w, ("color",)) for w in words) and all(
+        w.lower() in _SHADES or find_en(w, ("color",)) for w in words)
+
+
 def _clauses(text: str, lang: str) -> list[str]:
     """Split a compound instruction where a new edit starts ("add a hat and make it night"),
     but not inside a value ("black and white", "a cat and a dog")."""
@@ -72,6 +82,11 @@ def _clauses(text: str, lang: str) -> list[str]:
                                r"about|around|roughly)\b", part, re.I)
         colours = re.search(r"\b(?:black|white)\s*$", clauses[-1] if clauses else "", re.I) \
             and re.match(r"\s*(?:black|white)\b", part, re.I)  # "black and white"
+        if lang == "en" and clauses and _only_colours(part) and find_en(clauses[-1],
+                                                                         ("color",)):
+            # "paint the hives in pastel yellow, blue and mint": one list of colours
+            clauses[-1] = clauses[-1] + seps[k - 1] + part
+            continue
         if lang == "en" and not starts_edit and clauses and "," in seps[k - 1] and \
                 not elaboration:
             # "make him younger, brighter lighting": a comma and a change of its own
@@ -243,7 +258,8 @@ def parse_instructions(text: str) -> list[Edit]:
         if last and e.kind == last.kind == "color" and e.target == last.target and \
                 e.text == last.text and e.value and last.value:
             # "pastel pink and mint": two colours of one thing, together
-            out[-1] = replace(last, value=f"{last.value} and {e.value}", key=None)
+            joint = " " if f"{last.value} {e.value}".lower() in e.text.lower() else " and "
+            out[-1] = replace(last, value=f"{last.value}{joint}{e.value}", key=None)
             continue
         out.append(e)
     return out
@@ -295,7 +311,9 @@ def zh_request(s: str) -> str:
                r"把\1改成\2", s)
     s = re.sub(r"(?:画面里|图里|图上)?(?:能不能|可不可以|能否)?(?:没有|不要有)(.+?)[？?]?$",
                r"去掉\1", s) if re.search(r"没有|不要有", s) else s
-    s = re.sub(r"(?<=[\u4e00-\u9fff])(?:能不能|可不可以|能否|可以)(?=[\u4e00-\u9fff])", "", s)
+    s = re.sub(r"(?<=[\u4e00-\u9fff])(?:是不是可以|是不是能|能不能|可不可以|能否|可以)"
+               r"(?=[\u4e00-\u9fff])", "", s)
+    s = re.sub(r"^(?:是不是可以|是不是能|是不是)(?=[把将让给换改加去在放])", "", s)
     s = re.sub(r"^(.{1,6}?)换个颜色[，,\s]*(?:来个|换成|改成|要|用|就)?(?=.)", r"\1换成", s)
     s = re.sub(r"^(?:来个|来一个)(?=.)", "加个", s)  # "来个荷包蛋": one more thing
     return s

@@ -374,7 +374,7 @@ def _parse_en(clause: str) -> list[Edit]:
     m = re.fullmatch(r"(?:with\s+|add\s+|put\s+)?(?:a|an|the)?\s*(.+?)\s+(?:background|backdrop|"
                      r"in the background|as (?:the\s+)?background)", c, re.I)
     if m:
-        return _background_edits(m.group(1), text)
+        return _look_background(m.group(1), text)
 
     # --- count (relative): "add two more cats", "another cat", "one more dog"
     m = re.fullmatch(rf"(?:add\s+|draw\s+|include\s+)?(?:(another)|({NUM_RE})\s+more)\s+"
@@ -387,7 +387,9 @@ def _parse_en(clause: str) -> list[Edit]:
 
     # --- add (with an optional receiver: "give the cat a hat", "put a hat on the cat")
     # "give the ginger cat a bow tie": the receiver is all before the article of the gift
-    m = re.fullmatch(r"(?:give|let)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:have\s+)?"
+    # (the receiver has no "and": "give the DJ big headphones and a bucket hat")
+    m = re.fullmatch(r"(?:give|let)\s+(it|him|her|them|the\s+(?:(?!and\b)[\w'-]+\s+)*?"
+                     r"(?:(?!and\b)[\w'-]+))\s+(?:have\s+)?"
                      r"((?:a|an|some|\d+|two|three|four|five)\s+.+)", c, re.I) or re.fullmatch(
         r"(?:give|let)\s+(it|him|her|them|the\s+[\w\s'-]+?)\s+(?:have\s+)?"
         r"([\w-]+s|[\w-]+\s+[\w\s-]+)", c, re.I)
@@ -406,6 +408,11 @@ def _parse_en(clause: str) -> list[Edit]:
     if m:
         what = m.group(1)
         hits = classify(what, ("weather", "time", "season", "style", "camera"))
+        if re.search(r"\b(?:background|backdrop|bg)\s*$", what, re.I):
+            core = re.sub(r"^(?:a|an|some|the)\s+|\s*\b(?:background|backdrop|bg)\s*$", "",
+                          what.strip(), flags=re.I)
+            if core:
+                return _look_background(core, text)
         if hits:
             return vocab_edits(hits, "en", text)
         if re.fullmatch(r"(?:more\s+)?details?|detail", what, re.I):
@@ -551,6 +558,16 @@ def _parse_en(clause: str) -> list[Edit]:
     return []
 
 
+def _look_background(core: str, text: str) -> list[Edit]:
+    """"a soft pastel background", "a dark moody backdrop": a background of that look (not
+    a style of the whole picture); a place or a colour is read as one."""
+    hits = classify(core)
+    if find_en(core, ("place",)) or not hits or any(
+            h.entry.category not in ("style",) for h in hits):
+        return _background_edits(core, text)
+    return [Edit("background", value=f"{core} background", lang="en", text=text)]
+
+
 def _make_do_edits(c: str, text: str) -> list[Edit]:
     """"make the two dogs play with each other", "have her sit down", "let him smile"."""
     m = re.fullmatch(r"(?:make|have|let|get)\s+(.+?)\s+(open|close|shut)\s+(?:its|his|her|their)"
@@ -565,6 +582,11 @@ def _make_do_edits(c: str, text: str) -> list[Edit]:
     words = m.group(1).split()
     for k in range(1, min(len(words), 6)):
         verb = words[k].lower()
+        if verb in ("do", "strike") and k + 1 < len(words) and re.fullmatch(
+                r"it|him|her|them|(?:the|his|her|its|their)\s+[\w'-]+|[\w'-]+",
+                " ".join(words[:k]), re.I):  # "make her do warrior pose"
+            target, owner = split_owner(" ".join(words[:k]))
+            return pose_edits(" ".join(words[k:]), target, text, owner)
         if verb.endswith("ing") or not (ing_form(verb) or verb in EXPRESSION_VERBS) or \
                 verb in ("be", "look") and \
                 k + 1 < len(words) and not re.fullmatch(r"up|down|away|back|around|at|out|"
