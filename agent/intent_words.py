@@ -20,11 +20,24 @@ UNDO = re.compile(r"^(?:还是|那就|那还是|算了)?"
                    r"回到上一张|回到上一步|退回|还原|不要这个改动)(?:吧|啦|了|一下)?\W*$",
                    re.I)
 GOTO = re.compile(r"^(?:go\s+)?back\s+to\b|^(?:switch|go|jump|return)\s+to\b|^请?回到|^请?返回|"
+                   r"^(?:pull|bring)\s+up\b|^(?:take|bring)\s+me\s+back\s+to\b|^revert\s+to\b|"
+                   r"^restore\b|^(?:let'?s\s+|i'?ll\s+)?go\s+with\b|^i'?ll\s+take\b|^i\s+(?:pick|choose)\b|"
                    r"^切换到|"
                    r"^用回|^退回到?|^continue (?:from|with)\b|^use\b|^select\b|^pick\b|^选|^用",
                    re.I)
 GOTO_LEAD = re.compile(r"^(?:(?:go\s+back\s+to|back\s+to|switch\s+to|go\s+to|jump\s+to|"
-                        r"return\s+to)\b|请?回到|请?切换到|请?返回到?)", re.I)
+                        r"return\s+to|take\s+me\s+back\s+to|revert\s+to)\b|请?回到|请?切换到|"
+                        r"请?返回到?)", re.I)
+# "#2 was better", "the previous one was better", "还是第二张好": back to that one
+PREFERRED = re.compile(
+    r"^(?:(?:i think|honestly|hmm+|actually)[,\s]+)?(?P<which>#\s*\d+|(?:the\s+)?(?:previous|last|"
+    r"first|second|third|original|earlier|older|other)\s+(?:one|version|picture|image))\s+"
+    r"(?:was|is|looked|looks|looked much|was much|is much)\s+(?:way\s+|much\s+|a lot\s+)?"
+    r"(?:better|nicer|best)\W*$|"
+    r"^(?:i\s+(?:liked|like|prefer|preferred))\s+(?P<which2>#\s*\d+|(?:the\s+)?(?:previous|last|"
+    r"first|second|third|original|earlier|other)\s+(?:one|version))\s*(?:more|better)?\W*$|"
+    r"^还是(?P<which3>第[一二三四五六七八九十\d]+张|上一张|原图|原来那张|之前那张)(?:更)?好(?:看)?(?:些|一点)?\W*$",
+    re.I)
 HISTORY = re.compile(r"^(/?history|show (me )?(the )?history|list (the |my |all )?(images|"
                       r"pictures)|what have we (made|done)( so far)?|历史|历史记录|看看历史|"
                       r"查看历史|所有图片)\W*$", re.I)
@@ -83,11 +96,13 @@ SHOW = re.compile(
     r"back))?"
     r"(?:\s+(?:the\s+)?(?:picture|image|photo|pic))?\s*(?:again|back|once more)?\W*$|"
     r"^(?:再)?(?:显示|发|看看|看一下|给我看|展示|打开|重发)(?:一下|一次|给我)?(?:图片?)?\W*$|"
+    r"^把?\s*(?:再)?(?:发给我|发我|给我看看?|发过来)(?:一下)?\W*$|"
     r"^(?:再)?(?:发|显示|展示)(?:一下|一次|给我)?(?:图片?)?一次\W*$",
     re.I)
 INFO = re.compile(
     r"\b(prompt|seed|recipe|settings|negative|how (was|did you make|were)|what did you use|"
-    r"what (?:art |kind of |sort of )?style|which style|what model|"
+    r"what (?:art |kind of |sort of )?style|which style|what model|what size|which size|"
+    r"what resolution|how big is (?:it|this|#\s*\d+)|what dimensions|"
     r"parameters|params)\b|提示词|咒语|种子|参数|怎么(画|生成)的|用的什么",
     re.I)
 INFO_CMD = re.compile(r"^/(prompt|info|show|recipe)\b\s*(.*)$", re.I)
@@ -147,7 +162,10 @@ DIFF = re.compile(
     r"改了什么|改动了?什么|有什么(?:不同|区别)|区别是什么|比较|对比", re.I)
 FAQ = {
     "save": re.compile(r"\b(?:how (?:do|can) i|can i|where do i) (?:save|download|export|"
-                       r"keep)\b.*|怎么保存|如何保存|怎么下载|如何下载|保存到哪", re.I),
+                       r"keep)\b.*|\b(?:can|could) you (?:send|give|email|export) (?:me )?"
+                       r"(?:it|this|that|the (?:picture|image|file))(?: to me)? as an? "
+                       r"(?:file|png|jpe?g|download)\b|"
+                       r"怎么保存|如何保存|怎么下载|如何下载|保存到哪", re.I),
     "bigger": re.compile(r"\b(?:can i get (?:it|this|them) (?:bigger|larger)|higher resolution|"
                          r"(?:increase|change|set) the (?:size|resolution)|bigger pictures|"
                          r"larger pictures)\b|分辨率|高清一点|大尺寸", re.I),

@@ -37,6 +37,7 @@ from agent.intent_words import (
     NEW_CHAT,
     NOT_WANTED,
     PLACED,
+    PREFERRED,
     QUESTION_START,
     REQUEST_LEAD,
     REQUEST_TAIL,
@@ -365,6 +366,12 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("undo")
     if HISTORY.match(body):
         return Intent("history")
+    if (has_image or refs) and (m := PREFERRED.match(body.strip())):
+        which = next(g for g in (m.group("which"), m.group("which2"), m.group("which3")) if g)
+        if re.search(r"previous|last|上一张", which, re.I) and not re.search(r"#", which):
+            return Intent("undo")  # "the previous one was better"
+        if refs:
+            return Intent("goto", refs=refs)
     if refs and GOTO.search(body) and len(GOTO.sub("", rest).strip(" 图张个号")) <= 3:
         return Intent("goto", refs=refs)
     if has_image and GOTO_LEAD.match(body) and not refs:
@@ -453,6 +460,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
             any_image and (EDIT_CUE.search(instruction)
                            or parse_instruction(instruction) is not None)):
         return Intent("question", text=raw)
+    if has_image and not has_upload and not refs and talk.says_nothing_of_a_picture(raw):
+        return Intent("chat", text=raw)  # "nailed it", "sending this to my team", "还行"
     if any_image and not _is_new_picture(body) and (
             parse_instruction(instruction) is not None or EDIT_LEAD.match(instruction)
             or EDIT_CUE.search(instruction) or _names_what_is_there(instruction, current)

@@ -55,11 +55,13 @@ CHAT_EN = frozenset(
     "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
     "hiya yo bye goodbye xd haha ah dear darling sweetie honey sir madam kindly truly "
     "ever lots heaps you've youve been helpful you sick dope mid ngl tbh fr bro bruh yyds "
-    "goated slaps hmm hm mhm meh noice".split())
+    "goated slaps hmm hm mhm meh noice works talking think thinking brb em emm bot job".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
-                      r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好)+")
+                      r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好|还行|就这个|这张|这个|可以|哦|收到|稍等|"
+                      r"等等|等一下|我想想|想想|先这样|就这样|满意|挺|嗯嗯|对|没错|是的|"
+                      r"我|一下)+")
 WRAPPED_DRAW = re.compile(
     r"\b(?:make|draw|create|generate|paint|render|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\s+"
     r"(?:picture|image|drawing|painting|illustration|photo|pic|art(?:work)?)\s+of\s+(.{3,}?)"
@@ -90,6 +92,9 @@ _FEELING = re.compile(
     r"liked|adores|enjoyed|laughed|smiled|cried|giggled)\b)|\bmade (?:my|his|her|their) day\b",
     re.I)
 _FEELING_ZH = re.compile(r"(?:一定|肯定|会|应该)(?:很|超|特别|非常)?(?:喜欢|开心|高兴|满意)|"
+                         r"^(?:客户|老板|老婆|老公|孩子|妈妈|爸爸|朋友|大家|他们|她们|他|她|我妈|我爸)"
+                         r"(?:很|超|特别|非常|都|也)*(?:满意|喜欢|开心|高兴|说好)|"
+                         r"^(?:发给|拿给|给|转给|拿去给)[^，,。]{1,6}(?:看看|看|了)[。！!]*$|"
                          r"(?:笑死|乐坏|开心坏|高兴坏|喜欢得不得了)")
 
 
@@ -344,7 +349,8 @@ _ASKS_AFTER = re.compile(
 
 
 _OPINION = re.compile(
-    r"(?:你觉得(?:呢|怎么样|如何|好看吗|可以吗)?|好看吗|好不好看|怎么样|还行吗|行不行|可以吗)[?？。!！\s]*$|"
+    r"(?:你觉得(?:呢|怎么样|如何|好看吗|可以吗)?|(?:这样|这个|这张|现在|这次|那样|它)(?:是不是)?"
+    r"(?:好看吗|好不好看|怎么样|如何|还行吗|行不行|可以吗))[?？。!！\s]*$|"
     r"^(?:(?:is|does|do)\s+(?:it|this|that|this one|that one)\s+(?:look\s+)?(?:better|good|ok|okay|"
     r"nice|right|fine)(?:\s+now)?[?!.\s]*$|what do you think[?!.\s]*$|how does (?:it|this|that) "
     r"look(?:\s+now)?[?!.\s]*$|do you like (?:it|this)[?!.\s]*$)",
@@ -362,6 +368,76 @@ def asks_opinion(text: str) -> bool:
         return not _CHANGE_ZH.search(t)
     return not re.search(r"\b(?:make|add|put|change|remove|turn|give|replace|swap|draw|"
                          r"should|could you|can you|if)\b", t, re.I)
+
+
+# what people do with a picture they like: "sending this to my team", "this is going on my
+# wall", "can't wait to show my wife", "saving this", "the client approved it"
+_AFTERWARDS = re.compile(
+    r"^(?:(?:i'?m|i am|we'?re|we are|i'?ll|we'?ll|gonna|going to)\s+)?(?:sending|showing|printing|"
+    r"framing|saving|posting|sharing|using|keeping|downloading|send|show|print|frame|save|post|"
+    r"share|use|keep|download)\s+(?:this|it|that|these|them)\b(?!\s+(?:as|with|in|from|bigger|"
+    r"smaller|again))|"
+    r"^(?:this|it|that)(?:'s| is)\s+going\s+(?:on|to|in|into)\b|^can'?t wait to\b|^chef'?s kiss|"
+    r"^(?:saved|printed|framed|posted|shared|downloaded|sent)\b[\s!.]*$|"
+    r"^(?:the|my|our)\s+(?:client|boss|team|mom|mum|dad|wife|husband|kids?|friend|friends|"
+    r"customer|customers|editor|teacher)\s+(?:approved|liked|loved|likes|loves|said|wants it)\b",
+    re.I)
+_FUNCTION_EN = frozenset(
+    "the this that it is are was were i i'm im we we're you you're at to of on in my our your "
+    "not so too very just really now then there here about all what for with got get getting "
+    "let me will would can't cant don't dont do does did be been being have has had one way "
+    "much it's its that's thats this's an a and or but if as by that'll it'll i'll we'll "
+    "you'll i've we've".split())
+_EDIT_WORD = re.compile(
+    r"\b(?:make|add|put|change|remove|delete|turn|give|replace|swap|draw|paint|show|zoom|more|"
+    r"less|bigger|smaller|darker|brighter|lighter|redo|undo|again|another|instead|without|no|"
+    r"please|should|could|can|want|need|try|blend|mix|merge|combine|upscale|enhance|sharpen|"
+    r"restyle|vary|extend|expand|crop|flip|rotate|mirror|fix|retouch|beautify|improve|refine|"
+    r"tweak|reroll|describe|search|find|use|keep|lose|drop|move|let)\b", re.I)
+
+
+def says_nothing_of_a_picture(text: str) -> bool:
+    """'nailed it', 'close enough', 'that works', 'sending this to my team', '还行',
+    '发给老板看看': words about the picture or the user's day, no thing, look or change
+    a picture could show."""
+    t = EMOJI.sub(" ", text).strip(" .!~…")
+    if not t:
+        return False
+    if has_cjk(t):
+        return is_small_talk(t) or bool(_FEELING_ZH.search(t))
+    if _AFTERWARDS.search(t):
+        return True
+    words = re.findall(r"[a-z0-9][a-z0-9']*", t.lower())
+    if not words or len(words) > 8 or _EDIT_WORD.search(t):
+        return False
+    from tools.spelling import is_word, picture_words
+
+    seen = picture_words()
+    content = [w for w in words if w not in CHAT_EN and w not in _FUNCTION_EN]
+    if any(not is_word(w.strip("'")) for w in content if not w[0].isdigit()):
+        return False  # "asdfgh", a name: not known to be talk
+    from tools.rewrite.en_phrases import EXPRESSION_VERBS, ing_form
+
+    return not any(w in seen or w.rstrip("s") in seen or _looks_like_a_look(w) or ing_form(w)
+                   or w in EXPRESSION_VERBS for w in content)
+
+
+_NOT_LOOKS = frozenset("better closer later ever never other over after rather whatever however "
+                       "together sooner sorry okay they why pretty really totally very only "
+                       "family lovely beauty any many lady buddy honey keeper".split())
+_LOOKS = frozenset("sleek bland bold dark light soft warm cool cold hot fresh crisp sharp flat "
+                   "plain clean neat wild calm loud quiet rich deep pale vivid dull dim bright "
+                   "busy empty sparse lush stark harsh muted glossy matte grim eerie".split())
+
+
+def _looks_like_a_look(word: str) -> bool:
+    """'moody', 'spookier', 'whimsical', 'sleek': a word for how a picture looks."""
+    if re.fullmatch(r"\d+s|\d+'s|'\d+s", word):
+        return True  # "90s vibe"
+    if word in _NOT_LOOKS or len(word) < 4:
+        return word in _LOOKS
+    return word in _LOOKS or word.endswith(("y", "ier", "er", "al", "ic", "ish", "ous", "ful",
+                                            "ive", "less", "est", "able", "ible", "ese"))
 
 
 def closing_remark(text: str) -> bool:

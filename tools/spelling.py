@@ -50,6 +50,7 @@ _EDIT_WORDS = (
     "also now then but not no yes".split())
 # everyday words that are never typos of a prompt word ("him" is no "his")
 _COMMON = frozenset(
+    "bot bots job "
     "i me my mine you your yours he him his she her hers we us our they them their this that "
     "these those what which who whom whose where when why how is are was were be been being "
     "am do does did done have has had having can could will would shall should may might must "
@@ -120,6 +121,23 @@ def _known() -> frozenset[str]:
     if styles.is_file():
         words.update(re.findall(r"[a-z]+", styles.read_text(encoding="utf-8").lower()))
     return frozenset(w for w in words if len(w) > 1)
+
+
+# words the prompt tools know that show nothing on their own
+_NOT_SEEN = frozenset("good bad way now one back close closer spot distracted fine ok okay bot "
+                      "great nice cool right left more less well done much very just still "
+                      "again new old sure".split())
+
+
+def is_word(word: str) -> bool:
+    """True when ``word`` is an English word (pyspellchecker's dictionary), not a typo or
+    keyboard noise ("asdfgh")."""
+    return bool(_checker().known([word.lower()]))
+
+
+def picture_words() -> frozenset[str]:
+    """The English words of things, looks and changes a picture can show."""
+    return _known() - _NOT_SEEN
 
 
 def _plain(word: str) -> str:
