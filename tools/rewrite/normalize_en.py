@@ -558,6 +558,14 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"^(?:note|edit|change|request|update|feedback|fix|revision|tweak|ps|p\.s\.|"
                r"one (?:more )?thing|also)\s*:\s*", "", s, flags=re.I)  # "Note: make it night"
     s = _structured(s)
+    # "the parmesan looks like plastic, take it off": "it" is the thing judged first
+    m = re.match(r"^(?:hmm+,?\s*|ugh,?\s*|honestly,?\s*)?((?:the|that|this|those|these)\s+"
+                 r"[\w' -]{1,30}?)\s+(?:looks?|is|are|seems?|feels?|looked)\b[^,.;]{0,40}[,.;]\s*"
+                 r"(?:so\s+|just\s+|please\s+)?(take|remove|get rid of|lose|drop|delete|erase|"
+                 r"make|turn|change|fix|move)\s+(?:it|them)\b(.*)$", s, re.I)
+    if m:
+        thing = re.sub(r"^(?:that|this|those|these)\s", "the ", m.group(1))
+        s = f"{m.group(2)} {thing}{m.group(3)}"
     s = re.sub(r"(?:[,.;!]\s*|\s+(?:and|but)\s+)(?:nothing else (?:changes|should change|"
                r"changes?)|everything else (?:stays|remains|the same|as is|unchanged)|the rest "
                r"(?:stays|remains|the same|as is|unchanged)|(?:do not|don't) change anything "
