@@ -610,14 +610,28 @@ def _is_new_picture(body: str) -> bool:
                          r"一张)", body, re.I))
 
 
+_CJK_WORDS = re.compile(r"[\u4e00-\u9fff]{2,4}(?=手|里|上|下|的|在|拿|戴|穿|被|和|[，,。\s]|$)|"
+                        r"^[\u4e00-\u9fff]{2,4}")
+
+
 def _names_what_is_there(text: str, current: str | None) -> bool:
     """'the dog wearing a hat', 'a hat on the dog': a definite reference to something in
     the current picture makes a description a change of it."""
     if not current:
         return False
     if has_cjk(text):  # "小熊手里拿一个 balloon", "我想看小鸟张开翅膀的样子": its bear, its bird
-        return any(g in current for g in cjk_pairs(text)
-                   if not re.search(r"[我你想要看的是了吧呢样子起来一个只把让给再来点些很]", g))
+        pairs = [g for g in cjk_pairs(text)
+                 if not re.search(r"[我你想要看的是了吧呢样子起来一个只把让给再来点些很]", g)]
+        if any(g in current for g in pairs):
+            return True
+        if has_cjk(current) or not re.search(r"[A-Za-z]{2}", text):
+            return False  # (a message in both languages only, like the example above)
+        from tools.translate import zh_to_en  # an English picture: its bear cub is "小熊"
+
+        said = {w for g in _CJK_WORDS.findall(text) for w in re.findall(r"[a-z]{3,}",
+                                                                      zh_to_en(g).lower())
+                if not w.endswith("ing")}
+        return bool(said & set(re.findall(r"[a-z]{3,}", current.lower())))
     words = set(re.findall(r"[a-z]+", current.lower()))
     placed = re.findall(r"\b(?:on|under|in|next to|beside|behind|above|near|by|over|at|around)\s+"
                         r"(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(\w+)", text.lower())

@@ -219,10 +219,11 @@ _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]|[A-Za-z]")
 
 
 def code_switched(text: str, context: str = "") -> str:
-    """A message in both languages, in the language its sentence is built in: "天气 change to
-    snowing" -> "weather change to snowing", "把 background 换成 beach" -> "把背景换成海边".
-    Words neither lexicon knows (names, brands) stay as they are."""
-    from tools.translate import en_to_zh, zh_to_en
+    """A message in both languages built as an English sentence, in English: "天气 change to
+    snowing" -> "weather change to snowing", "加 a little baby panda" -> "add a little baby
+    panda". A Chinese sentence keeps its English words (the rules read each part in its
+    language). Words the lexicon does not know (names, brands) stay as they are."""
+    from tools.translate import zh_to_en
 
     if text.lstrip().startswith("/") or not has_cjk(text):
         return text
@@ -239,19 +240,15 @@ def code_switched(text: str, context: str = "") -> str:
         said = said if said is not None else zh_to_en(run)
         return f" {said} " if not has_cjk(said) else run
 
-    def to_zh(m: re.Match[str]) -> str:
-        run = m.group(0).strip()
-        said = en_to_zh(run)
-        return said if said and not re.search(r"[A-Za-z]", said) else m.group(0)
-
     in_en = re.sub(r"\s{2,}", " ", _CJK_RUN.sub(to_en, text)).strip()
-    in_zh = re.sub(r"\s*(?<![A-Za-z])(" + _LATIN_RUN.pattern + r")(?![A-Za-z])\s*", to_zh, text)
     if not english and context.strip() and not has_cjk(context) and not has_cjk(in_en) and any(
             len(run.split()) >= 2 for run in _LATIN_RUN.findall(text)):
         # "sofa 换成 velvet emerald green" to an English picture: an English phrase inside a
         # Chinese sentence that reads wholly in English, where the picture's words are
         english = True
-    return in_en if english else in_zh
+    # a Chinese sentence keeps its English words: the rules read each part in its language
+    # ("下雨 + neon reflections", "颜色搞成 pastel 一点")
+    return in_en if english else text
 
 
 def respell(text: str, context: str = "") -> str:
