@@ -95,8 +95,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def lang_of(text: str) -> str:
-    """'zh' for a message with Chinese characters, else 'en'."""
-    return "zh" if has_cjk(text or "") else "en"
+    """'zh' for a message with Chinese characters, else 'en'; a sentence built in English
+    with a Chinese word in it ("天气 change to snowing") is answered in English."""
+    if not has_cjk(text or ""):
+        return "en"
+    from tools.spelling import code_switched
+
+    return "zh" if has_cjk(code_switched(text)) else "en"
 
 
 def msg(key: str, lang: str = "en", **values: Any) -> str:

@@ -127,3 +127,10 @@ def test_a_thing_said_first_then_add_that(agent: Agent) -> None:
     reply = say(agent, "my boy always wears a green bandana, add that")
     prompt = reply.images[-1].prompt
     assert "corgi" in prompt and "green bandana" in prompt and "always" not in prompt
+
+
+def test_a_sentence_in_english_with_a_chinese_word_is_answered_in_english(agent: Agent) -> None:
+    say(agent, "a golden retriever puppy in a field")
+    reply = say(agent, "天气 change to snowing")
+    assert reply.images and reply.text.startswith("Here is")
+    assert say(agent, "把背景换成海边").text.startswith("这是")
