@@ -368,7 +368,7 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("history")
     if (has_image or refs) and (m := PREFERRED.match(body.strip())):
         which = next(g for g in (m.group("which"), m.group("which2"), m.group("which3")) if g)
-        if re.search(r"previous|last|上一张", which, re.I) and not re.search(r"#", which):
+        if re.search(r"previous|last|上一张", which, re.I):
             return Intent("undo")  # "the previous one was better"
         if refs:
             return Intent("goto", refs=refs)

@@ -76,6 +76,11 @@ class Bucket:
             self._level = max(0.0, self._level - (now - self._at) * self.per_second)
         self._at = now
 
+    def idle(self) -> bool:
+        """Drained, and nobody waiting: forgetting it changes nothing."""
+        self._leak()
+        return self._level == 0 and not self._waiters
+
     def _room(self, lane: int) -> float:
         """How far the level may rise for ``lane``."""
         return self.capacity - (self.reserve if lane == PROGRESS else 0.0)
@@ -150,8 +155,7 @@ class FloodControl(BaseRateLimiter[int]):
     def _group(self, chat_id: int | str) -> Bucket:
         if len(self._groups) > 512:  # forget idle groups
             for key, bucket in list(self._groups.items()):
-                bucket._leak()
-                if key != chat_id and bucket._level == 0 and not bucket._waiters:
+                if key != chat_id and bucket.idle():
                     del self._groups[key]
         if chat_id not in self._groups:
             self._groups[chat_id] = Bucket(self._group_rate, self._group_period)

@@ -57,15 +57,14 @@ def normalize_en(c: str) -> str:
     # them there
     m = re.fullmatch(r"(?:(?:make|have|let|get|i want|i'?d like)\s+)?(the\s+[\w' -]+?|it)\s+"
                      r"(?:(?:should|must|could|would|needs? to|has to|to)\s+be\s+|(?:is|are|be)\s+|"
-                     r"getting\s+|all\s+)?(covered|carpeted|littered|strewn|blanketed|"
-                     r"coated|dusted|sprinkled|piled)\s+(?:in|with|of|by)\s+(.+)", s, re.I) \
-        or re.fullmatch(r"(cover|carpet|litter|strew|blanket|coat|dust|sprinkle)\s+"
-                        r"(the\s+[\w' -]+?|it)\s+(?:in|with)\s+(.+)", s, re.I)
+                     r"getting\s+|all\s+)?(?:covered|carpeted|littered|strewn|blanketed|"
+                     r"coated|dusted|sprinkled|piled)\s+(?:in|with|of|by)\s+(.+)", s, re.I)
     if m:
-        thing, what = ((m.group(2), m.group(3)) if m.group(1).lower() in (
-            "cover", "carpet", "litter", "strew", "blanket", "coat", "dust", "sprinkle")
-            else (m.group(1), m.group(3)))
-        return f"put {what} on {thing}"
+        return f"put {m.group(2)} on {m.group(1)}"
+    m = re.fullmatch(r"(?:cover|carpet|litter|strew|blanket|coat|dust|sprinkle)\s+"
+                     r"(the\s+[\w' -]+?|it)\s+(?:in|with)\s+(.+)", s, re.I)
+    if m:
+        return f"put {m.group(2)} on {m.group(1)}"
     # "tint the liquid rose pink", "dye her hair blue": its colour
     m = re.fullmatch(r"(?:tint|dye|recolou?r|colou?r|stain|spray|spray-paint)\s+"
                      r"((?:the|his|her|its|their)\s+[\w' -]+?|it|him|her|them)\s+(?:in\s+|to\s+)?"
