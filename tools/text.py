@@ -88,6 +88,24 @@ def simplified(text: str) -> str:
     return zhconv.convert(text, "zh-hans")
 
 
+def in_their_characters(original: str, plain: str, new: str) -> str:
+    """``new`` (written from ``plain``, the simplified form of ``original``) in the characters
+    of ``original``: what it kept from ``plain`` as the user wrote it, what it added in
+    traditional form ("牆" stays "牆", a new "绿色" comes back as "綠色")."""
+    import difflib
+
+    import zhconv
+
+    out = []
+    matcher = difflib.SequenceMatcher(None, plain, new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal" and a2 - a1 == b2 - b1:
+            out.append(original[a1:a2] if len(original) == len(plain) else new[b1:b2])
+        else:
+            out.append(zhconv.convert(new[b1:b2], "zh-hant"))
+    return "".join(out)
+
+
 def cjk_pairs(text: str) -> list[str]:
     """Every two neighbouring Chinese characters of ``text``, in order ("戴草帽" -> "戴草",
     "草帽"): how a Chinese word is found again in other words without a segmenter."""

@@ -39,15 +39,16 @@ def _said_new(instruction: str, cats: tuple[str, ...]) -> list[Hit]:
     return out
 
 
-def _nouns_named(instruction: str, output: str) -> list[int]:
-    """Where the things the instruction names stand in ``output`` (character offsets)."""
+def _nouns_named(instruction: str, output: str, kin: bool = True) -> list[int]:
+    """Where the things the instruction names stand in ``output`` (character offsets); with
+    ``kin``, also things of the same kind ("the pup" for "a beagle")."""
     if has_cjk(output):
         return [i for pair in cjk_pairs(instruction) if (i := output.find(pair)) >= 0]
     words = {stem(w) for w in re.findall(r"[a-z][a-z'-]+", instruction.lower()) if len(w) > 2}
     spots = []
     for m in re.finditer(r"[A-Za-z][\w'-]*", output):
         w = m.group(0).lower()
-        if stem(w) in words or any(w in g for s in words for g in same_kind(s)):
+        if stem(w) in words or kin and any(w in g for s in words for g in same_kind(s)):
             spots.append(m.start())
     return spots
 
@@ -80,6 +81,31 @@ def _remove(text: str, h: Hit) -> str:
     return out.strip(" ,")
 
 
+_GAP_EN = re.compile(r"\s*(?:[a-z]+-?\s*)?", re.I)
+_AFTER_EN = re.compile(r"\s+(?:(?:that|which)\s+(?:is|are)|is|are|painted|dyed|colou?red|"
+                       r"made of|made from|made out of|of)\s+(?:in\s+)?", re.I)
+_GAP_ZH = re.compile(r"(?:是|为|的|色|是纯)?")
+_NOT_A_MODIFIER = re.compile(r"\b(?:on|in|at|with|and|of|by|near|under|beside|to|from|for)\b",
+                             re.I)
+
+
+def _beside(text: str, h: Hit, spot: int) -> bool:
+    """The value ``h`` modifies the thing at ``spot`` directly: "grey velvet armchair", "橱柜是
+    白色" (at most one word between, none of them a preposition)."""
+    if has_cjk(text):
+        end = spot + 2
+        gap = text[end:h.start] if h.start >= end else text[h.end:spot] if h.end <= spot else "x"
+        return bool(_GAP_ZH.fullmatch(gap))
+    if h.start > spot:  # "a rowboat painted blue", "a door that is red"
+        noun = re.match(r"[\w'-]+", text[spot:])
+        gap = text[spot + (noun.end() if noun else 0):h.start]
+        return bool(_AFTER_EN.fullmatch(gap))
+    if h.end > spot:
+        return False
+    gap = text[h.end:spot]
+    return bool(_GAP_EN.fullmatch(gap)) and not _NOT_A_MODIFIER.search(gap)
+
+
 def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str:
     """``output`` without the old values the instruction replaced (see the module doc)."""
     added = " ".join((e.value or "") for e in edits if e.kind == "add" and e.key != "describe")
@@ -88,8 +114,9 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
     read = {e.kind for e in edits}
     for cats, per_thing in ((_SCENE, False), (_THING, True)):
         for cat in cats:
-            if cat in read:
-                continue  # the rules read this change and made it: they know which value
+            made = cat in read  # the rules read this change and made it: they know which
+            # value, so only an old value stuck to the same thing is left to take out
+            # ("墨绿色的橱柜是白色")
             new = {h.entry.key for h in _said_new(instruction, (cat,))
                    if not (added and h.text.lower() in added.lower())
                    and not any(s.start < h.end and h.start < s.end for s in styles)}
@@ -106,13 +133,20 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
             old = [h for h in now if h.entry.key not in new and h.entry.key in before]
             if not old:
                 continue
+            if made and not per_thing:
+                continue
             if per_thing:  # the old value of the thing named, or of the subject
-                spots = _nouns_named(instruction, output)
-                if not spots:
+                if made:  # only the thing that change was made on
+                    targets = " ".join(e.target or "" for e in edits if e.kind == cat)
+                    spots = _nouns_named(targets, output, kin=False) if targets.strip() else []
+                else:
+                    spots = _nouns_named(instruction, output)
+                if not spots and not made:
                     m = re.search(r"\s(?:on|in|at|with|near|by|under|beside|wearing|holding)\s|"
                                   r"[,，在]", output)
                     spots = [m.start()] if m else [len(output)]
-                near = [h for h in old if any(0 <= s - h.end <= 12 or 0 <= h.start - s <= 12
+                near = [h for h in old if any(_beside(output, h, s) if made else
+                                              0 <= s - h.end <= 12 or 0 <= h.start - s <= 12
                                               for s in spots)]
                 if len(near) != 1:
                     continue  # which one is meant is not clear: leave them

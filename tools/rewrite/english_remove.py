@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tools.rewrite.english_words import BOUNDARY, CONNECT, DETS, PREP
-from tools.rewrite.vocab import is_living
+from tools.rewrite.vocab import is_living, same_kind
 from tools.text import stem
 
 if TYPE_CHECKING:
@@ -187,7 +187,8 @@ class EnRemoveOps:
     def _drop_attached(self, head: str) -> None:
         """What only the removed thing had: "on a leash" without the dog, "with reins"
         without the horse."""
-        parts = ATTACHED.get(head)
+        parts = ATTACHED.get(head) or next(  # "a dalmatian on a leash": a dog's
+            (ATTACHED[w] for group in same_kind(head)[:1] for w in group if w in ATTACHED), None)
         if not parts:
             return
         for k in range(len(self.toks) - 1):

@@ -40,6 +40,12 @@ def _is_modifier(value: str) -> bool:
     return bool(classify(v, ("color",)) or classify(v, MODIFIER_CATS))
 
 
+# what is cut shorter rather than cut out
+_GROWS = re.compile(r"\b(?:hair|haircut|beard|bangs|fringe|mane|fur|nails?|grass|lawn|hedge|"
+                    r"moustache|mustache|ponytail|braids?|sleeves?|skirt|dress|coat|tail)\b",
+                    re.I)
+
+
 def normalize_en(c: str) -> str:
     """The clause ``c`` in a canonical phrasing (``c`` itself when none applies)."""
     s = c.strip()
@@ -97,10 +103,12 @@ def normalize_en(c: str) -> str:
     if m and find_en(m.group(1), ("style",)):
         return f"make it {m.group(1)} style"
     # "trim his beard short", "cut her hair": shorter
-    m = re.fullmatch(r"(?:trim|cut|shorten|crop|clip)\s+((?:the|his|her|its|their)\s+[\w'-]+)"
+    m = re.fullmatch(r"(trim|cut|shorten|crop|clip)\s+((?:the|his|her|its|their)\s+[\w'-]+)"
                      r"(?:\s+(?:short|shorter|a bit|a little))*", s, re.I)
+    if m and m.group(1).lower() == "cut" and not _GROWS.search(m.group(2)):
+        return f"remove {m.group(2)}"  # "cut the umbrella" (a film note): it goes
     if m:
-        return f"make {m.group(1)} short"
+        return f"make {m.group(2)} short"
     # "light five more candles", "put two more chairs": that many more
     m = re.fullmatch(r"(?:light|put|place|draw|add|set)\s+(\w+)\s+more\s+(.+)", s, re.I)
     if m and m.group(1).lower() in WORD_NUMBERS or (m and m.group(1).isdigit()):
@@ -531,6 +539,10 @@ _STRUCTURED = (
                r"(?:currently\s+|now\s+)?(?P<old>[\w' -]{1,30}?),?\s+(?:but\s+)?(?:i|we)\s+(?:want|"
                r"need|'d like|would like)\s+(?:it|them)\s+(?:to\s+be|to\s+look|in)\s+"
                r"(?P<new>[^.;!]{1,40}?)\s*(?:[.;!]+\s*(?P<tail>.*))?$", re.I),
+    # "walls from grey to a warm terracotta", "paper from brown to black, lilies stay white"
+    re.compile(r"^(?:the\s+)?(?P<thing>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+from\s+"
+               r"(?P<old>[\w' -]{1,30}?)\s+(?:to|into)\s+(?P<new>[^.;!,]{1,40}?)\s*"
+               r"(?:[.;!,]+\s*(?P<tail>.*))?$", re.I),
 )
 
 
@@ -541,7 +553,7 @@ def _structured(s: str) -> str:
             tail = (m.group("tail") or "").strip()
             out = (f"change the {m.group('thing').strip()} from {m.group('old').strip()} to "
                    f"{m.group('new').strip()}")
-            return f"{out}. {tail}" if tail else out
+            return f"{out}, {tail}" if tail else out
     return s
 
 
@@ -565,6 +577,12 @@ def chat_cleanup_en(s: str) -> str:
     if m:
         thing = re.sub(r"^(?:that|this|those|these)\s", "the ", m.group(1))
         s = f"{m.group(2)} {thing}{m.group(3)}"
+    # "the snacks are messy, drop the chips": a judgement first, the request after it
+    s = re.sub(r"^(?:the|this|that|these|those|my|his|her|its|their)\s+[\w' -]{1,30}?\s+"
+               r"(?:is|are|looks?|seems?|feels?)\s+(?:kind of\s+|kinda\s+|so\s+|too\s+|"
+               r"really\s+|a bit\s+|very\s+|way too\s+)?[\w'-]+(?:\s+now)?\s*[,;.]\s*(?:so\s+)?"
+               r"(?=(?:remove|delete|drop|lose|ditch|add|put|make|change|turn|swap|replace|"
+               r"get rid of|take|give|move|cut|paint|go|use)\b)", "", s, flags=re.I)
     s = re.sub(r"(?:[,.;!]\s*|\s+(?:and|but)\s+)(?:nothing else (?:changes|should change|"
                r"changes?)|everything else (?:stays|remains|the same|as is|unchanged)|the rest "
                r"(?:stays|remains|the same|as is|unchanged)|(?:do not|don't) change anything "

@@ -25,7 +25,8 @@ _DESCRIBE = "\x00describe:"
 
 
 _GAP_VERB = re.compile(r"(change|make|turn|replace|swap|remove|delete|erase|add|put|paint|"
-                       r"colou?r|set|give|move|get rid of|take away)\b", re.I)
+                       r"colou?r|set|give|move|get rid of|take away|take out|take off|drop|"
+                       r"lose|ditch|scrap|nix|axe|cut)\b", re.I)
 
 
 def _gapped(previous: str, part: str) -> str | None:

@@ -275,7 +275,7 @@ def _parse_en(clause: str) -> list[Edit]:
     if m:
         what = strip_det(m.group(1).split(",")[0])
         what = re.sub(r"\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
-                      r"photo|scene|shot|frame))|altogether|entirely|completely|for good)$", "",
+                      r"photo|scene|shot|frame))|altogether|entirely|completely|for good|at all)$", "",
                       what, flags=re.I) or what
         what = re.sub(r"\s+(?:on|from|off)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+)?"
                       r"[\w-]+$", "", what, flags=re.I) or what  # "no candle on cake"

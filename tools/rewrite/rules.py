@@ -14,8 +14,16 @@ from tools.rewrite.english import EnPrompt
 from tools.rewrite.english_edits import apply_en
 from tools.rewrite.parse import parse_instructions
 from tools.rewrite.parse_zh import _ZH_LEAD, _ZH_TAIL
-from tools.rewrite.vocab import Edit, to_prompt_lang
-from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language, stem
+from tools.rewrite.vocab import Edit, find_vocab, to_prompt_lang
+from tools.text import (
+    MAX_INSTRUCTION_CHARS,
+    clean_text,
+    has_cjk,
+    in_their_characters,
+    language,
+    simplified,
+    stem,
+)
 
 
 @dataclass
@@ -28,7 +36,52 @@ class RulesOutcome:
 
 
 def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
-    """The deterministic rewrite, with a trace of the words it removed and added."""
+    """The deterministic rewrite, with a trace of the words it removed and added.
+
+    A prompt in traditional characters ("一張木櫈擺喺白色牆前面") is read in simplified ones,
+    as the instruction is, and given back in the user's own characters: the words it kept as
+    they were written, the new ones in traditional form.
+    """
+    plain = simplified(prompt)
+    if plain != prompt:
+        out = _apply(plain, simplified(instruction))
+        return RulesOutcome(in_their_characters(prompt, plain, out.prompt), out.edits,
+                            out.removed, out.added, out.notes)
+    return _apply(prompt, instruction)
+
+
+_VALUE_CATS = ("color", "material", "style", "time", "weather", "season", "size", "shape",
+               "age", "expression", "state")
+# "白鹭->灰鹤", "一只 → 五只", "red => blue": the words before the arrow become those after it
+_ARROW = re.compile(r"^\s*(?P<a>[^:：>→⇒]{1,30}?)\s*(?:->|→|=>|⇒|-->)\s*(?P<b>[^:：>→⇒]{1,40}?)"
+                    r"[\s.。!！]*$")
+
+
+def _arrow(prompt: str, instruction: str) -> RulesOutcome | None:
+    """A Chinese instruction that is only "old -> new", when the prompt has the old words (or
+    their last characters: "橱柜深棕->雾霾蓝" on "橱柜是深棕色的")."""
+    m = _ARROW.match(instruction)
+    if not m or not has_cjk(m.group("a")):
+        return None  # English arrows are read by the parser ("bear → plush bunny": the whole
+        # "teddy bear" is the thing)
+    a, b = m.group("a").strip(), m.group("b").strip()
+    kinds_a = {h.entry.category for h in find_vocab(a, _VALUE_CATS)}
+    kinds_b = {h.entry.category for h in find_vocab(b, _VALUE_CATS)}
+    if kinds_b and not kinds_a & kinds_b or re.search(r"\d|[一二两三四五六七八九十几]", a) \
+            and not re.search(r"\d|[一二两三四五六七八九十几]", b):
+        return _apply(prompt, f"把{a}改成{b}", arrows=False)  # "车->红色": the thing gets it
+    for old in [a[k:] for k in range(len(a) - 1)]:
+        found = re.search(re.escape(old), prompt)
+        if found:
+            out = prompt[:found.start()] + b + prompt[found.end():]
+            return RulesOutcome(out, [Edit("replace", old, b)], [old], [b], [])
+    return None
+
+
+def _apply(prompt: str, instruction: str, arrows: bool = True) -> RulesOutcome:
+    arrow = _arrow(prompt, instruction) if arrows else None
+    if arrow is not None:
+        return arrow
     instruction = by_position(prompt, instruction)
     edits = parse_instructions(instruction)
     lang = language(prompt)
