@@ -40,7 +40,7 @@ _ZH_BARE_VERB = r"(?:加了|加上|加|有|还有|配上|配着|配|带着|上�
 _ZH_VERB_PREFIX = ZH_VERB_CHARS
 # a clause left with only a place and a verb ("天上飞着", "旁边", "远处是"): what it placed is gone
 _ZH_EMPTY_CLAUSE = (r"(?:天上|空中|天空中|旁边|身边|身旁|远处|近处|水里|水中|水面上|地上|上面|下面|"
-                    r"里面|周围|四周|附近|前面|后面|角落里?|背景里|背景中|脚边|头顶上?|身后|"
+                    r"里面|周围|四周|附近|前面|后面|中间|正中间|中央|左边|右边|角落里?|背景里|背景中|脚边|头顶上?|身后|"
                     r"窗外|门口|桌上|树上|枝头|"
                     r"飞着|飞|有|是|站着|坐着|停着|放着|躺着|趴着|挂着|游着|跑着|走着|长着|开着|"
                     r"在|着|了|还|也|都|正|一些|几只|几个|许多|很多)+")
@@ -192,6 +192,10 @@ class ZhPrompt:
             return False
         _, h = span
         a, b = h, h + 1
+        at = sum(len(w) for w, _ in self.toks[:h])
+        if len(target) > len(self._w(h)) and self.text.startswith(target, at):
+            while b < len(self.toks) and sum(len(w) for w, _ in self.toks[h:b]) < len(target):
+                b += 1  # "铃铛项圈" as the two tokens "铃铛", "项圈"
         word = self._w(h)
         if word != target and word.endswith(target) and word[:-len(target)] in _ZH_HAVE_VERBS:
             b += self._w(b) == "的"  # one token "戴眼镜" in "一个戴眼镜的男人"
@@ -217,6 +221,13 @@ class ZhPrompt:
                 self._delete(b, j)
             self._delete(a, b)
             return True
+        if self._w(a - 1) == "的":  # "一辆装满土的手推车": what it is said to be goes too
+            k = a - 1
+            while k > 0 and self._w(k - 1) not in _ZH_PUNCT and self.toks[k - 1][1] not in (
+                    "m", "q", "mq") and self._w(k - 1) not in ("和", "与", "跟", "有", "是"):
+                k -= 1
+            if k < a - 1 and k > 0 and self.toks[k - 1][1] in ("m", "q", "mq"):
+                a = k
         # modifiers: colours, adjectives ("蓝色的"), numeral+classifier
         while a > 0 and (self._is_vocab(self._w(a - 1), ("color",))
                          or self.toks[a - 1][1] in ("a", "m", "q", "mq")

@@ -39,6 +39,13 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             if not p.strip_vocab((entry(e.key).category,), e.key):  # type: ignore[union-attr]
                 p.notes.append(f"画面里没有{target}")
             return
+        parts = [x for x in re.split(r"和|跟|与|及|以及|还有|、", target or "") if x]
+        if len(parts) > 1 and target not in p.text:  # "电视跟电视柜都删了": each of them
+            for part in sorted(parts, key=len, reverse=True):
+                if not p.remove(part):
+                    p.notes.append(f"提示词里没有{part}")
+                p.refresh()
+            return
         if not (target and p.remove(target)):
             p.notes.append(f"提示词里没有{target}")
         return

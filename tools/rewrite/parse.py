@@ -278,6 +278,18 @@ def _place_for_subject(e: Edit) -> Edit:
     return e
 
 
+def _thing_judged(clause: str) -> str | None:
+    """The thing a Chinese clause judges or refuses: "手推车挡着了" -> "手推车", "我不吃香菜" ->
+    "香菜"; None when it names none."""
+    c = re.sub(r"^(?:嗯|那个|就是|哈哈)*(?:我|我们|你|他|她)?(?:真的|实在)?(?:不吃|不喜欢|讨厌|"
+               r"不想要|受不了|怕|嫌)", "", clause.strip(" ，,"))
+    m = re.match(r"(?:那个|这个|那些|这些|那|这)?([\u4e00-\u9fff]{1,6}?)(?:挡|太|有点|很|了|着|"
+                 r"不|真|好|看着|显得|是|都|也|比较|特别|$)", c)
+    if not m or re.search(r"[把将让给换改加去删画]", m.group(1)):
+        return None
+    return m.group(1)
+
+
 def zh_request(s: str) -> str:
     """A Chinese instruction said as a correction, a wish or a question, in the plain form the
     rules read: "不是狗！是把猫改成灰色" -> "把猫改成灰色"; "要是木桶就好了" -> "改成木桶";
@@ -295,6 +307,15 @@ def zh_request(s: str) -> str:
             continue  # "不是狗", "不是换老虎", "不是要油画": what was NOT meant
         if re.fullmatch(r"[^，,！!。]{1,6}(?:留着|不动|不变|别动|保留|不要动|还在)", t):
             continue  # "兔子留着", "红车不动"
+        if re.fullmatch(r"(?:就|都|直接|给我)?(?:删掉|删了|删除|删|去掉|去了|拿掉|拿走|摘掉|"
+                        r"撤掉|不要了)(?:它|吧|了|啊|呀|哈|吧哈)*", t):
+            said = [k for k, x in enumerate(kept) if x.strip(" ，,！!。；;")]
+            thing = _thing_judged(kept[said[-1]]) if said else None
+            if thing:  # "手推车挡着了，删掉", "我不吃香菜，去掉": the thing said before
+                kept[said[-1]] = f"去掉{thing}"
+                continue
+            if said and re.search(r"不要|去掉|删|拿掉", kept[said[-1]]):
+                continue  # "奶茶不要了，拿掉": said twice
         t = re.sub(r"^(?:而)?是(?=[把将让给换改删去加])", "", t)  # "是把猫改成灰色"
         t = re.sub(r"^(删|去掉|拿掉|换|改)的是(.+)$", lambda m: {"删": "删掉", "换": "换掉",
                                                              "改": "改"}.get(m.group(1),
@@ -314,7 +335,8 @@ def zh_request(s: str) -> str:
                r"去掉\1", s) if re.search(r"没有|不要有", s) else s
     s = re.sub(r"(?<=[\u4e00-\u9fff])(?:是不是可以|是不是能|能不能|可不可以|能否|可以)"
                r"(?=[\u4e00-\u9fff])", "", s)
-    s = re.sub(r"^(?:是不是可以|是不是能|是不是)(?=[把将让给换改加去在放])", "", s)
+    s = re.sub(r"^(?:是不是可以|是不是能|是不是)(?=[把将让给换改加去在放删拿]|不要|没有|别)", "",
+               s).rstrip("？?")
     s = re.sub(r"^(.{1,6}?)换个颜色[，,\s]*(?:来个|换成|改成|要|用|就)?(?=.)", r"\1换成", s)
     s = re.sub(r"^(?:来个|来一个)(?=.)", "加个", s)  # "来个荷包蛋": one more thing
     return s
