@@ -106,6 +106,48 @@ def _beside(text: str, h: Hit, spot: int) -> bool:
     return bool(_GAP_EN.fullmatch(gap)) and not _NOT_A_MODIFIER.search(gap)
 
 
+# values that cannot both be true of one thing: when the new one is written, the old one goes
+# wherever it stands ("a laughing man with a neutral expression", "coffee, cold, no steam")
+_GLAD = ("happy", "smiling", "laughing", "excited")
+_GLUM = ("sad", "serious", "neutral", "crying", "angry", "grumpy", "frowning", "scared",
+         "bored", "tired")
+_OPPOSITES: dict[str, tuple[str, ...]] = {
+    **{k: _GLUM for k in _GLAD}, **{k: _GLAD for k in _GLUM if k != "tired"},
+    "awake": ("asleep", "tired"), "asleep": ("awake",),
+    "open": ("closed",), "closed": ("open",), "lit": ("unlit",), "unlit": ("lit",),
+    "full": ("empty", "halffull"), "empty": ("full", "halffull"), "wet": ("dry",),
+    "dry": ("wet",), "blooming": ("withered", "bare", "bud"), "withered": ("blooming", "fresh"),
+    "clean": ("dirty",), "dirty": ("clean",), "broken": ("intact",), "intact": ("broken",),
+    "young": ("old", "middleaged"), "old": ("young", "teenage", "baby", "middleaged"),
+    "steaming": ("cold",), "hot": ("cold",), "cold": ("hot", "steaming"),
+    "matte": ("shiny",), "shiny": ("matte", "rusty"), "bare": ("blooming",),
+}
+
+
+def _opposites(prompt: str, output: str, instruction: str) -> str:
+    """``output`` without a value of the prompt that the instruction's new value contradicts,
+    when there is exactly one such word."""
+    cats = ("expression", "state", "age")
+    new = {h.entry.key for h in _said_new(instruction, cats)}
+    if has_cjk(instruction) != has_cjk(prompt):  # said in the other language: what came new
+        was = {h.entry.key for h in find_vocab(prompt, cats)}
+        new = {h.entry.key for h in find_vocab(output, cats)} - was
+    if not new:
+        return output
+    now = {h.entry.key for h in find_vocab(output, cats)}
+    if not new & now:
+        return output  # the new value was not written
+    before = {h.entry.key for h in find_vocab(prompt, cats)}
+    against = {k for n in new for k in _OPPOSITES.get(n, ())} - new
+    old = [h for h in find_vocab(output, cats) if h.entry.key in against and
+           h.entry.key in before]
+    if len({h.entry.key for h in old}) != 1:
+        return output
+    for h in sorted(old, key=lambda x: -x.start):
+        output = _remove(output, h)
+    return output
+
+
 def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str:
     """``output`` without the old values the instruction replaced (see the module doc)."""
     added = " ".join((e.value or "") for e in edits if e.kind == "add" and e.key != "describe")
@@ -153,4 +195,4 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
                 old = near
             for h in sorted(old, key=lambda x: -x.start):
                 output = _remove(output, h)
-    return output
+    return _opposites(prompt, output, instruction)

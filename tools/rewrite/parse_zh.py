@@ -69,7 +69,8 @@ _ZH_STATE_VERBS = {"打开": "打开", "关上": "关着", "关起来": "关着"
                    "翻开": "打开", "掀开": "打开", "拉开": "打开", "推开": "打开", "睁开": "睁开",
                    "闭上": "闭上", "合起来": "关着", "拉上": "关着", "关好": "关着",
                    "倒空了": "空的", "喝光": "空的", "喝完": "空的", "弄乱": "乱",
-                   "剪短": "短", "剪掉": "短", "留长": "长", "弄干": "干燥", "淋湿": "湿"}
+                   "剪短": "短", "剪掉": "短", "留长": "长", "弄干": "干燥", "淋湿": "湿",
+                   "点上": "点燃", "点着": "点燃", "开亮": "点燃", "关灭": "熄灭"}
 
 
 def _zh_target(text: str | None) -> str | None:
@@ -340,9 +341,10 @@ def parse_zh(clause: str) -> list[Edit]:
 
     # --- state: "把门打开", "把蜡烛点燃"
     m = re.fullmatch(rf"(?:把|将|让)(.+?)({'|'.join(_ZH_STATE_VERBS)})(?:了|起来|吧)?", c)
-    if m is None:  # "台灯关了", "门打开": the thing, then its new state
+    if m is None:  # "台灯关了", "门打开", "蜡烛点燃": the thing, then its new state
         m = re.fullmatch(rf"([^把将让给]{{1,6}}?)(?:也|都)?({'|'.join(_ZH_STATE_VERBS)}|关|开)"
-                         rf"(?:了|起来|着)", c)
+                         rf"(?:了|起来|着)", c) or re.fullmatch(
+            rf"([^把将让给]{{1,6}}?)(?:也|都)?({'|'.join(_ZH_STATE_VERBS)})(?:吧|一下)?", c)
         if m and m.group(2) in ("关", "开"):
             m = re.fullmatch(r"(.+?)(关掉|打开)", m.group(1) + {"关": "关掉", "开": "打开"}[
                 m.group(2)])
@@ -350,7 +352,10 @@ def parse_zh(clause: str) -> list[Edit]:
         m = re.fullmatch(r"(?:把|将|让)?(.+?)(?:里面|里)?(装满|倒满)(?:了)?(.{1,6})", c)
     if m:
         target, owner = _zh_owner(m.group(1))
-        found = _zh_modifier_edits(_ZH_STATE_VERBS[m.group(2)], target, text, "state", owner)
+        state = _ZH_STATE_VERBS[m.group(2)]
+        if re.search(r"灯|电视|屏幕|蜡烛|火", target) and state == "打开":
+            state = "点燃"  # a lamp is switched on, not opened
+        found = _zh_modifier_edits(state, target, text, "state", owner)
         if found and m.lastindex == 3:
             found += _zh_add(m.group(3), target, text)
         if found:
