@@ -456,7 +456,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("edit", refs=refs, text="put it " + instruction.strip(" .!"))
     if any_image and EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
-    if _looks_like_question(raw) and not EDIT_LEAD.match(instruction) and not (
+    offered = any_image and raw.rstrip().endswith(("?", "？")) and re.match(
+        r"(?:a|an|some|a few|more|another|two|three)\s", instruction.strip(), re.I)
+    # ("maybe a small deer near the trees?": a wish, said as a question)
+    if _looks_like_question(raw) and not EDIT_LEAD.match(instruction) and not offered and not (
             any_image and (EDIT_CUE.search(instruction)
                            or parse_instruction(instruction) is not None)):
         return Intent("question", text=raw)
@@ -614,6 +617,11 @@ _CJK_WORDS = re.compile(r"[\u4e00-\u9fff]{2,4}(?=手|里|上|下|的|在|拿|戴
                         r"^[\u4e00-\u9fff]{2,4}")
 
 
+# parts of any scene: "graffiti all over the walls" speaks of this picture's walls
+_SCENE_PARTS = frozenset("walls wall floor ground sky table background foreground window windows "
+                         "ceiling water road street grass roof horizon corner".split())
+
+
 def _names_what_is_there(text: str, current: str | None) -> bool:
     """'the dog wearing a hat', 'a hat on the dog': a definite reference to something in
     the current picture makes a description a change of it."""
@@ -635,8 +643,8 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
     words = set(re.findall(r"[a-z]+", current.lower()))
     placed = re.findall(r"\b(?:on|under|in|next to|beside|behind|above|near|by|over|at|around)\s+"
                         r"(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(\w+)", text.lower())
-    if any(w in words or w.rstrip("s") in words for w in placed) and not re.match(
-            r"(?:a|an|one|some|two|three|four|five)\b", text.strip(), re.I):
+    if any(w in words or w.rstrip("s") in words or w in _SCENE_PARTS for w in placed) and \
+            not re.match(r"(?:a|an|one|some|two|three|four|five)\b", text.strip(), re.I):
         return True  # "rug under sofa": something put by a thing of the picture (not "a
         # lighthouse on a cliff", a new picture in a place like this one's)
     lead = re.sub(r"^(?:i want|i'?d like|i would like|give me|how about|what about|now|maybe)\s+",

@@ -55,7 +55,9 @@ CHAT_EN = frozenset(
     "fantastic brilliant excellent incredible stunning exactly what wanted needed hi hello hey "
     "hiya yo bye goodbye xd haha ah dear darling sweetie honey sir madam kindly truly "
     "ever lots heaps you've youve been helpful you sick dope mid ngl tbh fr bro bruh yyds "
-    "goated slaps hmm hm mhm meh noice works talking think thinking brb em emm bot job".split())
+    "goated slaps hmm hm mhm meh noice works talking think thinking brb em emm bot job "
+    "that'll thatll wrap everybody everyone folks guys aye fair winds take care see ya later "
+    "gtg ttyl done do to cya".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
@@ -327,7 +329,9 @@ def before_picture(text: str, pictures: list[tuple[int, int | None, str]]) -> in
 # "那个 把#2的桌子换成圆桌"): the message is what follows
 FILLER_LEAD = re.compile(
     r"^(?:(?:yo|hmm+|hm+|emm+|umm*|uh+|erm+|ehh*|so+|well|alright|ok(?:ay)? so|oh|ah+|"
-    r"哈哈+|嗯+|呃+|额+|那个|就是说?|emmm*|唔+|诶|欸|哎|啊)(?:[\s,，.。!！~…]+|(?=[\u4e00-\u9fff])))+",
+    r"哈哈+|嗯+|呃+|额+|那个|就是说?|emmm*|唔+|诶|欸|哎|啊|姐妹们|家人们|宝子们|宝宝们|亲们|亲爱的|"
+    r"老铁们?|兄弟们|朋友们|大家|小伙伴们|guys|folks|bro|dude|mate|"
+    r"i'?m not sure|not sure|perhaps|maybe)(?:[\s,，.。!！~…]+|(?=[\u4e00-\u9fff])))+",
     re.I)
 
 

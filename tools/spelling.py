@@ -103,14 +103,14 @@ _CANTONESE = {
     "揸住": "拿着", "揸": "拿", "食紧": "吃着", "食緊": "吃着", "落雨": "下雨",
     "雨遮": "雨伞", "电单车": "摩托车", "電單車": "摩托车", "单车": "自行车",
     "單車": "自行车", "樽": "瓶子", "入面": "里面", "𠮶个": "那个", "𠮶": "那",
-    "把遮": "把伞",
+    "把遮": "把伞", "嚟": "来", "啦": "",
 }
 _CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, _CANTONESE), key=len, reverse=True)))
 # a classifier at the start of a Cantonese sentence names "the" thing: "个波" = "那个球"
 _CANTONESE_LEAD = re.compile(r"^(?:个|個|只|隻|架|张|張|条|條|件|顶|頂|些)(?=[\u4e00-\u9fff])")
 _CANTONESE_NOUNS = {"波": "球", "太阳眼镜": "墨镜", "雪条": "冰棍", "barbie": "芭比"}
-_CANTONESE_MARK = re.compile(r"[佢嘅咗唔係冇啲喺嗰𠮶畀睇靓靚揾嘢攞拎揸樽]|[换換改转轉]做|晒|啱|食[紧緊]|"
-                             r"企[喺在]|坐低")
+_CANTONESE_MARK = re.compile(r"[佢嘅咗唔係冇啲喺嗰𠮶畀睇靓靚揾嘢攞拎揸樽嚟]|[换換改转轉]做|"
+                             r"晒|啱|食[紧緊]|企[喺在]|坐低")
 
 
 @lru_cache(maxsize=1)
@@ -198,7 +198,12 @@ def mandarin(text: str) -> str:
     """Cantonese written words as Mandarin ('个波换做红色嘅' -> '那个球换成红色的')."""
     if not _CANTONESE_MARK.search(text):
         return text
-    out = _CANTONESE_RE.sub(lambda m: _CANTONESE[m.group(0)], text)
+    out = re.sub(r"([换換转轉改变變])咗?做", r"\1成", text)  # "背景轉咗做海邊": 换成
+    out = re.sub(r"[转轉]成", "换成", out)
+    out = re.sub(r"([戴着著穿加画畫整])返", r"\1上", out)  # "幫佢戴返條頸巾": put one on
+    out = re.sub(r"(戴上|穿上|加上)([条條件顶頂只隻个個])", r"\1一\2", out)
+    out = re.sub(r"([喺在][\u4e00-\u9fff]{1,4}?)度(?=[，,。！!\s]|$)", r"\1", out)  # "天台度"
+    out = _CANTONESE_RE.sub(lambda m: _CANTONESE[m.group(0)], out)
     if _CANTONESE_LEAD.match(out):
         out = "那" + out
     for yue, zh in _CANTONESE_NOUNS.items():

@@ -124,6 +124,10 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
                 apply_en(p, replace(e, value=part))
             return
         words = value.split()
+        placed = re.search(r"\b(?:above|on|in|under|over|beside|next to|near|behind|by|at|around|"
+                           r"against|below|onto|into|across|along)\b", value, re.I)
+        if placed:  # "a large painting above the sofa": a new thing, put by the sofa
+            words = words[:len(value[:placed.start()].split())] or words
         if len(words) >= 3 and re.match(r"(?:a|an|some)$", words[0], re.I) and p.find(
                 words[-1]) is not None and find_en(" ".join(words[1:-1]), MODIFIER_CATS):
             words = words[1:]  # "give him a longer tail" to "a dog with a short tail"

@@ -577,6 +577,11 @@ def chat_cleanup_en(s: str) -> str:
     if m:
         thing = re.sub(r"^(?:that|this|those|these)\s", "the ", m.group(1))
         s = f"{m.group(2)} {thing}{m.group(3)}"
+    s = re.sub(r"^this time,?\s+(?:just\s+)?", "", s, flags=re.I)  # "this time just tuck in …"
+    s = re.sub(r"^(put|place|add|set)\s+(.+?)\s+off\s+(?=the\s)", r"\1 \2 near ", s,
+               flags=re.I)  # "put a lighthouse off the port bow": a place, nothing taken off
+    s = re.sub(r"^(?:swap|switch|change|go|flip)\s+(?:it\s+)?(?:to|for)\s+(?=(?:a|an)\s)",
+               "replace it with ", s, flags=re.I)  # "swap to an arctic fox"
     # "the snacks are messy, drop the chips": a judgement first, the request after it
     s = re.sub(r"^(?:the|this|that|these|those|my|his|her|its|their)\s+[\w' -]{1,30}?\s+"
                r"(?:is|are|looks?|seems?|feels?)\s+(?:kind of\s+|kinda\s+|so\s+|too\s+|"

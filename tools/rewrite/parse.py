@@ -339,6 +339,9 @@ def zh_request(s: str) -> str:
                s).rstrip("？?")
     s = re.sub(r"^(.{1,6}?)换个颜色[，,\s]*(?:来个|换成|改成|要|用|就)?(?=.)", r"\1换成", s)
     s = re.sub(r"^(?:来个|来一个)(?=.)", "加个", s)  # "来个荷包蛋": one more thing
+    # "键盘改白色", "木桌换大理石": terse, the thing then its new value
+    s = re.sub(r"^([^把将让给，,。！!？?\s]{1,8}?)([改换])(?![成为变掉一下个了回])"
+               r"([^，,。！!？?\s]{1,12})$", r"把\1\2成\3", s)
     return s
 
 

@@ -79,7 +79,9 @@ _REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|dr
                  r"lose|hide|cut out|clear away|clean up|strip|shave off|shave|ditch|"
                  r"leave out|omit|exclude|wipe out|wipe away|wipe|clear|kill|nuke|scrap|axe|"
                  r"clone out|yeet|bin|chuck|toss out|throw out|throw away|cut")
-_ADD_VERBS = r"add|include|insert|paint in|attach|also add|throw in|put in"
+_ADD_VERBS = (r"add|include|insert|paint in|attach|also add|throw in|put in|hang up|hang|mount|"
+              r"tuck in|tuck|pin up|pin|pop in|pop|plop|stick|slap on|prop up|prop|"
+              r"squeeze in|sneak in|set up")
 _PREPS = (r"on top of|in front of|next to|on|in|at|into|onto|inside|by|near|under|beside|"
           r"behind|above|over|around|to")
 
@@ -275,8 +277,8 @@ def _parse_en(clause: str) -> list[Edit]:
     if m:
         what = strip_det(m.group(1).split(",")[0])
         what = re.sub(r"\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
-                      r"photo|scene|shot|frame))|altogether|entirely|completely|for good|at all)$", "",
-                      what, flags=re.I) or what
+                      r"photo|scene|shot|frame))|altogether|entirely|completely|for good|"
+                      r"at all)$", "", what, flags=re.I) or what
         what = re.sub(r"\s+(?:on|from|off)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+)?"
                       r"[\w-]+$", "", what, flags=re.I) or what  # "no candle on cake"
         what = re.sub(r"\s+(?:in|on|at|from|near)\s+the\s+(?:background|foreground|left|right|"
