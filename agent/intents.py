@@ -58,7 +58,7 @@ from agent.intents_settings import aspect_of, looks_like_setting, setting_change
 from tools import spelling
 from tools.rewrite import classify, parse_instruction
 from tools.rewrite.parse import zh_request
-from tools.text import cjk_pairs, has_cjk
+from tools.text import cjk_pairs, has_cjk, stem
 
 _NUM = r"(-?\d{1,30})"
 # image references: #2, # 2, [ref#1], ref 1, image 2, 图2, 第2张, 2号图
@@ -449,6 +449,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     if (tool := _read_image_tool(body, refs, any_image)) is not None:  # upscale, zoom, blend…
         return tool
     instruction = rest or low
+    if any_image and not refs and _fresh_description(instruction, current):
+        subject = draw_subject(rest)  # a whole new description, sharing nothing with the
+        aspect, subject = aspect_of(subject)  # picture: a new picture, not a change of it
+        return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
     if any_image and PLACED.fullmatch(instruction.strip(" .!")) and not classify(
             instruction, ("style", "time", "season", "weather", "camera", "color", "material")) \
             and not re.search(r"\b(?:style|manner|way|look|colou?rs?|light)\b", instruction, re.I):
@@ -615,6 +619,19 @@ def _is_new_picture(body: str) -> bool:
 
 _CJK_WORDS = re.compile(r"[\u4e00-\u9fff]{2,4}(?=手|里|上|下|的|在|拿|戴|穿|被|和|[，,。\s]|$)|"
                         r"^[\u4e00-\u9fff]{2,4}")
+
+
+def _fresh_description(text: str, current: str | None) -> bool:
+    """'a teapot shaped like a snail, ceramic, product photo on a white background' said to a
+    picture of a lighthouse: a new picture described in full (several parts, or many words),
+    naming nothing the picture has."""
+    if not current or has_cjk(text) or not re.match(r"(?:a|an|two|three|some)\s", text, re.I):
+        return False
+    words = re.findall(r"[a-z]+", text.lower())
+    if len(words) < 6 or ("," not in text and len(words) < 10):
+        return False
+    had = {stem(w) for w in re.findall(r"[a-z]{4,}", current.lower())}
+    return not any(stem(w) in had for w in words if len(w) >= 4)
 
 
 # parts of any scene: "graffiti all over the walls" speaks of this picture's walls

@@ -62,7 +62,7 @@ CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
                       r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好|还行|就这个|这张|这个|可以|哦|收到|稍等|"
-                      r"等等|等一下|我想想|想想|先这样|就这样|满意|挺|嗯嗯|对|没错|是的|"
+                      r"等等|等一下|我想想|想想|先这样|就这样|满意|挺|嗯嗯|对|没错|是的|当+|锵+|噔+|"
                       r"我|一下)+")
 WRAPPED_DRAW = re.compile(
     r"\b(?:make|draw|create|generate|paint|render|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\s+"
@@ -70,10 +70,20 @@ WRAPPED_DRAW = re.compile(
     r"(?:[.?!]\s|$)", re.I)
 
 
+# greetings and goodbyes said in a few words ("nice to meet you", "have a lovely evening")
+_GREETING_EN = re.compile(
+    r"\b(?:nice|good|great|lovely) to (?:meet|see) you\b|\b(?:hi|hello|hey) there\b|"
+    r"\bhave a (?:lovely|nice|good|great|wonderful|fun) (?:day|evening|night|weekend|one)\b|"
+    r"\bgood (?:morning|afternoon|evening|night)\b|\bsee you(?: later| soon| tomorrow)?\b|"
+    r"\bhow are you(?: doing)?\b|\bnamaste\b|\bta-?da+\b", re.I)
+
+
 def is_small_talk(text: str) -> bool:
     """'lol nice', 'perfect, thank you so much!!', 'love it 😍', '哈哈哈不错', '谢啦', '谢谢 bye':
     talk, every word of it a word of greeting, thanks or praise."""
-    t = EMOJI.sub(" ", text)
+    t = _GREETING_EN.sub(" ", EMOJI.sub(" ", text))
+    if not t.strip(" ,.!?~") and t != EMOJI.sub(" ", text):
+        return True
     zh = re.sub(r"[^\u4e00-\u9fff]+", "", t)
     if zh and (CHAT_ZH.sub("", zh) or len(zh) > 12):
         return False
@@ -120,8 +130,10 @@ _WANTS_PICTURE = re.compile(
     r"poster)s?(?:\s+(?:for|with)\s+[\w' ]{1,30})?(?:\W+(?:(?:he|she|they)(?:'s| is| are)|"
     r"it'?s for)\b[^.!?]*)?[\s.!?]*$", re.I)
 _WANTS_PICTURE_ZH = re.compile(
-    r"^(?:你好|您好|嗨)?[\s，,]*(?:我|我们|孩子|孙子|孙女|女儿|儿子)?(?:想|要|打算)(?:给[^画图]{1,6})?"
-    r"(?:画|做|生成)(?:一)?(?:张|幅|个)?(?:画|图|图片|画儿)[\s。！!~]*$")
+    r"^(?:(?:你好|您好|嗨|哈喽|在吗)[呀啊吖]?)?[\s，,！!]*(?:(?:我|我们|孩子|孙子|孙女|女儿|儿子)?"
+    r"(?:想|要|打算)|(?:你)?(?:能|可以|能不能|可不可以)(?:帮|给|为)?[^画图]{0,6}?)"
+    r"(?:给[^画图]{1,6})?(?:画|做|生成)(?:一)?(?:张|幅|个)?(?:画|图|图片|画儿)"
+    r"(?:吗|吧|不|么)?[\s。！!~？?]*$")
 
 
 _WANTS_SOMETHING = re.compile(
