@@ -1,0 +1,113 @@
+"""Phrasings found with the sixth case sets (edits_dev8, conversations_dev8): each test is a
+mechanism, not one case: a value stuck to the changed thing, opposite values, traditional
+characters given back as written, Chinese arrows, removal said in pieces, Cantonese, greetings,
+hedged wishes and a whole new description."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine import Agent
+from agent.intents import parse
+from agent.types import Reply, Turn
+from settings import Settings
+from tools.rewrite.rules import apply_rules
+from tools.spelling import respell
+from tools.text import simplified
+
+
+@pytest.fixture
+def agent(settings: Settings) -> Agent:
+    return Agent(settings)
+
+
+def say(agent: Agent, text: str) -> Reply:
+    return agent.handle_turn(Turn(user="cli:kim", text=text))
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # the old value of the thing that changed, wherever it stands
+    ("厨房的橱柜是白色的，现代简约", "橱柜弄成墨绿色", "墨绿", "白色"),
+    ("a wooden rowboat painted blue, tied to a dock", "make the rowboat red", "red", "blue"),
+    # ... and only that thing's: the other things keep theirs
+    ("a red car and a white bus at an intersection", "make the bus yellow", "red car", "white"),
+    # opposite values: the new one takes out the one it contradicts
+    ("a man with a neutral expression sitting at a cafe table", "make him laugh", "laugh",
+     "neutral"),
+    ("a cup of coffee on a saucer, cold, no steam", "make it steaming hot", "steaming", "cold"),
+    ("桌上有一根没点着的蜡烛和一本旧书，暗调", "把蜡烛点上", "点燃的蜡烛", "没点"),
+    ("a cozy bakery at night with the lights off", "把灯打开", "lit", "lights off"),
+    # arrows, in Chinese: the words before become those after
+    ("一只白鹭站在稻田里，清晨的薄雾", "白鹭->灰鹤", "灰鹤", "白鹭"),
+    ("湖边有一只天鹅，清晨，薄雾", "一只->五只", "五只天鹅", "一只"),
+    ("厨房的橱柜是深棕色的，大理石台面", "橱柜深棕->雾霾蓝", "雾霾蓝", "棕"),
+    ("一辆白色的车停在路边", "车->红色", "红色的车", "白色"),
+    # "thing from old to new" without a verb
+    ("a bouquet of white lilies wrapped in brown paper",
+     "paper from brown to black, lilies stay white", "white lilies wrapped in black paper",
+     "brown"),
+    # removal said in pieces
+    ("菜园里种着番茄，中间放着一辆装满土的手推车", "手推车挡着了，删掉", "番茄", "手推车"),
+    ("一碗红烧牛肉面，上面撒着香菜", "我不吃香菜，去掉", "牛肉面", "香菜"),
+    ("客厅墙上挂着一幅画，下面是一个电视柜和电视，北欧风", "电视跟电视柜都删了吧", "北欧风",
+     "电视"),
+    ("我家主子（一只布偶猫）戴着铃铛项圈趴在窗台上", "铃铛项圈摘掉吧", "窗台", "项圈"),
+    ("新娘捧着花束站在一辆老爷车旁边", "是不是可以不要那辆车？", "花束", "车"),
+    ("a board game table with dice, cards, a bowl of chips and two soda cans",
+     "the snacks are messy, drop the chips and the cans", "dice", "cans"),
+    ("a man holding an umbrella in the rain", "Cut the umbrella.", "in the rain", "umbrella"),
+    ("a woman with long hair", "cut her hair", "short hair", "long"),
+    ("a woman walking a dalmatian on a leash through a city park", "lose the dog", "park",
+     "leash"),
+    # things put somewhere, with verbs people use
+    ("a minimalist living room with a grey linen sofa, oak floor",
+     "hang a large abstract painting above the sofa", "painting above the sofa", "large grey"),
+    ("a three-masted schooner on a choppy grey sea", "put a lighthouse off the port bow",
+     "lighthouse", "with the port"),
+    ("一把机械键盘放在木桌上，暗色背景", "键盘改白色", "白色的键盘", "键盘改"),
+])
+def test_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out
+
+
+def test_a_prompt_in_traditional_characters_keeps_them() -> None:
+    out = apply_rules("一間藍色嘅茶餐廳，門口有招牌，舊香港風格", simplified("招牌改成綠色")).prompt
+    assert "茶餐廳" in out and "舊香港風格" in out  # the user's own characters
+    assert "綠色" in out and "绿" not in out  # the new words in theirs too
+
+
+@pytest.mark.parametrize(("said", "means"), [
+    ("背景轉咗做海邊啦", "背景换成海边"), ("幫佢戴返條紅色頸巾", "戴上一条红色颈巾"),
+    ("再嚟一張", "再来一张"), ("畫一隻柴犬坐喺天台度", "坐在天台"),
+    ("門口嗰架單車換咗做電單車得唔得", "自行车换成摩托车"),
+])
+def test_cantonese_is_read_as_mandarin(said: str, means: str) -> None:
+    assert means in respell(simplified(said))
+
+
+@pytest.mark.parametrize("said", [
+    "hello there, nice to meet you!", "goodbye, have a lovely evening!", "namaste 🙏",
+    "that's a wrap, everybody", "aye, that'll do. fair winds to you", "当当当！",
+])
+def test_greetings_and_goodbyes_make_no_picture(agent: Agent, said: str) -> None:
+    assert say(agent, "a lighthouse on a rocky cliff at dusk").images
+    reply = say(agent, said)
+    assert not reply.images and not reply.error
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("I'm not sure... maybe a small deer near the trees?", "edit"),
+    ("graffiti all over the walls", "edit"),
+    ("姐妹们帮我加点氛围感！窗外下小雨那种", "edit"),
+    ("a teapot shaped like a snail, ceramic, product photo on a white background", "generate"),
+    ("what is a deer?", "question"),
+])
+def test_what_a_message_to_a_picture_asks_for(said: str, kind: str) -> None:
+    assert parse(said, has_image=True, images=1,
+                 current="a cozy cabin in a pine forest, storybook illustration").kind == kind
+
+
+def test_asking_for_a_picture_without_saying_of_what(agent: Agent) -> None:
+    reply = say(agent, "你好呀，能帮阿姨画个图吗")
+    assert not reply.images and not reply.error and reply.text
