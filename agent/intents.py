@@ -285,6 +285,9 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         raw = re.sub(r"\bu\b", "you", raw, flags=re.I)
         raw = re.sub(r"\bur\b", "your", raw, flags=re.I)
     raw = talk.without_filler(raw)  # "yo draw…", "hmm 还是撤销吧"
+    if has_image and (buried := talk.buried_request(raw)):  # a story with one request in it
+        return parse(buried, has_image=has_image, has_search=has_search, has_upload=has_upload,
+                     images=images, origin=origin, current=current)
     said = talk.sentences(raw)
     asked = [x for x in said if not talk.is_chatter(x) and not talk.is_context(x)]
     if len(said) > 1 and not asked and not has_upload:

@@ -489,6 +489,47 @@ def sentences(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"(?<=[.!?。！？])\s*", text) if p.strip(" .!?。！？")]
 
 
+# where a long message says what it wants ("it would be way better with a little red boat",
+# "what I'd actually want is the whole scene at night", "the laptop … could it be a typewriter")
+_WISH_LEAD = re.compile(
+    r"\b(?:(?:i think |honestly )?it (?:would|'d) (?:look |be )?(?:way |much |so |a lot )?better "
+    r"(?:with|if)|what (?:i'?d|i would|i) (?:actually |really )?(?:want|like|need) is|"
+    r"(?:i guess |i think )?what it needs is|(?:all )?i (?:really |actually )?(?:want|need) is)\s+",
+    re.I)
+_ASKS_EN_CUE = re.compile(
+    r"\b(?:add|put|make|change|remove|turn|give|swap|replace|lose|drop|get rid of|could it|"
+    r"can it|could you|can you|should be|needs to go|instead)\b", re.I)
+
+
+def buried_request(text: str) -> str | None:
+    """The request inside a long message that tells a story around it (30 words or more):
+    the part after "it would be better with …" / "what I'd want is …", or the clauses that
+    ask something; None when the message is short or asks nothing that way."""
+    if has_cjk(text) or len(text.split()) < 30:
+        return None
+    m = _WISH_LEAD.search(text)
+    if m:
+        wish = re.split(r"[,;.!?]|\s(?:but|anyway|and then|so yeah|yeah)\s", text[m.end():],
+                        maxsplit=1)[0].strip()
+        if wish:
+            lead = m.group(0).lower()
+            verb = "add" if re.search(r"\bwith\s+$", lead) else "make it" if re.match(
+                r"(?:the|it|everything)\b", wish, re.I) else "add"
+            return f"{verb} {wish}"
+    clauses = [c.strip() for c in re.split(r"[,;.!?]+|\s(?:but|anyway|and honestly)\s", text)
+               if c.strip()]
+    asked = [k for k, c in enumerate(clauses) if _ASKS_EN_CUE.search(c)]
+    if not asked or len(asked) > 2 or \
+            len(" ".join(clauses[k] for k in asked).split()) >= len(text.split()) / 2:
+        return None
+    out = []
+    for k in asked:  # "the laptop feels off, could it be a typewriter": the laptop
+        named = re.findall(r"\bthe\s+([a-z][\w-]*)", clauses[k - 1], re.I) if k else []
+        out.append(re.sub(r"\bit\b", f"the {named[-1]}", clauses[k], count=1)
+                   if named and re.search(r"\bit\b", clauses[k]) else clauses[k])
+    return ", ".join(out)
+
+
 def is_chatter(sentence: str) -> bool:
     """A sentence of greeting, thanks or praise around the request ('Love it.', 'haha the
     deer is adorable.', '哇好可爱！'), asking nothing of the picture."""

@@ -111,3 +111,15 @@ def test_what_a_message_to_a_picture_asks_for(said: str, kind: str) -> None:
 def test_asking_for_a_picture_without_saying_of_what(agent: Agent) -> None:
     reply = say(agent, "你好呀，能帮阿姨画个图吗")
     assert not reply.images and not reply.error and reply.text
+
+
+def test_one_request_inside_a_long_story(agent: Agent) -> None:
+    assert say(agent, "a lighthouse on a rocky cliff at dusk, dramatic clouds").images
+    reply = say(agent, "so I was showing this to my brother last night and he said it reminded "
+                       "him of a trip we took as kids, the one where the car broke down and we "
+                       "waited four hours for a tow truck, anyway he's into boats now, and "
+                       "honestly I think it would be way better with a little red fishing boat "
+                       "on the water below the cliff, but yeah, everyone's fine")
+    prompt = reply.images[0].prompt
+    assert "lighthouse" in prompt and "fishing boat" in prompt
+    assert "truck" not in prompt and "brother" not in prompt
