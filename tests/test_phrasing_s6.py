@@ -123,3 +123,28 @@ def test_one_request_inside_a_long_story(agent: Agent) -> None:
     prompt = reply.images[0].prompt
     assert "lighthouse" in prompt and "fishing boat" in prompt
     assert "truck" not in prompt and "brother" not in prompt
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a ceramic vase of dried flowers on a shelf", "change the vase to hammered copper",
+     "hammered copper vase", "ceramic"),
+    ("a wooden dining table in a loft", "make the table solid marble", "solid marble dining table",
+     "wooden"),
+    ("a red fox crouching in tall snowy grass", "actually make it an arctic hare, same crouch",
+     "an arctic hare crouching", "red"),
+    ("a red car on a road", "replace the car with a motorcycle", "a red motorcycle", "car"),
+    ("a wooden front door painted red on a brick cottage", "门改成深绿色", "dark green", "painted"),
+    ("a wooden rowboat painted blue, tied to a dock", "red boat", "red wooden rowboat", "blue"),
+    ("a skateboard ramp made of plywood in a backyard", "concrete ramp instead", "concrete ramp",
+     "plywood"),
+    ("a girl with blonde hair in a blue jacket", "give her red hair", "blue jacket", "blonde"),
+    ("a close-up of a chess board with a white knight", "Shot note: lose the knight",
+     "chess board", "knight"),
+    ("a lighthouse on a rocky cliff, stormy sea",
+     "put a small sailboat out on the water fighting the waves", "sailboat on the water", "out"),
+    ("a florist arranging a bouquet, a cat sleeping on the counter beside her",
+     "the cat keeps distracting from the flowers, maybe we could take it out?", "bouquet", "cat"),
+])
+def test_more_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from tools.rewrite.vocab import Edit, Hit, find_vocab, same_kind
+from tools.rewrite.vocab import Edit, Hit, find_vocab, same_kind, to_prompt_lang
 from tools.text import cjk_pairs, has_cjk, stem
 
 # values of one thing (a noun's modifier) and values of the whole picture
@@ -48,7 +48,8 @@ def _nouns_named(instruction: str, output: str, kin: bool = True) -> list[int]:
     spots = []
     for m in re.finditer(r"[A-Za-z][\w'-]*", output):
         w = m.group(0).lower()
-        if stem(w) in words or kin and any(w in g for s in words for g in same_kind(s)):
+        if stem(w) in words or kin and any(w in g for s in words for g in same_kind(s)) or any(
+                len(s) >= 4 and stem(w).endswith(s) for s in words):  # "boat": the rowboat
             spots.append(m.start())
     return spots
 
@@ -61,6 +62,10 @@ def _remove(text: str, h: Hit) -> str:
             b += 1
         out = text[:a] + text[b:]
         return re.sub(r"([，,])\s*[，,]", r"\1", out).strip(" ，,")
+    lead = re.search(r"\s(?:painted|dyed|colou?red|made (?:out )?of|made from|(?:that|which) "
+                     r"(?:is|are))\s+(?:in\s+)?$", text[:a], re.I)
+    if lead:  # "a rowboat painted blue": the words that only brought the value go with it
+        a = lead.start()
     before = text[:a]
     m = re.search(r"(?:\b(?:at|in|during|on a|on an|a|an)\s+)$", before, re.I)
     seg_start = max(before.rfind(","), -1) + 1
@@ -150,13 +155,22 @@ def _opposites(prompt: str, output: str, instruction: str) -> str:
 
 def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str:
     """``output`` without the old values the instruction replaced (see the module doc)."""
-    added = " ".join((e.value or "") for e in edits if e.kind == "add" and e.key != "describe")
+    had = {stem(w) for w in re.findall(r"[a-z]{3,}", prompt.lower())}
+
+    def kept_thing(value: str) -> bool:  # "blue and yellow feathers" to a parrot's feathers
+        words = re.findall(r"[a-z]{3,}", value.lower())
+        return bool(words) and stem(words[-1]) in had
+
+    adds = [e for e in edits if e.kind == "add" and e.key != "describe"]
+    added = " ".join((e.value or "") for e in adds if not kept_thing(e.value or ""))
+    restated = " ".join((e.value or "") for e in adds if kept_thing(e.value or ""))
     # "改成黑白照片" read as a style: its black and white are no colours of a thing
     styles = find_vocab(instruction, ("style",)) if any(e.kind == "style" for e in edits) else []
     read = {e.kind for e in edits}
     for cats, per_thing in ((_SCENE, False), (_THING, True)):
         for cat in cats:
-            made = cat in read  # the rules read this change and made it: they know which
+            made = cat in read or any(h.text.lower() in restated.lower() for h in _said_new(
+                instruction, (cat,)))  # the rules read this change and made it: they know which
             # value, so only an old value stuck to the same thing is left to take out
             # ("墨绿色的橱柜是白色")
             new = {h.entry.key for h in _said_new(instruction, (cat,))
@@ -179,7 +193,9 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
                 continue
             if per_thing:  # the old value of the thing named, or of the subject
                 if made:  # only the thing that change was made on
-                    targets = " ".join(e.target or "" for e in edits if e.kind == cat)
+                    targets = " ".join(to_prompt_lang(e.target, "zh" if has_cjk(output) else "en")
+                                       for e in edits if e.kind == cat and e.target)
+                    targets += " " + " ".join(re.findall(r"[a-z]{3,}", restated.lower())[-1:])
                     spots = _nouns_named(targets, output, kin=False) if targets.strip() else []
                 else:
                     spots = _nouns_named(instruction, output)
@@ -189,7 +205,7 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
                     spots = [m.start()] if m else [len(output)]
                 near = [h for h in old if any(_beside(output, h, s) if made else
                                               0 <= s - h.end <= 12 or 0 <= h.start - s <= 12
-                                              for s in spots)]
+                                              or _beside(output, h, s) for s in spots)]
                 if len(near) != 1:
                     continue  # which one is meant is not clear: leave them
                 old = near

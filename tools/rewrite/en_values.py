@@ -181,6 +181,13 @@ def _object_value_edits(obj: str, value: str, text: str, old: str | None = None
         found = modifier_edits(value, target, text, attr, owner, old)
         if found:
             return found
+    finish = re.fullmatch(r"(?:(?:[a-z]+(?:ed|y|ish)|matte|raw|solid|pure|real|faux|dark|light|"
+                          r"pale|bright|deep|soft|clear)\s+){1,2}([a-z]+)", value.strip(), re.I)
+    hits = classify(finish.group(1), ("material", "color")) if finish else []
+    if hits and not classify(value.strip(), MODIFIER_CATS):  # "hammered copper": copper
+        found = modifier_edits(value.strip(), target, text, hits[0].entry.category, owner, old)
+        if found:
+            return found
     m = re.fullmatch(r"([\w-]+)\s+(?:with|from|after|because of)\s+.+", value.strip(), re.I)
     if m and classify(m.group(1), MODIFIER_CATS):  # "the leaf is wet with dew": wet
         value = m.group(1)

@@ -194,8 +194,11 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             elif e.key == "restate":
                 subj = p.subject()
                 words = [t.low for t in p.toks[subj[0]:subj[1]]] if subj else []
-                if not (set(same_kind(head)[0] if same_kind(head) else ()) & set(words)):
-                    p.append_segment(value)
+                kin = {w for group in same_kind(head) for w in group}  # a hare for a fox
+                theirs = {k for w in words for group in same_kind(w) for k in group}
+                if not kin & set(words) and head not in theirs and not (
+                        any(map(is_living, kin | {head})) and any(map(is_living, words))):
+                    p.append_segment(value)  # (not "a grind down a handrail" for a kickflip)
                     return
         if target and re.fullmatch(r"[a-z]+ing", target, re.I) and value and \
                 re.match(r"[a-z]+ing\b", value, re.I) and p.substitute(target, value):

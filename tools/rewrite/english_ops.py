@@ -16,7 +16,7 @@ from tools.rewrite.english_words import (
     SUPPORTS,
     TOKEN,
 )
-from tools.rewrite.vocab import MODIFIER_CATS, classify, find_en
+from tools.rewrite.vocab import MODIFIER_CATS, classify, find_en, is_living, same_kind
 from tools.text import is_plural, pluralize, singularize, stem
 from tools.translate import EN_NUMBERS, WORD_NUMBERS
 
@@ -141,9 +141,14 @@ class EnPhraseOps:
         np_det = self.toks[a].low if self.toks[a].low in DETS else None
         same_head = stem(v_body[-1].lower()) == stem(self.toks[head].low)
         mods = []
+        # "an arctic fox", "a polar bear": a kind named by its own word, with its own colours
+        kind_named = len(v_body) >= 2 and not find_en(" ".join(v_body[:-1]), MODIFIER_CATS) \
+            and v_body[-2].lower() not in KEEP_ADJECTIVES and not v_body[-2].lower().endswith(
+                ("ing", "ed")) and any(map(is_living, {v_body[-1].lower()} | {
+                    w for g in same_kind(v_body[-1].lower()) for w in g}))
         for t in self.toks[(a + 1 if np_det else a):head]:
             cats = {h.entry.category for h in find_en(t.low, MODIFIER_CATS)}
-            if t.low in v_low or cats & v_cats:
+            if t.low in v_low or cats & v_cats or (kind_named and "color" in cats):
                 continue  # the new thing's own colour, size...
             if ("age" in v_cats or stem(v_body[-1].lower()) in AGE_NOUNS) and (
                     "age" in cats or t.low in ("little", "baby")):

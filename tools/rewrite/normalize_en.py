@@ -567,13 +567,24 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"^(?:would|do)\s+you\s+mind\s+([a-z]+ing)\b",
                lambda m: _GERUND_VERB.get(m.group(1).lower(), m.group(0)), s, flags=re.I)
     s = re.sub(r"^(?:note|edit|change|request|update|feedback|fix|revision|tweak|ps|p\.s\.|"
-               r"one (?:more )?thing|also)\s*:\s*", "", s, flags=re.I)  # "Note: make it night"
+               r"one (?:more )?thing|also|shot note|next shot|next take|new take|take \w+|"
+               r"shot \w+|director'?s note)\s*[:,]\s*", "", s, flags=re.I)  # "Note: make it night"
+    s = re.sub(r"^(?:cut|action|and cut)[.!]+\s*", "", s, flags=re.I)  # a film set's words
+    s = re.sub(r"(?:,\s*|\s+and\s+)(?:the\s+)?same\s+(?:\w+\s?){1,2}$", "", s,
+               flags=re.I)  # "make it an arctic hare, same crouch": what stays
+    s = re.sub(r"\s+out front\b", " in front", s, flags=re.I)
+    s = re.sub(r"^(put|place|set|stick)\s+(.+?)\s+out\s+(?=on\b|in\b|there\b)", r"\1 \2 ",
+               s, flags=re.I)  # "put a small sailboat out on the water"
+    s = re.sub(r"^(?:let|have|get)\s+(him|her|them|it)\s+(hold|carry|grab|wear|eat|drink|"
+               r"read|play)\s+", lambda m: f"make {m.group(1)} {m.group(2)} ", s, flags=re.I)
     s = _structured(s)
     # "the parmesan looks like plastic, take it off": "it" is the thing judged first
     m = re.match(r"^(?:hmm+,?\s*|ugh,?\s*|honestly,?\s*)?((?:the|that|this|those|these)\s+"
-                 r"[\w' -]{1,30}?)\s+(?:looks?|is|are|seems?|feels?|looked)\b[^,.;]{0,40}[,.;]\s*"
-                 r"(?:so\s+|just\s+|please\s+)?(take|remove|get rid of|lose|drop|delete|erase|"
-                 r"make|turn|change|fix|move)\s+(?:it|them)\b(.*)$", s, re.I)
+                 r"[\w' -]{1,30}?)\s+(?:looks?|is|are|seems?|feels?|looked|keeps?)\b[^,.;]{0,40}"
+                 r"[,.;]\s*(?:so\s+|just\s+|please\s+|maybe\s+|(?:maybe\s+)?(?:we|you)\s+"
+                 r"(?:could|can)\s+|(?:can|could)\s+(?:we|you)\s+|let'?s\s+)?(take|remove|"
+                 r"get rid of|lose|drop|delete|erase|make|turn|change|fix|move)\s+(?:it|them)\b"
+                 r"(.*)$", s, re.I)
     if m:
         thing = re.sub(r"^(?:that|this|those|these)\s", "the ", m.group(1))
         s = f"{m.group(2)} {thing}{m.group(3)}"

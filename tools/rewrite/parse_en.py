@@ -61,6 +61,9 @@ def _split_make(rest: str) -> tuple[str | None, str]:
                                  r"deep|vivid|matte|pastel|neon|warm|cool|faded", words[k], re.I)
                     and classify(" ".join(words[k + 1:]), ("color",)))
                 or (classify(words[k], MODIFIER_CATS) and " and " in value)
+                or (k + 1 < len(words) and re.fullmatch(  # "the table brushed steel"
+                    r"[a-z]+ed|solid|pure|real|faux|raw|matte|polished|glossy", words[k], re.I)
+                    and classify(" ".join(words[k + 1:]), ("material", "color")))
                 or re.match(r"^(?:a|an|into|look|like|as|in|out of|made of|\d+[\s-]+years?)\b",
                             value, re.I)):
             return " ".join(words[:k]), value
