@@ -628,8 +628,10 @@ def _fresh_description(text: str, current: str | None) -> bool:
     """'a teapot shaped like a snail, ceramic, product photo on a white background' said to a
     picture of a lighthouse: a new picture described in full (several parts, or many words),
     naming nothing the picture has."""
-    if not current or has_cjk(text) or not re.match(r"(?:a|an|two|three|some)\s", text, re.I):
-        return False
+    if not current or has_cjk(text) or not re.match(r"(?:a|an|two|three|some)\s", text, re.I) \
+            or re.match(r"(?:a|an)\s+(?:bit|little|lot|tad|touch|few more|more|less|different|"
+                        r"new|other)\b", text, re.I) or "?" in text or "..." in text:
+        return False  # "a bit more... wintery?": a change, hedged
     words = re.findall(r"[a-z]+", text.lower())
     if len(words) < 6 or ("," not in text and len(words) < 10):
         return False

@@ -148,3 +148,41 @@ def test_one_request_inside_a_long_story(agent: Agent) -> None:
 def test_more_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a big rig truck on an empty highway, photo", "night time, headlights on",
+     "lit headlights", "headlights on,"),
+    ("a living room, evening", "turn the floor lamp on", "lit floor lamp", "an on"),
+    ("a golden retriever puppy on an exam table, looking nervous", "make him happy",
+     "happy golden retriever", "looking"),
+    ("a tailor's dummy wearing a navy suit jacket", "drape a measuring tape over the shoulders",
+     "measuring tape over the shoulders", "drape"),
+    ("a chocolate cake on a marble counter", "instead of the cake put a stack of pancakes",
+     "pancakes", "chocolate"),
+])
+def test_lights_moods_and_things_laid_on(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("said", "means"), [
+    ("can add a plate of satay also lah", "add a plate of satay"),
+    ("make it rain outside can or not", "make it rain outside"),
+    ("another one leh", "another one"),
+])
+def test_singlish_particles_are_not_part_of_the_request(said: str, means: str) -> None:
+    assert respell(said) == means
+
+
+@pytest.mark.parametrize("said", ["wah shiok", "gg"])
+def test_singlish_praise_makes_no_picture(agent: Agent, said: str) -> None:
+    assert say(agent, "a hawker centre stall selling chicken rice").images
+    reply = say(agent, said)
+    assert not reply.images and not reply.error
+
+
+def test_a_hedged_change_is_not_a_new_picture(agent: Agent) -> None:
+    assert say(agent, "a cozy cabin in a pine forest, smoke from the chimney, autumn").images
+    reply = say(agent, "maybe a bit more... wintery? like there could be snow, if that's ok")
+    assert reply.images and "cabin" in (reply.images[0].prompt or "")

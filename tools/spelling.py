@@ -275,4 +275,18 @@ def respell(text: str, context: str = "") -> str:
     fixed = re.sub(r"[A-Za-z][A-Za-z'/]*", lambda m: _correct_word(m.group(0), known, ctx), out)
     if re.match(r"ad\s+(?:a|an|some|the|more|\d)\b", fixed, re.I):
         fixed = "add" + fixed[2:]  # "ad a small boat"
-    return fixed
+    return singlish(fixed)
+
+
+_SINGLISH_TAIL = re.compile(r"(?:[\s,]+(?:can or not|can anot|also|lah|leh|lor|meh|sia|ah|"
+                            r"hor))+[\s?!.]*$", re.I)
+
+
+def singlish(text: str) -> str:
+    """'can add a plate of satay also lah' -> 'add a plate of satay': the particles around
+    a request in Singapore English."""
+    if not re.search(r"\b(?:lah|leh|lor|meh|sia|hor|can or not|can anot)\b", text, re.I):
+        return text
+    out = _SINGLISH_TAIL.sub("", text)
+    out = re.sub(r"^can\s+(?=add|make|put|change|remove|give|turn)", "", out, flags=re.I)
+    return out.strip() or text

@@ -525,7 +525,9 @@ class ZhPrompt:
                 self.added.append(target)
                 self.toks[h][0] = target
         a, h = span
-        for k in range(a, h):
+        for k in range(h - 1, a - 1, -1):  # the count nearest the thing ("一只白兔", not the
+            if self.toks[k][1].startswith("v") and k < h - 1:  # magician's "一个" before it)
+                break
             cur = zh_number(self._w(k))
             if cur is not None:
                 n2 = cur + n if relative else n

@@ -63,7 +63,7 @@ def _remove(text: str, h: Hit) -> str:
         out = text[:a] + text[b:]
         return re.sub(r"([，,])\s*[，,]", r"\1", out).strip(" ，,")
     lead = re.search(r"\s(?:painted|dyed|colou?red|made (?:out )?of|made from|(?:that|which) "
-                     r"(?:is|are))\s+(?:in\s+)?$", text[:a], re.I)
+                     r"(?:is|are)|looking|feeling|seeming)\s+(?:in\s+)?$", text[:a], re.I)
     if lead:  # "a rowboat painted blue": the words that only brought the value go with it
         a = lead.start()
     before = text[:a]
@@ -115,7 +115,7 @@ def _beside(text: str, h: Hit, spot: int) -> bool:
 # wherever it stands ("a laughing man with a neutral expression", "coffee, cold, no steam")
 _GLAD = ("happy", "smiling", "laughing", "excited")
 _GLUM = ("sad", "serious", "neutral", "crying", "angry", "grumpy", "frowning", "scared",
-         "bored", "tired")
+         "bored", "tired", "nervous")
 _OPPOSITES: dict[str, tuple[str, ...]] = {
     **{k: _GLUM for k in _GLAD}, **{k: _GLAD for k in _GLUM if k != "tired"},
     "awake": ("asleep", "tired"), "asleep": ("awake",),

@@ -48,6 +48,11 @@ _GROWS = re.compile(r"\b(?:hair|haircut|beard|bangs|fringe|mane|fur|nails?|grass
 
 def normalize_en(c: str) -> str:
     """The clause ``c`` in a canonical phrasing (``c`` itself when none applies)."""
+    # "turn the lamp on", "headlights on", "fairy lights off": switched, a light's state
+    c = re.sub(r"^(?:(turn|switch)\s+)?((?:the|his|her|its|their)\s+)?((?:[\w-]+\s+)?(?:lamps?|"
+               r"lights?|headlights|taillights|candles?|lanterns?|tv|television|screen|"
+               r"neon signs?|fairy lights|string lights|fireplace|sign))\s+(on|off)$",
+               lambda m: f"{m.group(1) or 'turn'} {m.group(4)} the {m.group(3)}", c, flags=re.I)
     s = c.strip()
     # "20 years younger", "a decade older", "much younger": the direction is the change
     s = re.sub(r"\b(?:(?:\d+|a few|a couple of|several|some|many|ten|twenty|thirty|forty|fifty)"
@@ -573,6 +578,7 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"(?:,\s*|\s+and\s+)(?:the\s+)?same\s+(?:\w+\s?){1,2}$", "", s,
                flags=re.I)  # "make it an arctic hare, same crouch": what stays
     s = re.sub(r"\s+out front\b", " in front", s, flags=re.I)
+    s = re.sub(r"^instead,?\s+(?!of\b)(?=\w+\s)", "", s, flags=re.I)  # "instead make the …"
     s = re.sub(r"^(put|place|set|stick)\s+(.+?)\s+out\s+(?=on\b|in\b|there\b)", r"\1 \2 ",
                s, flags=re.I)  # "put a small sailboat out on the water"
     s = re.sub(r"^(?:let|have|get)\s+(him|her|them|it)\s+(hold|carry|grab|wear|eat|drink|"

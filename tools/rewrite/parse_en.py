@@ -84,7 +84,7 @@ _REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|dr
                  r"clone out|yeet|bin|chuck|toss out|throw out|throw away|cut")
 _ADD_VERBS = (r"add|include|insert|paint in|attach|also add|throw in|put in|hang up|hang|mount|"
               r"tuck in|tuck|pin up|pin|pop in|pop|plop|stick|slap on|prop up|prop|"
-              r"squeeze in|sneak in|set up")
+              r"squeeze in|sneak in|set up|drape|scatter|sprinkle|lay|wrap")
 _PREPS = (r"on top of|in front of|next to|on|in|at|into|onto|inside|by|near|under|beside|"
           r"behind|above|over|around|to")
 
