@@ -39,8 +39,9 @@ _UPSCALE_EN = re.compile(
     r"(?:increase|raise) the resolution(?: of (?:it|this))?)"
     r"(?:\s+(?:it|this|that|the (?:picture|image|photo)))?" + _FACTOR_EN + r"\W*$", re.I)
 _UPSCALE_ZH = re.compile(
-    r"^(?:/upscale\s*)?(?:帮我)?(?:高清)?(?:放大|超分|提高清晰度)(?:一下)?(?:到)?"
-    r"(?:(?P<f>[24两二四])\s*倍)?(?:高清)?(?:一下)?\W*$|^高清放大(?:一下)?\W*$")
+    r"^(?:/upscale\s*)?(?:帮我)?(?:把)?(?:这张|这幅|这个|图片?|它)?(?:图)?(?:高清)?(?:放大|超分|"
+    r"提高清晰度)(?:一下)?(?:到)?(?:(?P<f>[24两二四])\s*倍)?[\s，,]*(?:高清|清晰一?点)?(?:一下)?"
+    r"\W*$|^高清放大(?:一下)?\W*$")
 # --------------------------------------------------------------------------- zoom out
 _ZOOM_EN = re.compile(
     r"^(?:/zoom(?:\s*out)?|zoom(?: it| the (?:picture|image|camera))? out|pull (?:the camera )?"

@@ -57,7 +57,7 @@ CHAT_EN = frozenset(
     "ever lots heaps you've youve been helpful you sick dope mid ngl tbh fr bro bruh yyds "
     "goated slaps hmm hm mhm meh noice works talking think thinking brb em emm bot job "
     "that'll thatll wrap everybody everyone folks guys aye fair winds take care see ya later "
-    "gtg ttyl done do to cya shiok wah gg lah leh lor sia ah".split())
+    "gtg ttyl done do to cya shiok wah gg lah leh lor sia ah banger bangers".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"

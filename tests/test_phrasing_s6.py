@@ -186,3 +186,25 @@ def test_a_hedged_change_is_not_a_new_picture(agent: Agent) -> None:
     assert say(agent, "a cozy cabin in a pine forest, smoke from the chimney, autumn").images
     reply = say(agent, "maybe a bit more... wintery? like there could be snow, if that's ok")
     assert reply.images and "cabin" in (reply.images[0].prompt or "")
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("an orange cat sleeping on a windowsill, cozy afternoon", "把 background 换成 beach",
+     "orange cat sleeping on a beach", "windowsill"),
+    ("一套青瓷茶具放在竹席上，茶壶冒着热气", "茶具换成紫砂的", "紫砂茶具", "青瓷"),
+    ("a Scandinavian kitchen with white marble countertops",
+     "Correction to the last change: marble should be black, not white.",
+     "black marble countertops", "white"),
+])
+def test_parts_named_in_english_and_corrections(prompt: str, said: str, has: str,
+                                                lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("这张放大一下 高清", "upscale"), ("帮我放大2倍", "upscale"), ("把猫放大一下", "edit"),
+    ("banger. cheers", "chat"),
+])
+def test_upscale_said_in_chinese_and_a_cheer(said: str, kind: str) -> None:
+    assert parse(said, has_image=True, images=2, current="一只猫坐在窗台上").kind == kind

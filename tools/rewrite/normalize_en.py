@@ -573,7 +573,8 @@ def chat_cleanup_en(s: str) -> str:
                lambda m: _GERUND_VERB.get(m.group(1).lower(), m.group(0)), s, flags=re.I)
     s = re.sub(r"^(?:note|edit|change|request|update|feedback|fix|revision|tweak|ps|p\.s\.|"
                r"one (?:more )?thing|also|shot note|next shot|next take|new take|take \w+|"
-               r"shot \w+|director'?s note)\s*[:,]\s*", "", s, flags=re.I)  # "Note: make it night"
+               r"shot \w+|director'?s note|correction(?: to the last change)?)\s*[:,]\s*", "", s,
+               flags=re.I)  # "Note: make it night"
     s = re.sub(r"^(?:cut|action|and cut)[.!]+\s*", "", s, flags=re.I)  # a film set's words
     s = re.sub(r"(?:,\s*|\s+and\s+)(?:the\s+)?same\s+(?:\w+\s?){1,2}$", "", s,
                flags=re.I)  # "make it an arctic hare, same crouch": what stays

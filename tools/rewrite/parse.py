@@ -176,8 +176,13 @@ def parse_instructions(text: str) -> list[Edit]:
     if not s:
         return []
     lang = language(s)
+    if lang == "en" and not re.search(r"[.!?]\s+\S", s):
+        s = re.sub(r"\s*[.!]+$", "", s)  # one sentence: its full stop says nothing
     s = changed_mind(s)
-    if lang == "zh":
+    if lang == "zh":  # "把 background 换成 beach": the picture's parts named in English
+        s = re.sub(r"\s*\b(?:background|backdrop|bg)\b\s*", "背景", s, flags=re.I)
+        s = re.sub(r"\s*\b(?:art ?style|style)\b\s*", "风格", s, flags=re.I)
+        s = re.sub(r"\s*\b(?:colou?r)\b\s*", "颜色", s, flags=re.I)
         s = zh_request(s)
     if lang == "zh":  # "背景换成晚上 紫外灯照着发光": a space between two parts is a comma
         s = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", s)
