@@ -208,3 +208,23 @@ def test_parts_named_in_english_and_corrections(prompt: str, said: str, has: str
 ])
 def test_upscale_said_in_chinese_and_a_cheer(said: str, kind: str) -> None:
     assert parse(said, has_image=True, images=2, current="一只猫坐在窗台上").kind == kind
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # a style said as the thing the picture is made as
+    ("a skateboarder in mid-air over a gap, photo, golden hour",
+     "make it look like a 90s skate zine, photocopy grain", "skateboarder", "photo,"),
+    ("a birthday cake with candles, photorealistic, studio lighting",
+     "as a cute kawaii sticker with a white border", "kawaii sticker", "photorealistic"),
+    ("a cyclist on a mountain road, realistic, cinematic",
+     "Make it a stained-glass window, lead lines and all.", "stained-glass", "realistic"),
+    ("a cat on a sofa", "make it a dog", "a dog on a sofa", "style"),
+    # what is said to be beyond, in Chinese
+    ("一位老渔夫坐在船上，背后是平静的湖面，水墨画", "背后换成惊涛骇浪的大海", "背后是惊涛骇浪的大海",
+     "湖面"),
+    ("一只猫坐在窗台上", "窗外改成下雪的森林", "窗外是下雪的森林", "一只下雪"),
+])
+def test_a_style_as_a_frame_and_what_is_beyond(prompt: str, said: str, has: str,
+                                               lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out

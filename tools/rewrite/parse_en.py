@@ -125,6 +125,22 @@ def parse_en(clause: str) -> list[Edit]:
     return found
 
 
+# what a picture can be made as: "a 90s skate zine", "a scrimshaw carving", "a kawaii sticker"
+_MEDIUMS = (r"zine|sticker|carving|engraving|etching|woodcut|linocut|lithograph|screenprint|"
+            r"print|poster|postcard|stamp|sketch|drawing|doodle|painting|mural|fresco|mosaic|"
+            r"tapestry|embroidery|needlepoint|cross-stitch|quilt|window|stained glass|collage|"
+            r"comic|comic strip|manga panel|cartoon|storyboard|blueprint|diagram|infographic|"
+            r"illustration|render|figurine|sculpture|statue|relief|diorama|claymation|papercut|"
+            r"paper cut|silhouette|tattoo|graffiti|pixel art|sprite|icon|logo|emblem|badge|"
+            r"cover|album cover|book cover|movie poster|trading card|tarot card|playing card|"
+            r"photograph|polaroid|snapshot|x-ray|hologram|neon sign|ukiyo-e|scroll|miniature")
+_MEDIUM_FRAME = re.compile(
+    r"(?:(?:make|turn|do|redo|render|draw|paint|show|reimagine|recreate)\s+(?:it|this|the\s+"
+    r"(?:picture|image|scene|whole thing))\s+(?:look\s+like\s+|into\s+|as\s+|like\s+)?|"
+    r"(?:as|like|in the form of)\s+)(?P<medium>(?:a|an)\s+[\w' -]{0,40}?\b(?:" + _MEDIUMS +
+    r")s?)(?:\s*(?:,|with|on|made|in|and)\b.*)?", re.I)
+
+
 def _parse_en(clause: str) -> list[Edit]:
     clause = re.sub(r"^\s*(?:just|only)\s+(?=(?:one|a single)\b)", "only ", clause, flags=re.I)
     instead = bool(re.search(r"\binstead\W*$", clause, re.I))
@@ -138,6 +154,9 @@ def _parse_en(clause: str) -> list[Edit]:
     if not c:
         return []
     text = c
+    framed = _MEDIUM_FRAME.fullmatch(c)
+    if framed:  # "make it a stained-glass window", "as a cute kawaii sticker": the picture
+        return [_style_edit(framed.group("medium").strip(" ,."), text)]  # made as that thing
     low = c.lower()
 
     # --- "brighter lighting", "more light": light, and the dark goes

@@ -78,8 +78,29 @@ def _arrow(prompt: str, instruction: str) -> RulesOutcome | None:
     return None
 
 
+_ZH_BEYOND = re.compile(r"^(?:把|将)?(背后|背景|窗外|远处|身后|后面|外面|门外|天空|天上)"
+                        r"(?:的景色|的风景)?(?:换成|改成|变成|换为|改为)(?:了)?"
+                        r"([^，,。！!？?]+?)[吧啊呀。！!]*$")
+
+
+def _beyond(prompt: str, instruction: str) -> RulesOutcome | None:
+    """"背后换成惊涛骇浪的大海" to "…，背后是平静的湖面": what is said to be there changes."""
+    m = _ZH_BEYOND.match(instruction.strip())
+    if not m:
+        return None
+    said = re.search(rf"{m.group(1)}(?:是|有)([^，,。]+)", prompt)
+    if not said and m.group(1) not in ("背景", "天空", "天上") and m.group(1) not in prompt:
+        out = f"{prompt.rstrip('，,。 ')}，{m.group(1)}是{m.group(2)}"  # "窗外…" said anew
+        return RulesOutcome(out, [Edit("add", None, m.group(2))], [], [m.group(2)], [])
+    if not said:
+        return None
+    out = prompt[:said.start(1)] + m.group(2) + prompt[said.end(1):]
+    return RulesOutcome(out, [Edit("background", None, m.group(2))], [said.group(1)],
+                        [m.group(2)], [])
+
+
 def _apply(prompt: str, instruction: str, arrows: bool = True) -> RulesOutcome:
-    arrow = _arrow(prompt, instruction) if arrows else None
+    arrow = (_arrow(prompt, instruction) or _beyond(prompt, instruction)) if arrows else None
     if arrow is not None:
         return arrow
     instruction = by_position(prompt, instruction)
