@@ -220,11 +220,24 @@ def test_upscale_said_in_chinese_and_a_cheer(said: str, kind: str) -> None:
      "Make it a stained-glass window, lead lines and all.", "stained-glass", "realistic"),
     ("a cat on a sofa", "make it a dog", "a dog on a sofa", "style"),
     # what is said to be beyond, in Chinese
-    ("一位老渔夫坐在船上，背后是平静的湖面，水墨画", "背后换成惊涛骇浪的大海", "背后是惊涛骇浪的大海",
-     "湖面"),
+    ("一位老渔夫坐在船上，背后是平静的湖面，水墨画", "背后换成惊涛骇浪的大海",
+     "背后是惊涛骇浪的大海", "湖面"),
     ("一只猫坐在窗台上", "窗外改成下雪的森林", "窗外是下雪的森林", "一只下雪"),
 ])
 def test_a_style_as_a_frame_and_what_is_beyond(prompt: str, said: str, has: str,
                                                lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("an old wizard with a long white beard", "longer beard", "very long white beard", "xx"),
+    ("一把机械键盘放在大理石上，RGB灯光，暗色背景", "去掉RGB", "键盘", "RGB"),
+    ("a dwarf blacksmith hammering a sword on an anvil", "this card needs three dwarves, not one",
+     "three dwar", "a dwarf"),
+    ("a single goldfish in a round glass bowl", "three goldfish instead of one",
+     "three goldfish", "single"),
+])
+def test_more_of_a_quality_and_counts(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out, out

@@ -224,7 +224,8 @@ _IRREGULAR_PLURALS = {
     "feet": "foot", "teeth": "tooth", "geese": "goose", "leaves": "leaf", "wolves": "wolf",
     "knives": "knife", "shelves": "shelf", "loaves": "loaf", "calves": "calf", "halves": "half",
     "elves": "elf", "thieves": "thief", "wives": "wife", "lives": "life", "oxen": "ox",
-    "cacti": "cactus", "fungi": "fungus", "dice": "die", "scarves": "scarf",
+    "cacti": "cactus", "fungi": "fungus", "dice": "die", "scarves": "scarf", "dwarves": "dwarf",
+    "hooves": "hoof", "wharves": "wharf", "sheaves": "sheaf",
 }
 _PLURAL_OF = {v: k for k, v in _IRREGULAR_PLURALS.items()}
 _SAME_PLURAL = frozenset("sheep fish deer species series aircraft salmon trout moose bison "

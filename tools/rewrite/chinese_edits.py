@@ -26,7 +26,8 @@ from tools.translate import zh_number
 
 
 def apply_zh(p: ZhPrompt, e: Edit) -> None:
-    target = to_prompt_lang(e.target, "zh") if e.target else None
+    target = (e.target if e.target in p.text else to_prompt_lang(e.target, "zh")) \
+        if e.target else None  # "去掉RGB" to "…，RGB灯光": the prompt's own Latin letters
     value = to_prompt_lang(e.value, "zh") if e.value else None
     if e.kind == "remove":
         if e.key == "contents":

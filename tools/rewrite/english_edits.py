@@ -214,7 +214,10 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
             p.append_segment(value)
         return
     if e.kind in MODIFIER_CATS:
+        before = p.render()
         _apply_modifier_en(p, e, target, value or "")
+        if p.render() == before and re.fullmatch(r"[a-z]+(?:er|ier)", (value or "").lower()):
+            _further(p, e)  # "longer beard" to "a long white beard": longer still
         return
     if e.kind == "pose":
         span = _locate_en(p, target, e.owner)
@@ -474,3 +477,14 @@ def _plural_noun(p: EnPrompt) -> tuple[int, int] | None:
                 not find_en(t.low, MODIFIER_CATS):
             return p.find(t.low)
     return None
+
+
+def _further(p: EnPrompt, e: Edit) -> None:
+    """A comparative asked of a thing that already has the quality ("longer beard" to "a long
+    white beard"): "very long"."""
+    base = e.key or ""
+    for i, t in enumerate(p.toks):
+        if t.low == base and i + 1 < len(p.toks) and (i == 0 or p.toks[i - 1].low not in (
+                "very", "extremely")):
+            p._insert(i, "very")
+            return

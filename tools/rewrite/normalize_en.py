@@ -580,6 +580,9 @@ def chat_cleanup_en(s: str) -> str:
                flags=re.I)  # "make it an arctic hare, same crouch": what stays
     s = re.sub(r"\s+out front\b", " in front", s, flags=re.I)
     s = re.sub(r"^instead,?\s+(?!of\b)(?=\w+\s)", "", s, flags=re.I)  # "instead make the …"
+    s = re.sub(r"^(?:.*\b(?:needs?|should have|wants?)\s+)?((?:two|three|four|five|six|seven|eight|"
+               r"\d+)\s+[\w-]+),?\s+not\s+(?:just\s+)?(?:one|a single one|1)$",
+               r"make it \1", s, flags=re.I)  # "this card needs three dwarves, not one"
     s = re.sub(r"^(put|place|set|stick)\s+(.+?)\s+out\s+(?=on\b|in\b|there\b)", r"\1 \2 ",
                s, flags=re.I)  # "put a small sailboat out on the water"
     s = re.sub(r"^(?:let|have|get)\s+(him|her|them|it)\s+(hold|carry|grab|wear|eat|drink|"
