@@ -241,3 +241,17 @@ def test_a_style_as_a_frame_and_what_is_beyond(prompt: str, said: str, has: str,
 def test_more_of_a_quality_and_counts(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a baker standing behind the counter with arms crossed",
+     "let him hold a tray of fresh croissants", "baker holding a tray", "with hold"),
+    ("a baker standing behind the counter", "have him holding a tray of croissants",
+     "a baker holding", "a holding"),
+    ("a girl in a park", "make her hug a teddy bear", "girl hugging a teddy bear", "huging"),
+    ("一只柴犬坐在草地上，蓝天白云", "改成在草地上奔跑", "柴犬在草地上奔跑", "坐"),
+    ("一只柴犬站在草地上", "改成坐着", "柴犬坐在草地上", "站"),
+])
+def test_what_they_do_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out

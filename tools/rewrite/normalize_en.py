@@ -337,7 +337,8 @@ def normalize_en(c: str) -> str:
     m = re.fullmatch(r"(?:have|get|let|make|i want|i'?d like|i would like)\s+(him|her|them|it|"
                      r"(?:the|his|her|its|their)\s+[\w'-]+(?:\s+[\w'-]+)?)\s+(\w+ing)\b(.*)",
                      s, re.I)
-    if m and ing_form(m.group(2)):
+    if m and (ing_form(m.group(2)) or m.group(2).lower() in (
+            "holding", "carrying", "hugging", "clutching", "cradling", "wielding")):
         who = {"him": "he", "her": "she", "them": "they"}.get(m.group(1).lower(), m.group(1))
         return f"{who} should be {m.group(2)}{m.group(3)}"
     # "one cat only", "just the one dog" -> "only one cat"
@@ -585,8 +586,11 @@ def chat_cleanup_en(s: str) -> str:
                r"make it \1", s, flags=re.I)  # "this card needs three dwarves, not one"
     s = re.sub(r"^(put|place|set|stick)\s+(.+?)\s+out\s+(?=on\b|in\b|there\b)", r"\1 \2 ",
                s, flags=re.I)  # "put a small sailboat out on the water"
-    s = re.sub(r"^(?:let|have|get)\s+(him|her|them|it)\s+(hold|carry|grab|wear|eat|drink|"
-               r"read|play)\s+", lambda m: f"make {m.group(1)} {m.group(2)} ", s, flags=re.I)
+    s = re.sub(r"^(?:let|have|get|make)\s+(him|her|them|it)\s+(hold|carry|hug|clutch|grab)\s+",
+               lambda m: "{} should be {} ".format(
+                   {"him": "he", "her": "she", "them": "they"}.get(m.group(1).lower(), "it"),
+                   {"hold": "holding", "carry": "carrying", "hug": "hugging", "clutch": "clutching",
+                    "grab": "grabbing"}[m.group(2).lower()]), s, flags=re.I)  # "let him hold …"
     s = _structured(s)
     # "the parmesan looks like plastic, take it off": "it" is the thing judged first
     m = re.match(r"^(?:hmm+,?\s*|ugh,?\s*|honestly,?\s*)?((?:the|that|this|those|these)\s+"
