@@ -255,3 +255,14 @@ def test_more_of_a_quality_and_counts(prompt: str, said: str, has: str, lacks: s
 def test_what_they_do_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("sneakers floating over a city at night", "add some lightning around them", "lightning",
+     "add some"),
+    ("a red fox in deep snow, telephoto", "heavy blizzard", "blizzard", "deep"),
+    ("a man walking in heavy rain", "make it sunny", "sunny", "heavy"),
+])
+def test_the_weather_in_the_users_own_word(prompt: str, said: str, has: str, lacks: str) -> None:
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out

@@ -321,6 +321,10 @@ class EnPrompt(EnPhraseOps, EnRemoveOps):
         spans = []
         for h in sorted(hits, key=lambda h: h.start):
             a, b = h.start, h.end
+            if h.entry.category == "weather":  # "deep snow", "heavy rain": the whole of it
+                deep = re.search(r"\b(?:deep|heavy|light|thick|fresh|falling|pouring|driving|"
+                                 r"gentle|soft|fine)\s+$", text[:a], re.I)
+                a = deep.start() if deep else a
             before = text[:a]
             m = re.search(r"(?:\b(?:at|in|during|on|under|with|by|through)\s+"
                           r"(?:the\s+|a\s+|an\s+)?)$", before, re.I)

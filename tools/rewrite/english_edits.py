@@ -458,10 +458,14 @@ def _own_words(e: Edit) -> str:
 
 def _time_words(e: Edit) -> str:
     """The vocabulary's phrase, in the user's own word for the time of day when it is one
-    ("evening" stays "in the evening", not "at dusk")."""
+    ("evening" stays "in the evening", not "at dusk"), with the user's own word for the
+    weather when the phrase lacks it ("lightning", "blizzard")."""
     phrase = vocab_phrase(e, "en")
     word = (e.value or "").strip().lower()
     ent = entry(e.key)
+    if e.kind == "weather" and ent is not None and re.fullmatch(r"[a-z]+", word) and \
+            word not in phrase.lower() and word in [v.lower().rstrip("*") for v in ent.en]:
+        return f"{phrase}, {word}"  # "add some lightning": the storm, and its lightning
     if e.kind != "time" or ent is None or not re.fullmatch(r"[a-z]+", word) or \
             word in phrase.lower() or word not in [v.lower().rstrip("*") for v in ent.en]:
         return phrase
