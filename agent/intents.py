@@ -409,6 +409,11 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("edit", text=change or f"add the {thing}", field_="restore")
     if (m := SETTINGS.match(body)) and looks_like_setting(body, m):
         return Intent("settings", settings=setting_change(m.group(1), m.group(2)))
+    if any_image and has_cjk(raw) and not refs and (
+            re.match(r"(?:要是|如果|假如)(?:能)?.+?(?:就好了|就好|会更好)", raw.strip())
+            or re.search(r"看起来|变得|的样子|显得", raw) and not _is_new_picture(body)):
+        # "要是木桶就好了", "我想要狗看起来很开心的样子": wishes for this picture
+        return Intent("edit", refs=refs, text=_edit_text(raw, raw, images, origin))
     if any_image and has_cjk(rest) and not refs:
         plain = zh_request(rest)  # "裙子是黑色的话会不会更好看", "要是木桶就好了": a change
         if plain != rest.strip() and parse_instruction(plain) is not None:
@@ -463,8 +468,11 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("edit", refs=refs, text="put it " + instruction.strip(" .!"))
     if any_image and EDIT_LEAD.match(instruction) and parse_instruction(instruction) is not None:
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
-    offered = any_image and raw.rstrip().endswith(("?", "？")) and re.match(
-        r"(?:a|an|some|a few|more|another|two|three)\s", instruction.strip(), re.I)
+    offered = any_image and (raw.rstrip().endswith(("?", "？")) and re.match(
+        r"(?:a|an|some|a few|more|another|two|three)\s", instruction.strip(), re.I) or (
+        has_cjk(raw) and re.search(r"是不是可以|是不是能|能不能|可不可以|可以|能否|我想要|我想让|"
+                                   r"希望", raw)
+        and re.search(r"加|换|改|删|去掉|放|让|把|变|看起来", raw)))
     # ("maybe a small deer near the trees?": a wish, said as a question)
     if _looks_like_question(raw) and not EDIT_LEAD.match(instruction) and not offered and not (
             any_image and (EDIT_CUE.search(instruction)
@@ -616,7 +624,7 @@ def _is_new_picture(body: str) -> bool:
     return bool(re.match(r"^(?:draw|paint|sketch|generate|create|render|produce)\b|"
                          r"^(?:make|show)\s+(?:me\s+)?(?:a|an)\s+(?:new\s+)?(?:picture|image|photo|"
                          r"painting|drawing)\b|^(?:a |an )?new (?:picture|image|one)\b|"
-                         r"^(?:请|帮我|给我)?(?:画(?![面质风])|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|"
+                         r"^(?:请|帮我|给我)?(?:画(?![面质风里中上])|生成|创作|绘制)(?!成)|^(?:新|另)(?:画|"
                          r"一张)", body, re.I))
 
 
@@ -663,6 +671,14 @@ def _names_what_is_there(text: str, current: str | None) -> bool:
                 if not w.endswith("ing")}
         return bool(said & set(re.findall(r"[a-z]{3,}", current.lower())))
     words = set(re.findall(r"[a-z]+", current.lower()))
+    if re.match(r"(?:my|our)\s+(?:boy|girl|baby|babe|pup|puppy|doggo|kitty|buddy|good boy)\b",
+                text.strip(), re.I):
+        return True  # "my boy holding his bowl": the user's own pet, the picture's subject
+    first_part = re.split(r"[,.;]", text.lower(), maxsplit=1)[0]
+    if not re.match(r"(?:a|an|the|one|some|two|three)\b", first_part.strip()) and any(
+            len(w) >= 4 and (w in words or w.rstrip("s") in words) and not classify(w)
+            for w in re.findall(r"[a-z]+", first_part)[1:]):
+        return True  # "deep oxblood red walls, like a gallery": this picture's walls
     placed = re.findall(r"\b(?:on|under|in|next to|beside|behind|above|near|by|over|at|around)\s+"
                         r"(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(\w+)", text.lower())
     if any(w in words or w.rstrip("s") in words or w in _SCENE_PARTS for w in placed) and \

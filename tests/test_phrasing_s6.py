@@ -266,3 +266,15 @@ def test_what_they_do_said_this_way(prompt: str, said: str, has: str, lacks: str
 def test_the_weather_in_the_users_own_word(prompt: str, said: str, has: str, lacks: str) -> None:
     out = apply_rules(prompt, said).prompt
     assert has in out and lacks not in out, out
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("是不是可以在路边加一张长椅？", "edit"), ("get rid of the headphones bruh", "edit"),
+    ("my boy holding his food bowl in his mouth", "edit"),
+    ("deep oxblood red walls, like a classic gallery", "edit"),
+    ("我想要狗看起来很开心的样子", "edit"), ("要是木桶就好了", "edit"),
+    ("这张图是什么风格？", "describe"),
+])
+def test_wishes_for_this_picture_are_changes(said: str, kind: str) -> None:
+    assert parse(said, has_image=True, images=1,
+                 current="a dog lying on the lawn by beige walls").kind == kind
