@@ -343,14 +343,11 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         r"#\s*\d|第[一二三四五六七八九十\d]+[张个幅]", raw) and not STARTING.search(raw) \
         and not RESULT_RE.search(raw) else None
     if drawn:  # "Hi! I just found this bot. Can you draw a cozy cabin…?"
-        aspect, subject = aspect_of(drawn)
-        return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
+        return _generate(drawn)
     wrapped = talk.WRAPPED_DRAW.search(raw) if len(raw) > 40 else None
     if wrapped and not has_upload:
         # "so could you make me a picture of an otter floating …, kind of cute": the subject
-        subject, aspect = wrapped.group(1).strip(" ,.!?"), None
-        aspect, subject = aspect_of(subject)
-        return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
+        return _generate(wrapped.group(1).strip(" ,.!?"))
     if raw.startswith("/"):
         command = _command(raw, has_image=has_image)
         if command is not None:
@@ -458,9 +455,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return tool
     instruction = rest or low
     if any_image and not refs and _fresh_description(instruction, current):
-        subject = draw_subject(rest)  # a whole new description, sharing nothing with the
-        aspect, subject = aspect_of(subject)  # picture: a new picture, not a change of it
-        return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
+        return _generate(draw_subject(rest))  # a whole new description, sharing nothing
+        # with the picture: a new picture, not a change of it
     if any_image and PLACED.fullmatch(instruction.strip(" .!")) and not classify(
             instruction, ("style", "time", "season", "weather", "camera", "color", "material")) \
             and not re.search(r"\b(?:style|manner|way|look|colou?rs?|light)\b", instruction, re.I):
@@ -498,6 +494,12 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("unclear", text=raw)
     return Intent("generate", text=subject, refs=refs,
                   settings={"aspect": aspect} if aspect else {})
+
+
+def _generate(described: str) -> Intent:
+    """A new picture of ``described``, with the aspect ratio said in it ("…, 16:9")."""
+    aspect, subject = aspect_of(described)
+    return Intent("generate", text=subject, settings={"aspect": aspect} if aspect else {})
 
 
 def _thanked(raw: str, **state: Any) -> Intent:

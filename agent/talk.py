@@ -512,10 +512,10 @@ def buried_request(text: str) -> str | None:
         wish = re.split(r"[,;.!?]|\s(?:but|anyway|and then|so yeah|yeah)\s", text[m.end():],
                         maxsplit=1)[0].strip()
         if wish:
-            lead = m.group(0).lower()
-            verb = "add" if re.search(r"\bwith\s+$", lead) else "make it" if re.match(
-                r"(?:the|it|everything)\b", wish, re.I) else "add"
-            return f"{verb} {wish}"
+            # "better with a boat": add it; "what I'd want is the whole scene at night": make it so
+            whole = re.match(r"(?:the|it|everything)\b", wish, re.I) and not re.search(
+                r"\bwith\s+$", m.group(0), re.I)
+            return f"{'make it' if whole else 'add'} {wish}"
     clauses = [c.strip() for c in re.split(r"[,;.!?]+|\s(?:but|anyway|and honestly)\s", text)
                if c.strip()]
     asked = [k for k, c in enumerate(clauses) if _ASKS_EN_CUE.search(c)]

@@ -25,6 +25,12 @@ def say(agent: Agent, text: str) -> Reply:
     return agent.handle_turn(Turn(user="cli:kim", text=text))
 
 
+def rewrites(prompt: str, said: str, has: str, lacks: str) -> None:
+    """The rules rewrite of ``prompt`` for ``said`` has ``has`` and lacks ``lacks``."""
+    out = apply_rules(prompt, said).prompt
+    assert has in out and lacks not in out, out
+
+
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
     # the old value of the thing that changed, wherever it stands
     ("厨房的橱柜是白色的，现代简约", "橱柜弄成墨绿色", "墨绿", "白色"),
@@ -67,8 +73,7 @@ def say(agent: Agent, text: str) -> Reply:
     ("一把机械键盘放在木桌上，暗色背景", "键盘改白色", "白色的键盘", "键盘改"),
 ])
 def test_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 def test_a_prompt_in_traditional_characters_keeps_them() -> None:
@@ -146,8 +151,7 @@ def test_one_request_inside_a_long_story(agent: Agent) -> None:
      "the cat keeps distracting from the flowers, maybe we could take it out?", "bouquet", "cat"),
 ])
 def test_more_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
@@ -162,8 +166,7 @@ def test_more_changes_said_this_way(prompt: str, said: str, has: str, lacks: str
      "pancakes", "chocolate"),
 ])
 def test_lights_moods_and_things_laid_on(prompt: str, said: str, has: str, lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("said", "means"), [
@@ -198,8 +201,7 @@ def test_a_hedged_change_is_not_a_new_picture(agent: Agent) -> None:
 ])
 def test_parts_named_in_english_and_corrections(prompt: str, said: str, has: str,
                                                 lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("said", "kind"), [
@@ -226,8 +228,7 @@ def test_upscale_said_in_chinese_and_a_cheer(said: str, kind: str) -> None:
 ])
 def test_a_style_as_a_frame_and_what_is_beyond(prompt: str, said: str, has: str,
                                                lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
@@ -239,8 +240,7 @@ def test_a_style_as_a_frame_and_what_is_beyond(prompt: str, said: str, has: str,
      "three goldfish", "single"),
 ])
 def test_more_of_a_quality_and_counts(prompt: str, said: str, has: str, lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
@@ -253,8 +253,7 @@ def test_more_of_a_quality_and_counts(prompt: str, said: str, has: str, lacks: s
     ("一只柴犬站在草地上", "改成坐着", "柴犬坐在草地上", "站"),
 ])
 def test_what_they_do_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
@@ -264,8 +263,7 @@ def test_what_they_do_said_this_way(prompt: str, said: str, has: str, lacks: str
     ("a man walking in heavy rain", "make it sunny", "sunny", "heavy"),
 ])
 def test_the_weather_in_the_users_own_word(prompt: str, said: str, has: str, lacks: str) -> None:
-    out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    rewrites(prompt, said, has, lacks)
 
 
 @pytest.mark.parametrize(("said", "kind"), [

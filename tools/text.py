@@ -99,7 +99,7 @@ def in_their_characters(original: str, plain: str, new: str) -> str:
     out = []
     matcher = difflib.SequenceMatcher(None, plain, new, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal" and a2 - a1 == b2 - b1:
+        if op == "equal":
             out.append(original[a1:a2] if len(original) == len(plain) else new[b1:b2])
         else:
             out.append(zhconv.convert(new[b1:b2], "zh-hant"))

@@ -133,19 +133,18 @@ def _opposites(prompt: str, output: str, instruction: str) -> str:
     """``output`` without a value of the prompt that the instruction's new value contradicts,
     when there is exactly one such word."""
     cats = ("expression", "state", "age")
+    before = {h.entry.key for h in find_vocab(prompt, cats)}
+    written = find_vocab(output, cats)
+    now = {h.entry.key for h in written}
     new = {h.entry.key for h in _said_new(instruction, cats)}
     if has_cjk(instruction) != has_cjk(prompt):  # said in the other language: what came new
-        was = {h.entry.key for h in find_vocab(prompt, cats)}
-        new = {h.entry.key for h in find_vocab(output, cats)} - was
+        new = now - before
     if not new:
         return output
-    now = {h.entry.key for h in find_vocab(output, cats)}
     if not new & now:
         return output  # the new value was not written
-    before = {h.entry.key for h in find_vocab(prompt, cats)}
     against = {k for n in new for k in _OPPOSITES.get(n, ())} - new
-    old = [h for h in find_vocab(output, cats) if h.entry.key in against and
-           h.entry.key in before]
+    old = [h for h in written if h.entry.key in against and h.entry.key in before]
     if len({h.entry.key for h in old}) != 1:
         return output
     for h in sorted(old, key=lambda x: -x.start):
@@ -169,11 +168,11 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
     read = {e.kind for e in edits}
     for cats, per_thing in ((_SCENE, False), (_THING, True)):
         for cat in cats:
-            made = cat in read or any(h.text.lower() in restated.lower() for h in _said_new(
-                instruction, (cat,)))  # the rules read this change and made it: they know which
-            # value, so only an old value stuck to the same thing is left to take out
-            # ("墨绿色的橱柜是白色")
-            new = {h.entry.key for h in _said_new(instruction, (cat,))
+            said = _said_new(instruction, (cat,))
+            made = cat in read or any(h.text.lower() in restated.lower() for h in said)
+            # (the rules read this change and made it: they know which value, so only an old
+            # value stuck to the same thing is left to take out: "墨绿色的橱柜是白色")
+            new = {h.entry.key for h in said
                    if not (added and h.text.lower() in added.lower())
                    and not any(s.start < h.end and h.start < s.end for s in styles)}
             now = find_vocab(output, (cat,))

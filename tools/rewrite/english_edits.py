@@ -463,13 +463,14 @@ def _time_words(e: Edit) -> str:
     phrase = vocab_phrase(e, "en")
     word = (e.value or "").strip().lower()
     ent = entry(e.key)
-    if e.kind == "weather" and ent is not None and re.fullmatch(r"[a-z]+", word) and \
-            word not in phrase.lower() and word in [v.lower().rstrip("*") for v in ent.en]:
+    if ent is None or not re.fullmatch(r"[a-z]+", word) or word in phrase.lower() or \
+            word not in [v.lower().rstrip("*") for v in ent.en]:
+        return phrase  # the user's word is the phrase's already, or none of the entry's
+    if e.kind == "weather":
         return f"{phrase}, {word}"  # "add some lightning": the storm, and its lightning
-    if e.kind != "time" or ent is None or not re.fullmatch(r"[a-z]+", word) or \
-            word in phrase.lower() or word not in [v.lower().rstrip("*") for v in ent.en]:
-        return phrase
-    return f"in the {word}" if word.endswith("ing") else f"at {word}"
+    if e.kind == "time":
+        return f"in the {word}" if word.endswith("ing") else f"at {word}"
+    return phrase
 
 
 def _plural_noun(p: EnPrompt) -> tuple[int, int] | None:

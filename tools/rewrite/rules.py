@@ -52,6 +52,7 @@ def apply_rules(prompt: str, instruction: str) -> RulesOutcome:
 
 _VALUE_CATS = ("color", "material", "style", "time", "weather", "season", "size", "shape",
                "age", "expression", "state")
+_COUNTED = re.compile(r"\d|[一二两三四五六七八九十几]")
 # "白鹭->灰鹤", "一只 → 五只", "red => blue": the words before the arrow become those after it
 _ARROW = re.compile(r"^\s*(?P<a>[^:：>→⇒]{1,30}?)\s*(?:->|→|=>|⇒|-->)\s*(?P<b>[^:：>→⇒]{1,40}?)"
                     r"[\s.。!！]*$")
@@ -67,8 +68,7 @@ def _arrow(prompt: str, instruction: str) -> RulesOutcome | None:
     a, b = m.group("a").strip(), m.group("b").strip()
     kinds_a = {h.entry.category for h in find_vocab(a, _VALUE_CATS)}
     kinds_b = {h.entry.category for h in find_vocab(b, _VALUE_CATS)}
-    if kinds_b and not kinds_a & kinds_b or re.search(r"\d|[一二两三四五六七八九十几]", a) \
-            and not re.search(r"\d|[一二两三四五六七八九十几]", b):
+    if kinds_b and not kinds_a & kinds_b or _COUNTED.search(a) and not _COUNTED.search(b):
         return _apply(prompt, f"把{a}改成{b}", arrows=False)  # "车->红色": the thing gets it
     for old in [a[k:] for k in range(len(a) - 1)]:
         found = re.search(re.escape(old), prompt)
