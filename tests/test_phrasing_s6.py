@@ -225,6 +225,7 @@ def test_upscale_said_in_chinese_and_a_cheer(said: str, kind: str) -> None:
     ("一位老渔夫坐在船上，背后是平静的湖面，水墨画", "背后换成惊涛骇浪的大海",
      "背后是惊涛骇浪的大海", "湖面"),
     ("一只猫坐在窗台上", "窗外改成下雪的森林", "窗外是下雪的森林", "一只下雪"),
+    ("a cozy cabin in a pine forest", "背后换成下雪的山", "cabin", "背后"),
 ])
 def test_a_style_as_a_frame_and_what_is_beyond(prompt: str, said: str, has: str,
                                                lacks: str) -> None:

@@ -88,6 +88,10 @@ def _beyond(prompt: str, instruction: str) -> RulesOutcome | None:
     m = _ZH_BEYOND.match(instruction.strip())
     if not m:
         return None
+    if not has_cjk(prompt):  # an English picture: what is behind is its background
+        if m.group(1) in ("背后", "身后", "后面", "远处"):
+            return _apply(prompt, f"把背景换成{m.group(2)}", arrows=False)
+        return None
     said = re.search(rf"{m.group(1)}(?:是|有)([^，,。]+)", prompt)
     if not said and m.group(1) not in ("背景", "天空", "天上") and m.group(1) not in prompt:
         out = f"{prompt.rstrip('，,。 ')}，{m.group(1)}是{m.group(2)}"  # "窗外…" said anew
