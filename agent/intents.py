@@ -640,8 +640,9 @@ def _fresh_description(text: str, current: str | None) -> bool:
     naming nothing the picture has."""
     if not current or has_cjk(text) or not re.match(r"(?:a|an|two|three|some)\s", text, re.I) \
             or re.match(r"(?:a|an)\s+(?:bit|little|lot|tad|touch|few more|more|less|different|"
-                        r"new|other)\b", text, re.I) or "?" in text or "..." in text:
-        return False  # "a bit more... wintery?": a change, hedged
+                        r"new|other)\b", text, re.I) or "?" in text or "..." in text \
+            or re.search(r"\b(?:should|must|needs? to|has to|ought to)\b", text, re.I):
+        return False  # "a bit more... wintery?": a change, hedged; "a dog should be added"
     words = re.findall(r"[a-z]+", text.lower())
     if len(words) < 6 or ("," not in text and len(words) < 10):
         return False

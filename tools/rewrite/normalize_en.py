@@ -350,6 +350,33 @@ def normalize_en(c: str) -> str:
     s = re.sub(rf"^({_SUBJ})\s+(?:needs? to|has to|have to|ought to|must|is supposed to|"
                r"are supposed to|would have to|had better|'d better|is going to|are going to|"
                r"will|shall)\s+(be|look|become)\b", r"\1 should \2", s, flags=re.I)
+    # said in the passive: "a sleeping dog should be added at the foot of the chair", "the
+    # rug should be removed", "the armchair should be reupholstered in green velvet"
+    m = re.fullmatch(r"(.+?)\s+should\s+(?:be|get)\s+(added|put|placed|included|inserted|hung|"
+                     r"drawn|shown|set|removed|deleted|erased|taken (?:out|away)|gone|dropped|"
+                     r"cut out|hidden|got rid of|(?:re-?)?(?:upholstered|painted|dyed|colou?red|"
+                     r"covered|made|done|finished|carved|built|cast))\b\s*(.*)", s, re.I)
+    if m and not is_pronoun(m.group(1)):
+        how, rest = m.group(2).lower(), m.group(3)
+        if how in ("added", "included", "inserted", "drawn", "shown"):
+            return f"add {m.group(1)} {rest}".strip()
+        if how in ("put", "placed", "hung", "set"):
+            return f"put {m.group(1)} {rest}".strip()
+        if not re.match(r"(?:in|with|from|of|out of|as|into)\b", rest, re.I):
+            return f"remove {m.group(1)}" if not rest else s
+        value = re.sub(r"^(?:in|with|from|of|out of|as|into)\s+", "", rest, flags=re.I)
+        return f"make {_obj(m.group(1))} {value}"
+    # "a vase of flowers should go on the table"
+    m = re.fullmatch(r"(.+?)\s+should\s+(?:go|sit|be)\s+((?:on|in|under|beside|next to|by|near|"
+                     r"behind|in front of|above|over|against)\s+.+)", s, re.I)
+    if m and not is_pronoun(m.group(1)) and not re.match(r"(?:the|his|her|its|their)\b",
+                                                          m.group(1), re.I):
+        return f"put {m.group(1)} {m.group(2)}"
+    # "it should be raining outside the window"
+    m = re.fullmatch(r"it\s+should\s+be\s+(raining|snowing|pouring|drizzling|storming)\b.*",
+                     s, re.I)
+    if m:
+        return f"make it {m.group(1)}"
     # "the dog should be soaking wet": a state or colour, not an action in -ing
     m = re.fullmatch(rf"({_SUBJ})\s+should\s+(?:be|become|get)\s+(.+)", s, re.I)
     if m and re.match(r"\w+ing\b", m.group(2)) and _is_modifier(m.group(2)):

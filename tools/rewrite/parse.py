@@ -128,6 +128,42 @@ _MIND_ZH = re.compile(r"^(?P<before>.+?)[，,。；;…\s]+(?:不对|不不|算�
                       r"[，,。！!\s]*(?:还是|改成|换成|就|要)?(?P<after>.+)$")
 
 
+_NOT_FIRST_EN = re.compile(r"^not\s+(?:the\s+|a\s+|an\s+)?(?P<old>[\w' -]{2,30}?)\s*[,;]\s*"
+                           r"(?:but\s+|rather\s+|instead\s+)?(?P<new>[^,;]{2,60})$", re.I)
+_NOT_LAST_EN = re.compile(r"^(?P<new>[^,;]{2,60}?)\s*[,;]?\s+(?:but\s+|and\s+)?not\s+"
+                          r"(?:the\s+|a\s+|an\s+)?(?P<old>[\w' -]{2,30}?)$", re.I)
+_NOT_ZH = re.compile(r"^(?:不是|不要|别用|不用|别要|别)(?P<old>[^，,。；;]{1,12}?)(?:了)?"
+                     r"[，,；;\s]*(?:而是|是|要|用|换成|改成)(?P<new>[^，,。；;]{1,16}?)[吧啊呀。!！]*$")
+_NOT_ZH_LAST = re.compile(r"^(?:要|用|是)?(?P<new>[^，,。；;]{2,16}?)(?:[，,\s]+"
+                          r"(?:而不是|不是|不要|别用)|而不是)(?P<old>[^，,。；;]{1,12}?)[吧啊呀。!！]*$")
+
+
+def not_but(text: str) -> str:
+    """A correction said as "not X, Y" ("not blue, green", "not a wall, a wooden fence",
+    "serve it in a glass cup, not ceramic", "不是红色，是蓝色", "用玻璃杯，不要陶瓷的"):
+    Y in X's place."""
+    s = text.strip()
+    if has_cjk(s):
+        m = _NOT_ZH.match(s) or _NOT_ZH_LAST.match(s)
+        if m and not re.search(r"把|将|让|可以|是不是|能不能|我要|我想", s) and not re.fullmatch(
+                r"[了吗呢吧啊]+", m.group("old")):
+            old = re.sub(r"的$", "", m.group("old").strip())
+            return f"把{old}换成{m.group('new').strip()}"
+        return text
+    m = _NOT_FIRST_EN.match(s)
+    if m and not re.match(r"(?:sure|yet|really|quite|so|too|that|this|bad|now)\b",
+                          m.group("old"), re.I):
+        return f"{m.group('new').strip()} instead of {m.group('old').strip()}"
+    m = _NOT_LAST_EN.match(s)
+    if m and len(m.group("old").split()) <= 3 and len(m.group("new").split()) <= 4 \
+            and not EN_EDIT_START.match(m.group("new")) and not re.match(
+            r"(?:too|so|very|that|this|anymore|now|yet|sure|at all)\b", m.group("old"), re.I) \
+            and not re.search(r"\b(?:remove|delete|erase|get rid|take|do|does|is|are|should|"
+                              r"keep|leave)\b", m.group("new"), re.I):
+        return f"{m.group('new').strip()} instead of {m.group('old').strip()}"
+    return text
+
+
 def changed_mind(text: str) -> str:
     """What is left of a message in which the user changed their mind half-way: "make it
     red, no actually blue" -> "make it blue"; "paint the wall white... actually leave the
@@ -178,7 +214,7 @@ def parse_instructions(text: str) -> list[Edit]:
     lang = language(s)
     if lang == "en" and not re.search(r"[.!?]\s+\S", s):
         s = re.sub(r"\s*[.!]+$", "", s)  # one sentence: its full stop says nothing
-    s = changed_mind(s)
+    s = not_but(changed_mind(s))
     if lang == "zh":  # "把 background 换成 beach": the picture's parts named in English
         s = re.sub(r"\s*\b(?:background|backdrop|bg)\b\s*", "背景", s, flags=re.I)
         s = re.sub(r"\s*\b(?:art ?style|style)\b\s*", "风格", s, flags=re.I)

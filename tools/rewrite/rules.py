@@ -14,6 +14,7 @@ from tools.rewrite.english import EnPrompt
 from tools.rewrite.english_edits import apply_en
 from tools.rewrite.parse import parse_instructions
 from tools.rewrite.parse_zh import _ZH_LEAD, _ZH_TAIL
+from tools.rewrite.restate import restated
 from tools.rewrite.vocab import Edit, find_vocab, to_prompt_lang
 from tools.text import (
     MAX_INSTRUCTION_CHARS,
@@ -107,6 +108,10 @@ def _apply(prompt: str, instruction: str, arrows: bool = True) -> RulesOutcome:
     arrow = (_arrow(prompt, instruction) or _beyond(prompt, instruction)) if arrows else None
     if arrow is not None:
         return arrow
+    again = restated(prompt, instruction)
+    if again is not None:  # "now: a woman with a short red bob, studio portrait"
+        return RulesOutcome(again, [Edit("replace", None, again, key="restate")], [], [],
+                            ["I read your words as the whole new picture"])
     instruction = by_position(prompt, instruction)
     edits = parse_instructions(instruction)
     lang = language(prompt)

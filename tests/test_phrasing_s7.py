@@ -1,0 +1,105 @@
+"""Phrasings found with the seventh case sets (edits_dev9, conversations_dev9): each test is a
+mechanism, not one case: the picture written again as the change, a correction said as
+"not X, Y", and changes said in the passive voice."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine import Agent
+from agent.intents import parse
+from agent.types import Reply, Turn
+from settings import Settings
+from tools.rewrite.rules import apply_rules
+
+
+@pytest.fixture
+def agent(settings: Settings) -> Agent:
+    return Agent(settings)
+
+
+def say(agent: Agent, text: str) -> Reply:
+    return agent.handle_turn(Turn(user="cli:ines", text=text))
+
+
+def rewrites(prompt: str, said: str, has: str, lacks: str) -> None:
+    """The rules rewrite of ``prompt`` for ``said`` has every ``|``-separated word of ``has``
+    and none of ``lacks``."""
+    out = apply_rules(prompt, said).prompt
+    assert all(h in out for h in has.split("|")), out
+    assert not any(w and w in out for w in lacks.split("|")), out
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # the whole picture written again: their words are the picture
+    ("a woman with long curly red hair, studio portrait",
+     "now: a woman with a short red bob, studio portrait", "short red bob|studio portrait",
+     "long|curly"),
+    ("a cat staring at a goldfish bowl on a table",
+     "ok so, a cat asleep beside a goldfish bowl on a table", "asleep beside", "staring"),
+    ("a lighthouse on a cliff", "actually I'd like a lighthouse on a rocky island at night",
+     "rocky island|night", "cliff"),
+    # ... the parts they did not speak of stay, unless theirs say the same kind of thing
+    ("a cat on a sofa, cozy living room, sunny afternoon, highly detailed",
+     "a cat on a red sofa at night", "red sofa at night|cozy living room|highly detailed",
+     "afternoon"),
+    ("a bowl of ramen on a wooden table, restaurant background, food photography",
+     "now: a bowl of ramen on a wooden table at a street stall on a rainy night",
+     "street stall|food photography", "restaurant"),
+    ("一只猫在沙发上，水彩画", "一只橘猫睡在红色沙发上，夜晚，水彩", "橘猫|红色沙发|夜晚",
+     "水彩画"),
+    # a description naming one thing of the picture is not the picture written again
+    ("a cat on a sofa", "a red hat on the cat", "sofa|red hat", ""),
+    ("a plastic toy robot on a white table", "make it a wooden toy robot, hand carved",
+     "wooden|table", "plastic"),
+    ("一个男孩背对着镜头看海", "男孩转过身来面向镜头", "海", ""),
+])
+def test_the_picture_written_again(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a blue bicycle leaning against a brick wall, afternoon", "not blue, green", "green bicycle",
+     "blue"),
+    ("a blue bicycle leaning against a brick wall, afternoon", "not a wall, a wooden fence",
+     "wooden fence|blue bicycle", "wall"),
+    ("a red apple on a table", "green, not red", "green apple", "red"),
+    ("a man with a hat on a bench", "not a hat, a helmet", "helmet|bench", "hat"),
+    ("一张木桌上放着一杯红茶", "不是红茶，是咖啡", "咖啡|木桌", "红茶"),
+    ("一张木桌上放着一杯红茶", "用咖啡，不要红茶", "咖啡", "红茶"),
+    # not a correction: "X不要了" removes X, "是不是可以…" asks
+    ("一位老人坐在公园长椅上喂鸽子，秋天", "鸽子不要了", "老人", "鸽"),
+    ("一枚银戒指，特写，黑色背景", "是不是可以换成金的？", "金|戒指", "银"),
+])
+def test_a_correction_said_as_not_this_but_that(prompt: str, said: str, has: str,
+                                                lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)
+
+
+_NOOK = "a cozy reading nook with an armchair, a floor lamp, a rug and a bookshelf"
+
+
+@pytest.mark.parametrize(("said", "has", "lacks"), [
+    ("a sleeping dog should be added at the foot of the chair", "sleeping dog|armchair", ""),
+    ("the armchair should be reupholstered in green velvet", "green velvet armchair", ""),
+    ("the rug should be removed", "armchair|bookshelf", "rug"),
+    ("a vase of flowers should go on the table", "vase of flowers|armchair", ""),
+    ("it should be raining outside the window", "rain|armchair", ""),
+])
+def test_changes_said_in_the_passive(said: str, has: str, lacks: str) -> None:
+    rewrites(_NOOK, said, has, lacks)
+
+
+def test_a_thing_to_be_added_is_not_a_new_picture() -> None:
+    intent = parse("a sleeping dog should be added at the foot of the chair", has_image=True,
+                   images=1, current=_NOOK)
+    assert intent.kind == "edit"
+
+
+def test_restating_the_picture_refines_it(agent: Agent) -> None:
+    say(agent, "a cat on a sofa in a living room, watercolor painting")
+    reply = say(agent, "actually I want a ginger cat sleeping on a red sofa in a living room "
+                       "at night, watercolor")
+    new = reply.images[-1]
+    assert "ginger cat sleeping on a red sofa" in new.prompt and "night" in new.prompt
+    assert new.prompt.count("sofa") == 1 and "refined from #1" in reply.text
