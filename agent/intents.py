@@ -276,6 +276,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
     ``has_search``: a previous search left results; ``has_upload``: this turn has uploads;
     ``images``: how many pictures the conversation has; ``origin``: the first picture of
     the current one's chain ("the original"); ``current``: the current picture's prompt."""
+    if has_image and not has_upload and talk.only_reaction_emoji(text):
+        return Intent("chat", text=text.strip())  # "🔥🔥🔥", "😍👍": how it landed
     raw = spelling.respell(text.strip(), current or "")
     if not raw:
         return Intent("describe" if has_upload else "empty")
@@ -488,6 +490,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("describe", refs=refs, text=rest)
     if not any_image and EDIT_LEAD.match(instruction) and not _is_new_picture(body):
         return Intent("needs_image", text=rest)
+    if any_image and not refs and not _is_new_picture(body) and _follow_up(instruction):
+        # "harder rim light from behind", "all wearing graduation caps": a few words to a
+        # picture, naming no new one, change it
+        return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
     subject = draw_subject(rest)
     aspect, subject = aspect_of(subject)
     if talk.unclear(subject):
@@ -615,6 +621,20 @@ def _looks_like_question(body: str) -> bool:
     return bool(QUESTION_START.search(body) or re.search(r"哪个|哪一|哪张|多少|是什么", body)) \
         and not DRAW_LEAD.match(body) and not _is_new_picture(request) \
         and not DRAW_LEAD.match(request)
+
+
+def _follow_up(text: str) -> bool:
+    """A few English words said to a picture that do not begin as a new picture would ("a
+    fox in the snow", "two kittens"): "harder rim light from behind", "the whole family in
+    matching sweaters", "all wearing graduation caps"."""
+    t = text.strip(" .!")
+    words = re.findall(r"[A-Za-z'-]+", t)
+    from tools.spelling import is_word
+
+    return not has_cjk(t) and 2 <= len(words) <= 10 and all(
+        is_word(w.lower().strip("'-")) for w in words) and not re.match(
+        r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|some|several|many|my|our|"
+        r"\d+)\b", t, re.I) and not _looks_like_question(t)
 
 
 def _is_new_picture(body: str) -> bool:

@@ -32,7 +32,7 @@ ADDS_EN = re.compile(
     r"\bon the (?:left|right|side|wall|table|floor|shelf|roof|ground)\b|"
     r"\b(?:next to|beside|behind|in front of|on top of|near) (?:him|her|it|them|the \w+)\b",
     re.I)
-ADDS_ZH = re.compile(r"(?:放|加|添|摆|挂|插|贴|撒|铺)(?![着了])"
+ADDS_ZH = re.compile(r"(?:放|加|添|摆|挂|插|贴|撒|铺|安排)(?![着了])"
                       r"(?:上|个|一|些|点|几|两|辆|只|盏|朵|棵|张)|来点|来个|来一|来几|来两|来些|整点|"
                       r"弄点|弄个|增设|添置")
 
@@ -57,13 +57,14 @@ CHAT_EN = frozenset(
     "ever lots heaps you've youve been helpful you sick dope mid ngl tbh fr bro bruh yyds "
     "goated slaps hmm hm mhm meh noice works talking think thinking brb em emm bot job "
     "that'll thatll wrap everybody everyone folks guys aye fair winds take care see ya later "
-    "gtg ttyl done do to cya shiok wah gg lah leh lor sia ah banger bangers".split())
+    "gtg ttyl done do to cya shiok wah gg lah leh lor sia ah banger bangers ta".split())
 CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦了|太棒了|太好了|真棒|好棒|"
                       r"不错|很好|挺好|好看|漂亮|可爱|完美|厉害|喜欢|爱了|绝了|牛|哈+|嘿+|呵+|嘻+|好的|好|行|"
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
                       r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好|还行|就这个|这张|这个|可以|哦|收到|稍等|"
                       r"等等|等一下|我想想|想想|先这样|就这样|满意|挺|嗯嗯|对|没错|是的|当+|锵+|噔+|"
-                      r"我|一下)+")
+                      r"我|一下|下期见|下次见|下次再来|回头见|改天见|先撤了|溜了|家人们|宝子们|"
+                      r"姐妹们|集美们|下次|再来)+")
 WRAPPED_DRAW = re.compile(
     r"\b(?:make|draw|create|generate|paint|render|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\s+"
     r"(?:picture|image|drawing|painting|illustration|photo|pic|art(?:work)?)\s+of\s+(.{3,}?)"
@@ -76,6 +77,18 @@ _GREETING_EN = re.compile(
     r"\bhave a (?:lovely|nice|good|great|wonderful|fun) (?:day|evening|night|weekend|one)\b|"
     r"\bgood (?:morning|afternoon|evening|night)\b|\bsee you(?: later| soon| tomorrow)?\b|"
     r"\bhow are you(?: doing)?\b|\bnamaste\b|\bta-?da+\b", re.I)
+
+
+# emoji people answer a picture with (not "🌧️" or "🐱", which may ask for rain or a cat)
+_REACTION_EMOJI = frozenset("🔥❤😍👍🙏👏💯✨🥰😊😂🤩😭💕💖🎉🙌👌😘😁😄😆🤣😎"
+                            "💗💓💞😻🥳👀🤯😮😲🫶💪⭐🌟")
+
+
+def only_reaction_emoji(text: str) -> bool:
+    """'🔥🔥🔥', '😍👍': emoji of delight and nothing else."""
+    marks = [c for c in text if not c.isspace() and c not in "\ufe0f\u200d!.~"]
+    return bool(marks) and all(c in _REACTION_EMOJI or "\U0001F3FB" <= c <= "\U0001F3FF"
+                               for c in marks)
 
 
 def is_small_talk(text: str) -> bool:
@@ -412,6 +425,17 @@ _EDIT_WORD = re.compile(
     r"tweak|reroll|describe|search|find|use|keep|lose|drop|move|let)\b", re.I)
 
 
+# "good enough for the farm stand sign", "that'll do nicely for the menu board": the picture
+# is fit for its use; "chapter one cover done", "all set": the work is over
+_FIT_FOR = re.compile(
+    r"^(?:(?:ok(?:ay)?|right|yep|yes|great|perfect|lovely)\W+)*(?:(?:that'?s|this is|it'?s)\s+)?"
+    r"(?:good enough|that'?ll do|that will do|this will do|it'?ll do|will do|(?:that|this|it) "
+    r"works|works|just right|exactly right|fit|perfect|ideal|spot on)(?:\s+(?:nicely|fine|"
+    r"perfectly|just fine|great))?\s+for\s+(?:the|my|our|a|an|this|that|his|her|their)\b"
+    r"[^.!?]{0,40}$|^(?:[\w']+\s+){0,4}(?:done|finished|sorted|complete|completed|all set|"
+    r"wrapped|in the bag)$", re.I)
+
+
 def says_nothing_of_a_picture(text: str) -> bool:
     """'nailed it', 'close enough', 'that works', 'sending this to my team', '还行',
     '发给老板看看': words about the picture or the user's day, no thing, look or change
@@ -421,7 +445,8 @@ def says_nothing_of_a_picture(text: str) -> bool:
         return False
     if has_cjk(t):
         return is_small_talk(t) or bool(_FEELING_ZH.search(t))
-    if _AFTERWARDS.search(t):
+    if _AFTERWARDS.search(t) or _FIT_FOR.search(re.sub(r"[\s,]*\b(?:ta|thanks|cheers|thx)$",
+                                                         "", t, flags=re.I)):
         return True
     words = re.findall(r"[a-z0-9][a-z0-9']*", t.lower())
     if not words or len(words) > 8 or _EDIT_WORD.search(t):
@@ -544,7 +569,9 @@ _CONTEXT_EN = re.compile(
     r"^(?:(?:so|well|ok|okay|oh|also|and|but|btw|basically)\W+)*(?:"
     r"(?:i'?m|i am|we'?re|we are|i was|we were)\s+(?:just\s+|currently\s+|still\s+)?[a-z]+ing\b|"
     r"(?:i|we)\s+(?:work|run|write|teach|own|have been|just|hope|think it|guess it|promised|"
-    r"already|bought|got|found|love|loved)\b|"
+    r"already|bought|got|found|love|loved|give|lead|host|sell|manage|coach|study|volunteer|"
+    r"grow|breed|bake|cook|sew|knit|farm|restore|repair|collect|curate|guide|tend|raise|"
+    r"keep bees|make (?:jewel(?:le)?ry|cakes|toys|pottery|furniture|games|videos))\b|"
     r"(?:this|it|that)(?:'s| is| was| will be|'ll be)\s+(?:for|going to|gonna|part of|meant for|"
     r"a gift|a present|the mystery|the point|the idea|all|it|exactly what|the one|the (?:final|"
     r"render|shot|picture|image|photo|pic|cover|poster|design|version|look|vibe)\b)|"
@@ -568,6 +595,7 @@ _CONTEXT_VERB_EN = re.compile(
 _ASKS_EN = re.compile(
     r"\b(?:can|could|would|will) (?:you|we|i|it|they|she|he)\b|\bplease\b|\bshould\b|"
     r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\bour )(?<!\bthis )"  # "the render": a noun
+    r"(?<!^i )(?<!^we )"  # "I give tours at a museum": what they do
     r"\b(?:make|add|draw|paint|create|generate|show|give|put|change|turn|remove|replace|swap|"
     r"render|design|imagine|get rid|take|let'?s)\b(?! (?:a )?(?:living|day|sense))|"
     r"\b(?:picture|image|photo|drawing|painting|illustration|render|scene|poster|card) of\b|"

@@ -103,3 +103,52 @@ def test_restating_the_picture_refines_it(agent: Agent) -> None:
     new = reply.images[-1]
     assert "ginger cat sleeping on a red sofa" in new.prompt and "night" in new.prompt
     assert new.prompt.count("sofa") == 1 and "refined from #1" in reply.text
+
+
+@pytest.mark.parametrize("said", [
+    "🔥🔥🔥", "😍👍", "good enough for the farm stand sign, ta", "chapter one cover done. thanks!",
+    "that'll do nicely for the menu board", "家人们下期见", "下次再来",
+    "Good morning! I give tours at a natural history museum and I'll need a picture for our "
+    "leaflet.",
+])
+def test_reactions_and_goodbyes_make_no_picture(agent: Agent, said: str) -> None:
+    say(agent, "a loaf of sourdough on a wooden board")
+    reply = say(agent, said)
+    assert not reply.images and not reply.error, reply.text
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("harder rim light from behind", "edit"),
+    ("all wearing graduation caps", "edit"),
+    ("the whole family in matching sweaters", "edit"),
+    ("lava flowing at the base of the cliff", "edit"),
+    ("reskin the banners to purple with a skull emblem", "edit"),
+    # a new picture is still asked for as one, and gibberish is no change
+    ("a red fox sleeping in the snow", "generate"),
+    ("qwpoeiru zzxv", "unclear"),
+])
+def test_a_few_words_to_a_picture_change_it(said: str, kind: str) -> None:
+    intent = parse(said, has_image=True, images=1,
+                   current="a medieval stone fortress with banners on a cliff, concept art")
+    assert intent.kind == kind
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a medieval stone fortress with banners on a cliff, game concept art",
+     "reskin the banners to purple", "purple banners|fortress", "reskin"),
+    ("a medieval stone fortress with stone walls on a cliff",
+     "retexture the walls as dark obsidian", "obsidian walls", "retexture"),
+    # short-video talk: 安排 puts a thing in, 换上 puts clothes on, 整一个…风 is a style
+    ("赛博朋克风的夜市，满街霓虹灯", "家人们，安排一只戴墨镜的柴犬站在摊位前", "柴犬|夜市",
+     "家人们|戴着一只"),
+    ("一个小哥在厨房炒菜，写实", "家人们 小哥换上厨师服 再整一个卡通风", "穿着厨师服|卡通风格|小哥",
+     "上厨师服在"),
+    ("一个女孩在公园", "女孩戴上一顶草帽", "戴着一顶草帽|女孩", ""),
+])
+def test_makers_words(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)
+
+
+def test_a_short_video_makers_new_picture() -> None:
+    intent = parse("家人们！今天整一个赛博朋克风的夜市，满街霓虹灯，还在下雨")
+    assert intent.kind == "generate" and intent.text.startswith("赛博朋克风的夜市")

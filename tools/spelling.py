@@ -51,7 +51,7 @@ _EDIT_WORDS = (
 # everyday words that are never typos of a prompt word ("him" is no "his")
 _COMMON = frozenset(
     "bot bots job bruh bro fam ngl tbh fr lowkey highkey sus mid slay bussin yeet vibe vibes "
-    "goated rizz "
+    "goated rizz reskin reskins reskinned retexture retextured retextures "
     "i me my mine you your yours he him his she her hers we us our they them their this that "
     "these those what which who whom whose where when why how is are was were be been being "
     "am do does did done have has had having can could will would shall should may might must "

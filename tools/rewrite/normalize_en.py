@@ -350,6 +350,10 @@ def normalize_en(c: str) -> str:
     s = re.sub(rf"^({_SUBJ})\s+(?:needs? to|has to|have to|ought to|must|is supposed to|"
                r"are supposed to|would have to|had better|'d better|is going to|are going to|"
                r"will|shall)\s+(be|look|become)\b", r"\1 should \2", s, flags=re.I)
+    # a game modder's words: "reskin the banners to purple", "retexture the walls as obsidian"
+    m = re.fullmatch(r"(?:re-?skin|re-?texture)\s+(.+?)\s+(?:to|as|in|into|with)\s+(.+)", s, re.I)
+    if m:
+        return f"make {m.group(1)} {m.group(2)}"
     # said in the passive: "a sleeping dog should be added at the foot of the chair", "the
     # rug should be removed", "the armchair should be reupholstered in green velvet"
     m = re.fullmatch(r"(.+?)\s+should\s+(?:be|get)\s+(added|put|placed|included|inserted|hung|"

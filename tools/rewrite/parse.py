@@ -335,6 +335,15 @@ def zh_request(s: str) -> str:
     """A Chinese instruction said as a correction, a wish or a question, in the plain form the
     rules read: "不是狗！是把猫改成灰色" -> "把猫改成灰色"; "要是木桶就好了" -> "改成木桶";
     "猫能是白色的吗" -> "猫改成白色的"; "画面里能不能没有垃圾桶" -> "去掉垃圾桶"."""
+    # short-video talk: "家人们，给柴犬安排一串烤肠" -> "给柴犬加一串烤肠"
+    s = re.sub(r"^(?:家人们|宝子们|姐妹们|集美们|兄弟们|老铁们?)[，,！!\s]*", "", s.strip())
+    s = re.sub(r"安排(?=[一两三四五六七八九几个点些上])", "加", s)
+    # "小哥换上厨师服": clothes put on, not the man replaced; "再整一个卡通风": a style
+    s = re.sub(r"换上(?=[^，,。；;\s]{0,6}(?:服|装|衣|裙|袍|衫|裤|帽|鞋|靴|外套|西装|制服|盔甲))",
+               "穿上", s)
+    s = re.sub(r"(^|[，,。；;\s])(?!给|让|把|帮)([\u4e00-\u9fff]{1,4}?)(穿上|戴上)", r"\1给\2\3", s)
+    s = re.sub(r"(?:再)?(?:整|来|搞)(?:一个|个|一下|点)([^，,。；;\s]{1,8}?)风(?:格)?"
+               r"(?=[，,。；;\s！!吧]|$)", r"改成\1风格", s)
     parts = [p for p in re.split(r"([，,！!。；;\s]+)", s.strip())]
     kept: list[str] = []
     for p in parts:

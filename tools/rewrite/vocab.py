@@ -354,14 +354,20 @@ def wear_kind(value: str) -> str | None:
                          r"that|which|[a-z]+ing)\s+", value, maxsplit=1)[0]
         if is_living(value):
             return None
+    elif "的" in value and is_living(re.split(r"站|坐|躺|趴|在|跑|走|飞",
+                                              value.split("的")[-1])[0]):
+        return None  # "一只戴墨镜的柴犬": a dog, the sunglasses are its own
     hits = find_vocab(value, cats)
+    if not hits and has_cjk(value) and re.search(r"(?:服|装|衣|裙|袍|衫|裤|帽|鞋|靴|外套|围巾|"
+                                                 r"手套|眼镜|墨镜)$", value):
+        return "wear"  # "厨师服", "一身汉服"
     return hits[-1].entry.category if hits else None
 
 
 def is_living(value: str) -> bool:
     if has_cjk(value):
         return any(ch in value for ch in "猫狗鸟鱼兔熊虎狮象鹿马牛羊猪鸡鸭鹅鹰龙蛇龟蛙蝶蜂"
-                   "鼠猴狐狼人孩女男娃鹤雀鸦鸽")
+                   "鼠猴狐狼人孩女男娃鹤雀鸦鸽犬豹驼鲸豚鹉蜥")
     words = [stem(w) for w in re.findall(r"[a-z]+", value.lower())]
     return any(w in LIVING for w in words)
 
