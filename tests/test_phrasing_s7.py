@@ -152,3 +152,27 @@ def test_makers_words(prompt: str, said: str, has: str, lacks: str) -> None:
 def test_a_short_video_makers_new_picture() -> None:
     intent = parse("家人们！今天整一个赛博朋克风的夜市，满街霓虹灯，还在下雨")
     assert intent.kind == "generate" and intent.text.startswith("赛博朋克风的夜市")
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # what is in the background goes with the words that say it is there
+    ("a young wizard holding a staff, library in the background, fantasy illustration",
+     "move him to a stormy clifftop", "stormy clifftop in the background|wizard", "library"),
+    # "thing: not X, Y", several corrections in one message
+    ("a green sofa in a bright living room", "sofa: not green, mustard yellow",
+     "mustard yellow sofa", "green"),
+    ("a glass vase with sunflowers on a kitchen table", "vase: not glass, hammered metal",
+     "hammered metal vase", "glass"),
+    ("a yellow taxi in New York, daytime", "not yellow, black; and not daytime, night",
+     "black taxi|night", "yellow|daytime"),
+    ("一辆蓝色的车停在白天的街上", "别用蓝色，用红色；别白天，要黄昏", "红色的车|黄昏", "蓝"),
+    # a colour named as the thing: the old colour, wherever it is
+    ("一辆蓝色的车停在白天的街上", "把蓝色换成红色", "红色的车", "蓝"),
+    # said aloud, and asked as a what-if
+    ("一件红色的毛衣叠在床上", "那个毛衣颜色不好看你给我弄成那个那个灰色的就是浅灰色",
+     "浅灰色的毛衣", "红色|那个"),
+    ("一个骑士站在草原上，油画", "如果是在火山口呢", "骑士|火山口|油画", "草原"),
+    ("一片苹果园，树上挂满红苹果，秋天，阳光", "要是下雪了会怎么样", "苹果园|雪", "会怎么样"),
+])
+def test_corrections_places_and_what_ifs(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

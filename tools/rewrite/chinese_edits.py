@@ -10,6 +10,7 @@ from tools.rewrite.vocab import (
     DARK_TIMES,
     MODIFIER_CATS,
     Edit,
+    classify,
     entry,
     is_living,
     other_season_marks,
@@ -111,6 +112,9 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         span = _locate_zh(p, target, e.owner)
         if e.old and p.substitute(to_prompt_lang(e.old, "zh"), v):
             return
+        if e.kind == "color" and target and classify(target, ("color",)) and any(
+                p.substitute(w, v) for w in (f"{target}色", target) if w in p.text):
+            return  # "把蓝色换成红色": the colour said is the old one, wherever it is
         if span is None or (target and p.find(target) is None and e.owner is None
                             and not p.find_kin(target)):
             if target:  # "把她的头发染成粉色" when the prompt says nothing of hair

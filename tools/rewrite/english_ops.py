@@ -277,6 +277,10 @@ class EnPhraseOps:
                 new = f"with {thing} in the background"
             elif "in the background" in " ".join(words):
                 new = f"{thing} in the background"
+                start = self._seg_bounds(a)[0]
+                if words[:3] == ["in", "the", "background"] and 0 < start < a and not any(
+                        self._is_ing(k) for k in range(start, a)):
+                    a = start  # ", library in the background": the library goes too
             else:
                 new = f"{thing} background"
             for x, y in reversed(named[1:]):

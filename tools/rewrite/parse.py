@@ -143,6 +143,14 @@ def not_but(text: str) -> str:
     "serve it in a glass cup, not ceramic", "不是红色，是蓝色", "用玻璃杯，不要陶瓷的"):
     Y in X's place."""
     s = text.strip()
+    if ";" in s or "；" in s:  # "not yellow, black; and not daytime, night"
+        parts = [re.sub(r"^(?:and|also|then)\s+", "", p.strip(), flags=re.I)
+                 for p in re.split(r"[;；]", s) if p.strip()]
+        return "; ".join(not_but(p) for p in parts)
+    owner = re.match(r"^(?:the\s+)?([a-z][\w' -]{1,24}?)\s*:\s*(not\s.+)$", s, re.I)
+    if owner:  # "sofa: not green, mustard yellow" -> "make the sofa mustard yellow instead of…"
+        said = not_but(owner.group(2))
+        return f"make the {owner.group(1)} {said}" if said != owner.group(2) else text
     if has_cjk(s):
         m = _NOT_ZH.match(s) or _NOT_ZH_LAST.match(s)
         if m and not re.search(r"把|将|让|可以|是不是|能不能|我要|我想", s) and not re.fullmatch(
@@ -338,6 +346,15 @@ def zh_request(s: str) -> str:
     # short-video talk: "家人们，给柴犬安排一串烤肠" -> "给柴犬加一串烤肠"
     s = re.sub(r"^(?:家人们|宝子们|姐妹们|集美们|兄弟们|老铁们?)[，,！!\s]*", "", s.strip())
     s = re.sub(r"安排(?=[一两三四五六七八九几个点些上])", "加", s)
+    # said aloud: "那个那个毛衣你给我弄成灰色的就是浅灰色" -> "毛衣弄成浅灰色"
+    s = re.sub(r"(?:那个){2,}", "", s)
+    s = re.sub(r"你?给我(?=弄|换|改|变|整|搞|加|去|删|做|画成)", "", s)
+    s = re.sub(r"(弄成|换成|改成|变成|搞成|整成)[^，,。；;]*?的?就是([^，,。；;]+)$", r"\1\2", s)
+    # "如果是在火山口呢", "要是下雪了会怎么样": a wish, asked as a what-if
+    s = re.sub(r"^(?:如果|要是|假如|假设)(?:是)?在([^，,。]+?)(?:的话)?(?:呢|会怎么样|会怎样|"
+               r"怎么样|会不会更好)?[?？]*$", r"把背景换成\1", s)
+    s = re.sub(r"^(?:如果|要是|假如|假设)(?:是)?([^，,。]+?)了?(?:的话)?(?:呢|会怎么样|会怎样|"
+               r"怎么样|会不会更好)[?？]*$", r"改成\1", s)
     # "小哥换上厨师服": clothes put on, not the man replaced; "再整一个卡通风": a style
     s = re.sub(r"换上(?=[^，,。；;\s]{0,6}(?:服|装|衣|裙|袍|衫|裤|帽|鞋|靴|外套|西装|制服|盔甲))",
                "穿上", s)
