@@ -176,3 +176,19 @@ def test_a_short_video_makers_new_picture() -> None:
 ])
 def test_corrections_places_and_what_ifs(prompt: str, said: str, has: str, lacks: str) -> None:
     rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # where the eyes go is not a new place: the tree stays
+    ("a boy reading a book under a tree", "make the boy look up at the sky",
+     "looking up at the sky|under a tree", "reading"),
+    ("a boy reading a book under a tree",
+     "the boy should be looking up at the sky instead of the book", "under a tree", "reading"),
+    # how they stood or walked goes with what they did
+    ("two children standing side by side on a beach", "make them hug", "hugging on a beach",
+     "side"),
+    ("一对情侣手牵手走在海边", "让他们拥抱", "拥抱|海边", "手牵手"),
+])
+def test_a_new_doing_takes_the_old_ones_words(prompt: str, said: str, has: str,
+                                              lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

@@ -137,6 +137,9 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             whole = re.match(_ZH_POSE_WORD, p.text[m.start():]) if m else None
             if whole and p.substitute(whole.group(0), value):
                 return
+        for how in ("手牵手", "手拉手", "肩并肩", "背靠背", "面对面", "并排"):
+            if how in p.text and how not in value:
+                p.remove(how)  # "手牵手走在海边" -> "在海边拥抱": how they walked goes too
         if e.key == "action":  # "让他扣篮": the whole doing, not one pose word
             p.set_action(_locate_zh(p, target, e.owner), value)
             return

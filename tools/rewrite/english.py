@@ -539,6 +539,10 @@ class EnPrompt(EnPhraseOps, EnRemoveOps):
                 if end < n and self.toks[end].word and self.toks[end].low in DETS | {
                         "his", "her", "its", "their"}:
                     end = self._np_end(end, n)
+            pair = " ".join(t.low for t in self.toks[end:end + 3])
+            if pair in ("side by side", "back to back", "hand in hand", "face to face",
+                        "arm in arm", "cheek to cheek", "shoulder to shoulder"):
+                end += 3  # "standing side by side": all of how they stand
             while end < n and self.toks[end].low in ("down", "up", "around", "together",
                                                      "alone", "still", "happily", "quietly") \
                     and not (end + 1 < n and self.toks[end + 1].low in DETS):

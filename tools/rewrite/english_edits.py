@@ -236,8 +236,12 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         ground = re.sub(r"^\w+(?:\s+front of)?\s+(?:the\s+|a\s+|an\s+|some\s+)?", "", place)
         if m and (stem(ground.split()[-1] if ground else "") in _GROUND or re.match(
                 r"at\s+(?:the\s+)?(?:camera|viewer|me|us|each other|him|her|them)\b", place)
-                or not find_en(place, ("place",)) and p.setting_spans()):
-            m = None  # "sit on the grass" in a garden, "on the railing" on a bridge: it stays
+                or not find_en(place, ("place",)) and p.setting_spans()
+                or place.startswith("at ") and re.match(
+                    r"(?:look|star|gaz|peer|glanc|watch|point|wav|smil|laugh|bark|shout|yell|"
+                    r"aim|grin|frown|glar|squint)", m.group(1), re.I)):
+            m = None  # "sit on the grass" in a garden, "on the railing" on a bridge: it stays;
+            # "looking up at the sky": where the eyes go, not a new place
         if m and not re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:\w+\s+)?(?:legs?|feet|knees?|"
                               r"back|side|belly|stomach|tiptoes?|hands?|arms?|toes?)\b",
                               place, re.I):

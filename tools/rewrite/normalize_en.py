@@ -322,6 +322,8 @@ def normalize_en(c: str) -> str:
     # "X should be Y instead of Z" / "X should be Y, not Z" -> "change X from Z to Y"
     m = re.fullmatch(rf"({_SUBJ})\s+(?:{_MODAL_BE}\s+)?(?:be|look|become|is|are)\s+(.+?),?\s+"
                      r"(?:instead of|rather than|and not|not)\s+(?:being\s+)?(.+)", s, re.I)
+    if m and re.match(r"\w+ing\b", m.group(2)) and not _is_modifier(m.group(2)):
+        return f"{m.group(1)} should be {m.group(2)}"  # the old doing goes with the new one
     if m:
         return f"change {_obj(m.group(1))} from {m.group(3)} to {m.group(2)}"
     # "can the car be red", "could she be smiling"
