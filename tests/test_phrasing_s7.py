@@ -192,3 +192,18 @@ def test_corrections_places_and_what_ifs(prompt: str, said: str, has: str, lacks
 def test_a_new_doing_takes_the_old_ones_words(prompt: str, said: str, has: str,
                                               lacks: str) -> None:
     rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # a change asked as a what-if, several at once
+    ("a garden with blooming roses in summer",
+     "if it were winter and the roses were covered in snow?", "winter|snow", "summer|if it"),
+    ("a lighthouse on a rocky coast", "and what if the light was on?", "lighthouse|lit",
+     "an on"),
+    ("a castle in the sun, oil painting", "what if it was raining and it was night",
+     "rain|night|castle", "what if"),
+    ("一座城堡在阳光下，油画", "如果是雨天，而且是晚上呢", "雨|晚上|城堡", "如果"),
+    ("a lamp on a desk", "the lamp should be off", "unlit lamp", "should"),
+])
+def test_what_ifs(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

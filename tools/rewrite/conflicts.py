@@ -210,4 +210,9 @@ def settle(prompt: str, output: str, instruction: str, edits: list[Edit]) -> str
                 old = near
             for h in sorted(old, key=lambda x: -x.start):
                 output = _remove(output, h)
+    if any(e.kind == "state" and e.key in ("lit", "unlit") for e in edits):
+        # "the unlit lights on": the switch said before goes with the light's new state
+        output = re.sub(r"\b((?:unlit|lit|switched off|switched on|turned off|turned on)\s+"
+                        r"(?:[\w-]+\s+)?(?:lights?|lamps?|candles?|lanterns?|signs?|tv|"
+                        r"screens?))\s+(?:on|off)\b", r"\1", output, flags=re.I)
     return _opposites(prompt, output, instruction)

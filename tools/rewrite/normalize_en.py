@@ -48,6 +48,9 @@ _GROWS = re.compile(r"\b(?:hair|haircut|beard|bangs|fringe|mane|fur|nails?|grass
 
 def normalize_en(c: str) -> str:
     """The clause ``c`` in a canonical phrasing (``c`` itself when none applies)."""
+    # "the light should be on": switched
+    c = re.sub(r"^((?:the|his|her|its|their)\s+[\w -]+?)\s+should\s+be\s+(on|off)$",
+               r"turn \1 \2", c.strip(), flags=re.I)
     # "turn the lamp on", "headlights on", "fairy lights off": switched, a light's state
     c = re.sub(r"^(?:(turn|switch)\s+)?((?:the|his|her|its|their)\s+)?((?:[\w-]+\s+)?(?:lamps?|"
                r"lights?|headlights|taillights|candles?|lanterns?|tv|television|screen|"

@@ -138,6 +138,32 @@ _NOT_ZH_LAST = re.compile(r"^(?:要|用|是)?(?P<new>[^，,。；;]{2,16}?)(?:[�
                           r"(?:而不是|不是|不要|别用)|而不是)(?P<old>[^，,。；;]{1,12}?)[吧啊呀。!！]*$")
 
 
+_IF_LEAD = re.compile(r"^(?:(?:and|so|ok|hmm+)[\s,]+)?(?:(?:what|how)\s+(?:about\s+)?if|"
+                      r"imagine if|imagine that|suppose|if)\s+", re.I)
+_IF_PART = re.compile(r"\s*(?:,\s*and|,|\band\b)\s+(?=(?:it|there|the|he|she|they|his|her|"
+                      r"its|their)\b)", re.I)
+
+
+def what_if(text: str) -> str:
+    """A change asked as a what-if, in plain requests: "if it were winter and the roses were
+    covered in snow?" -> "make it winter, the roses should be covered in snow"; "what if the
+    light was on?" -> "the light should be on"."""
+    m = _IF_LEAD.match(text.strip())
+    if not m or has_cjk(text):
+        return text
+    parts = _IF_PART.split(text.strip()[m.end():].rstrip(" ?!."))
+    out = []
+    for p in parts:
+        said = re.sub(r"^it\s+(?:were|was|is|became)\s+", "make it ", p, flags=re.I)
+        said = re.sub(r"^there\s+(?:was|were|is|are)\s+", "add ", said, flags=re.I)
+        said = re.sub(r"^((?:the|his|her|its|their|he|she|they)\b[\w' -]*?)\s+(?:was|were)\s+",
+                      r"\1 should be ", said, flags=re.I)
+        if said == p:
+            return text  # "what if he rode a camel": read as it is
+        out.append(said)
+    return ", ".join(out)
+
+
 def not_but(text: str) -> str:
     """A correction said as "not X, Y" ("not blue, green", "not a wall, a wooden fence",
     "serve it in a glass cup, not ceramic", "不是红色，是蓝色", "用玻璃杯，不要陶瓷的"):
@@ -222,7 +248,7 @@ def parse_instructions(text: str) -> list[Edit]:
     lang = language(s)
     if lang == "en" and not re.search(r"[.!?]\s+\S", s):
         s = re.sub(r"\s*[.!]+$", "", s)  # one sentence: its full stop says nothing
-    s = not_but(changed_mind(s))
+    s = not_but(what_if(changed_mind(s)))
     if lang == "zh":  # "把 background 换成 beach": the picture's parts named in English
         s = re.sub(r"\s*\b(?:background|backdrop|bg)\b\s*", "背景", s, flags=re.I)
         s = re.sub(r"\s*\b(?:art ?style|style)\b\s*", "风格", s, flags=re.I)
@@ -351,10 +377,17 @@ def zh_request(s: str) -> str:
     s = re.sub(r"你?给我(?=弄|换|改|变|整|搞|加|去|删|做|画成)", "", s)
     s = re.sub(r"(弄成|换成|改成|变成|搞成|整成)[^，,。；;]*?的?就是([^，,。；;]+)$", r"\1\2", s)
     # "如果是在火山口呢", "要是下雪了会怎么样": a wish, asked as a what-if
-    s = re.sub(r"^(?:如果|要是|假如|假设)(?:是)?在([^，,。]+?)(?:的话)?(?:呢|会怎么样|会怎样|"
-               r"怎么样|会不会更好)?[?？]*$", r"把背景换成\1", s)
-    s = re.sub(r"^(?:如果|要是|假如|假设)(?:是)?([^，,。]+?)了?(?:的话)?(?:呢|会怎么样|会怎样|"
-               r"怎么样|会不会更好)[?？]*$", r"改成\1", s)
+    m = re.match(r"^(?:如果|要是|假如|假设)(?:是)?(.+?)(?:的话)?(呢|会怎么样|会怎样|怎么样|"
+                 r"会不会更好)?[?？]*$", s)
+    if m and (m.group(2) or m.group(1).startswith("在")):
+        asked = []
+        for part in re.split(r"[，,]\s*(?:而且|并且|同时|还|再)?(?:是)?", m.group(1)):
+            part = re.sub(r"了$", "", part.strip())
+            if part:
+                # (only the first says 改成: "改成X，改成Y" reads X as a thing)
+                asked.append(f"把背景换成{part[1:]}" if part.startswith("在") else
+                             part if asked else f"改成{part}")
+        s = "，".join(asked) or s
     # "小哥换上厨师服": clothes put on, not the man replaced; "再整一个卡通风": a style
     s = re.sub(r"换上(?=[^，,。；;\s]{0,6}(?:服|装|衣|裙|袍|衫|裤|帽|鞋|靴|外套|西装|制服|盔甲))",
                "穿上", s)
