@@ -207,3 +207,30 @@ def test_a_new_doing_takes_the_old_ones_words(prompt: str, said: str, has: str,
 ])
 def test_what_ifs(prompt: str, said: str, has: str, lacks: str) -> None:
     rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # a material or colour said without "a" is the thing's, not a new thing
+    ("a tall vase with a matte white glaze on a potter's wheel",
+     "make it wood-fired stoneware with ash drips", "stoneware vase|ash drips", ""),
+    ("a teapot shaped like a snail, ceramic, product photo", "could it be glazed turquoise?",
+     "glazed turquoise teapot", ""),
+    ("a woman doing warrior pose on a yoga mat in a studio", "the mat should be lavender",
+     "lavender yoga mat|woman", ""),
+    ("a vase on a table", "make it hammered copper with a green patina",
+     "hammered copper vase|green patina", ""),
+    # ... but a thing said for a thing is that thing
+    ("a dog on a lawn", "make it a fox", "fox on a lawn", "dog"),
+    ("a vase of sunflowers on a wooden table", "change the sunflowers to lavender",
+     "vase of lavender", "sunflower"),
+    ("A wooden wedding arch draped with white roses on the sand",
+     "Could the roses be blush pink instead?", "blush pink roses", "white"),
+    ("a cup of bubble tea on a desk, cute illustration", "把奶茶换成冰可乐", "cola", "bubble"),
+    # Chinese: a look or a part of the thing
+    ("清晨的渔港，几艘木头渔船停在码头，海鸥飞过", "船刷成蓝白相间的", "蓝白相间的渔船", ""),
+    ("一片稻田，远处有个农舍", "农舍改成蓝色屋顶", "蓝色屋顶的农舍", ""),
+    ("一个滑板少年在街头，穿着白T恤，夏天傍晚", "T恤改成格子衬衫", "格子衬衫", "T恤"),
+])
+def test_the_look_of_the_thing_that_is_there(prompt: str, said: str, has: str,
+                                             lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

@@ -101,6 +101,18 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
         if target and p.find(target) is None:
             p.notes.append(f"提示词里没有{target}，改了主体")
             target = None
+        span = p.find(target) if target else None
+        worn = re.fullmatch(r"(.{1,6}?色?)(屋顶|顶|门|窗|窗户|墙|把手|轮子|帆|边|领子|袖子|扣子)",
+                            value)
+        look = re.search(r"(?:相间|条纹|格子|格纹|渐变|斑点|碎花|迷彩)的?$", value)
+        if span is not None and (look or (
+                worn and classify(worn.group(1), ("color", "material")))):
+            # "船刷成蓝白相间的": a look of the boat; "农舍改成蓝色屋顶": the farmhouse's roof
+            if worn:
+                p.substitute(target, f"{value}的{target}")
+            else:
+                p.set_modifier(span, value, "color")
+            return
         if not p.replace_np(target, value):
             p.append_segment(value)
         return

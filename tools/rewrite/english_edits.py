@@ -76,6 +76,32 @@ def _place_phrase_en(value: str, key: str | None) -> str:
     return f"in {v}"
 
 
+_PLANTS = frozenset("flower sunflower rose tulip daisy lily orchid plant bush shrub herb bouquet "
+                    "peony poppy iris violet bloom blossom".split())
+
+
+def _made_of(p: EnPrompt, target: str | None, value: str, said: str) -> bool:
+    """"make it wood-fired stoneware with ash drips", "could it be glazed turquoise?": a
+    material or colour said without "a", for the thing that is there, not a new thing."""
+    if re.match(r"(?:a|an|the|some|one|two|three|four|five|\d+|his|her|its|their|my|our)\b",
+                value, re.I) or re.search(r"\b(?:replace|swap|instead|into|with a|rather)\b",
+                                          said.replace(value, ""), re.I) or is_living(value):
+        return False
+    lead, _, rest = value.partition(" with ")
+    hits = find_en(lead, ("material", "color"))
+    span = p.find(target) if target else p.subject()
+    if not hits or span is None or len(lead.split()) > 4 or hits[-1].end < len(lead.rstrip()) \
+            or (target and find_en(target, ("material", "color"))):
+        return False  # ("ice cola" is a drink; "linen -> leather" swaps one for the other)
+    weak = hits[-1].text.lower() not in hits[-1].entry.en_strong
+    if weak and re.search(r"\b(?:change|turn|switch)\b.*\bto\b", said, re.I):
+        return False  # "change the sunflowers to lavender": the flowers
+    p.set_modifier(span, lead, hits[-1].entry.category)
+    if rest:
+        p.insert_after(p.find(target) if target else p.subject(), "with " + rest)
+    return True
+
+
 def apply_en(p: EnPrompt, e: Edit) -> None:
     target = to_prompt_lang(e.target, "en") if e.target else None
     value = to_prompt_lang(e.value, "en") if e.value else None
@@ -200,6 +226,8 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
                         any(map(is_living, kin | {head})) and any(map(is_living, words))):
                     p.append_segment(value)  # (not "a grind down a handrail" for a kickflip)
                     return
+        if _made_of(p, target, value, e.text or ""):
+            return
         if target and re.fullmatch(r"[a-z]+ing", target, re.I) and value and \
                 re.match(r"[a-z]+ing\b", value, re.I) and p.substitute(target, value):
             return  # "holding an umbrella instead of waving": one action for another
@@ -213,6 +241,12 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         if not p.replace_np(target, value):
             p.append_segment(value)
         return
+    if e.kind == "color" and target and value and len(value.split()) == 1 and \
+            stem(target.split()[-1]) in _PLANTS and \
+            classify(value, ("color",)) and value.lower() not in classify(
+                value, ("color",))[0].entry.en_strong and \
+            p.replace_np(target, value):
+        return  # "change the sunflowers to lavender": the flower, not its colour
     if e.kind in MODIFIER_CATS:
         before = p.render()
         _apply_modifier_en(p, e, target, value or "")
