@@ -234,3 +234,21 @@ def test_what_ifs(prompt: str, said: str, has: str, lacks: str) -> None:
 def test_the_look_of_the_thing_that_is_there(prompt: str, said: str, has: str,
                                              lacks: str) -> None:
     rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("a minimalist living room with a grey velvet sofa, oak floor",
+     "sofa in terracotta velvet please", "terracotta velvet sofa", "grey"),
+    ("three blue wooden beehives in a lavender field", "only one hive, not three",
+     "beehive|lavender field", "three"),
+    # a thing the picture does not have, doing something: it comes in, doing it
+    ("a DJ booth on a rooftop, a crowd dancing", "confetti falling",
+     "confetti falling|DJ booth on a rooftop", "booth falling"),
+    ("a detective under a streetlamp in the rain, night, film noir",
+     "next take, lose the rain, fog rolling in instead", "fog rolling in|detective under",
+     "rain"),
+    ("an open observatory dome under the Milky Way", "show the telescope pointing up",
+     "telescope pointing up|dome", "show"),
+])
+def test_things_said_short(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

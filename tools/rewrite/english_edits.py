@@ -76,6 +76,7 @@ def _place_phrase_en(value: str, key: str | None) -> str:
     return f"in {v}"
 
 
+_PRONOUN_WORDS = re.compile(r"(?:it|he|she|they|him|her|them|this|that|one|the one)$", re.I)
 _PLANTS = frozenset("flower sunflower rose tulip daisy lily orchid plant bush shrub herb bouquet "
                     "peony poppy iris violet bloom blossom".split())
 
@@ -258,6 +259,10 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         if not value or (e.old and p.substitute(to_prompt_lang(e.old, "en"), value, span)):
             return
         if _redirect_look(p, value):  # "facing away" for "facing the camera": the gaze only
+            return
+        if target and p.find(target) is None and \
+                not is_living(target) and not _PRONOUN_WORDS.match(target):
+            p.append_segment(f"{target} {value}")  # "confetti falling", "fog rolling in"
             return
         if span is None:
             p.append_segment(value)

@@ -355,6 +355,12 @@ def normalize_en(c: str) -> str:
     s = re.sub(rf"^({_SUBJ})\s+(?:needs? to|has to|have to|ought to|must|is supposed to|"
                r"are supposed to|would have to|had better|'d better|is going to|are going to|"
                r"will|shall)\s+(be|look|become)\b", r"\1 should \2", s, flags=re.I)
+    # "show the telescope pointing up": something put in the picture
+    m = re.fullmatch(r"show\s+((?:the|a|an|some)\s+(?!(?:whole|entire|same|back|front|side|"
+                     r"view|scene|picture|image)\b).+)", s, re.I)
+    if m and not re.search(r"\b(?:from|angle|view|close-?up|closer|side|behind)\b", m.group(1),
+                           re.I):
+        return f"add {m.group(1)}"
     # a game modder's words: "reskin the banners to purple", "retexture the walls as obsidian"
     m = re.fullmatch(r"(?:re-?skin|re-?texture)\s+(.+?)\s+(?:to|as|in|into|with)\s+(.+)", s, re.I)
     if m:

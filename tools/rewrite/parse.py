@@ -189,6 +189,9 @@ def not_but(text: str) -> str:
                           m.group("old"), re.I):
         return f"{m.group('new').strip()} instead of {m.group('old').strip()}"
     m = _NOT_LAST_EN.match(s)
+    if m and re.fullmatch(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten", m.group("old"),
+                          re.I):
+        return m.group("new")  # "only one hive, not three": the count said first
     if m and len(m.group("old").split()) <= 3 and len(m.group("new").split()) <= 4 \
             and not EN_EDIT_START.match(m.group("new")) and not re.match(
             r"(?:too|so|very|that|this|anymore|now|yet|sure|at all)\b", m.group("old"), re.I) \
@@ -331,6 +334,13 @@ def parse_instructions(text: str) -> list[Edit]:
     out: list[Edit] = []
     for e in map(_place_for_subject, edits):
         last = out[-1] if out else None
+        if last and e.kind == last.kind == "material" and e.target == last.target and \
+                e.text == last.text and last.value and classify(last.value, ("color",)):
+            # "sofa in terracotta velvet": a colour, then the material
+            out[-1] = e  # (the material first: the colour is then not read as one)
+            out.append(replace(last, kind="color", key=classify(last.value, ("color",))[0]
+                               .entry.key))
+            continue
         if last and e.kind == last.kind == "color" and e.target == last.target and \
                 e.text == last.text and e.value and last.value:
             # "pastel pink and mint": two colours of one thing, together
