@@ -252,3 +252,21 @@ def test_the_look_of_the_thing_that_is_there(prompt: str, said: str, has: str,
 ])
 def test_things_said_short(prompt: str, said: str, has: str, lacks: str) -> None:
     rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # a character called by their name is the picture's subject
+    ("a fairy queen standing on a cliff edge, flowing gown", "Queen Maelis kneels now",
+     "queen kneeling", "standing|Maelis"),
+    ("a young knight with short black hair, portrait", "Sir Aldren is older now, grey beard",
+     "old knight|grey beard", "young|Aldren"),
+    ("a fantasy sword with a steel blade, ornate hilt, concept art",
+     "Elara's blade was forged from obsidian", "obsidian blade", "steel|Elara"),
+    ("a lake at dawn", "Monet style please", "Monet|lake", ""),
+    # full of, and how many are enough
+    ("an empty bird feeder hanging from a tree branch", "feeder should be full of seeds",
+     "full bird feeder|seeds", "empty"),
+    ("三只小鸭子在池塘里游泳，卡通插画", "鸭子只要一只就够了", "一只小鸭子", "三只"),
+])
+def test_names_and_amounts(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

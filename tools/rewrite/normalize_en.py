@@ -355,6 +355,17 @@ def normalize_en(c: str) -> str:
     s = re.sub(rf"^({_SUBJ})\s+(?:needs? to|has to|have to|ought to|must|is supposed to|"
                r"are supposed to|would have to|had better|'d better|is going to|are going to|"
                r"will|shall)\s+(be|look|become)\b", r"\1 should \2", s, flags=re.I)
+    # "her blade was forged from obsidian": what it is made of
+    m = re.fullmatch(r"(.+?)\s+(?:was|is|were|are|gets?|got)\s+(?:now\s+)?(?:forged|made|carved|"
+                     r"cast|built|crafted|woven|sculpted|moulded|molded)\s+(?:from|of|out of|in)\s+"
+                     r"([^,]+)(?:,.*)?", s, re.I)
+    if m and not is_pronoun(m.group(1)):
+        return f"make {_obj(m.group(1))} {m.group(2)}"
+    # "feeder should be full of seeds" -> "fill the feeder with seeds"
+    m = re.fullmatch(r"(?:the\s+)?([\w' -]+?)\s+(?:should|must|needs? to)\s+be\s+(?:full|filled)\s+"
+                     r"(?:of|with)\s+(.+)", s, re.I)
+    if m and not is_pronoun(m.group(1)):
+        return f"fill the {m.group(1)} with {m.group(2)}"
     # "show the telescope pointing up": something put in the picture
     m = re.fullmatch(r"show\s+((?:the|a|an|some)\s+(?!(?:whole|entire|same|back|front|side|"
                      r"view|scene|picture|image)\b).+)", s, re.I)

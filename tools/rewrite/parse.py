@@ -138,6 +138,30 @@ _NOT_ZH_LAST = re.compile(r"^(?:要|用|是)?(?P<new>[^，,。；;]{2,16}?)(?:[�
                           r"(?:而不是|不是|不要|别用)|而不是)(?P<old>[^，,。；;]{1,12}?)[吧啊呀。!！]*$")
 
 
+_HE = ("sir", "lord", "king", "prince", "mr", "mr.", "duke", "captain", "father", "brother")
+_SHE = ("queen", "lady", "princess", "mrs", "mrs.", "ms", "ms.", "miss", "dame", "duchess",
+        "mother", "sister")
+_NAMED = re.compile(r"^(?:(?P<title>[A-Z][a-z]+\.?)\s+)?(?P<name>[A-Z][a-z]{2,})(?P<own>'s)?"
+                    r"(?=\s+[a-z])")
+
+
+def named_subject(text: str) -> str:
+    """A character called by their name, as a novelist does ("Queen Maelis kneels now", "Sir
+    Aldren is older now", "Elara's blade"): the picture's subject, as he, she or they."""
+    m = _NAMED.match(text.strip())
+    if not m or has_cjk(text):
+        return text
+    from tools.spelling import is_word
+
+    title = (m.group("title") or "").lower()
+    if m.group("title") and title not in _HE + _SHE or is_word(m.group("name").lower()) or \
+            find_en(m.group(0), ("style", "place")):
+        return text  # "Make it …", "Monet style": no one's name
+    who = ("he", "his") if title in _HE else ("she", "her") if title in _SHE else ("they",
+                                                                                    "their")
+    return who[1 if m.group("own") else 0] + text.strip()[m.end():]
+
+
 _IF_LEAD = re.compile(r"^(?:(?:and|so|ok|hmm+)[\s,]+)?(?:(?:what|how)\s+(?:about\s+)?if|"
                       r"imagine if|imagine that|suppose|if)\s+", re.I)
 _IF_PART = re.compile(r"\s*(?:,\s*and|,|\band\b)\s+(?=(?:it|there|the|he|she|they|his|her|"
@@ -251,7 +275,7 @@ def parse_instructions(text: str) -> list[Edit]:
     lang = language(s)
     if lang == "en" and not re.search(r"[.!?]\s+\S", s):
         s = re.sub(r"\s*[.!]+$", "", s)  # one sentence: its full stop says nothing
-    s = not_but(what_if(changed_mind(s)))
+    s = not_but(what_if(changed_mind(named_subject(s))))
     if lang == "zh":  # "把 background 换成 beach": the picture's parts named in English
         s = re.sub(r"\s*\b(?:background|backdrop|bg)\b\s*", "背景", s, flags=re.I)
         s = re.sub(r"\s*\b(?:art ?style|style)\b\s*", "风格", s, flags=re.I)
@@ -382,6 +406,10 @@ def zh_request(s: str) -> str:
     # short-video talk: "家人们，给柴犬安排一串烤肠" -> "给柴犬加一串烤肠"
     s = re.sub(r"^(?:家人们|宝子们|姐妹们|集美们|兄弟们|老铁们?)[，,！!\s]*", "", s.strip())
     s = re.sub(r"安排(?=[一两三四五六七八九几个点些上])", "加", s)
+    # "鸭子只要一只就够了" -> "只要一只鸭子"
+    s = re.sub(r"^([\u4e00-\u9fff]{1,6}?)(?:只要|只留|留|要)([一两二三四五六七八九十\d]+)"
+               r"([只个条头匹辆棵朵位张把盏])(?:就够了|就行了?|就好了?|就可以了?)?$",
+               r"只要\2\3\1", s)
     # said aloud: "那个那个毛衣你给我弄成灰色的就是浅灰色" -> "毛衣弄成浅灰色"
     s = re.sub(r"(?:那个){2,}", "", s)
     s = re.sub(r"你?给我(?=弄|换|改|变|整|搞|加|去|删|做|画成)", "", s)
