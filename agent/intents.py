@@ -634,7 +634,8 @@ def _follow_up(text: str) -> bool:
     return not has_cjk(t) and 2 <= len(words) <= 10 and all(
         is_word(w.lower().strip("'-")) for w in words) and not re.match(
         r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|some|several|many|my|our|"
-        r"\d+)\b", t, re.I) and not _looks_like_question(t)
+        r"\d+)\b", t, re.I) and not _looks_like_question(t) and not re.match(r"\w+ of\b", t)
+    # ("mix of flowers in a vase", "bowl of ramen": a thing of its own, a new picture)
 
 
 def _is_new_picture(body: str) -> bool:

@@ -270,3 +270,14 @@ def test_things_said_short(prompt: str, said: str, has: str, lacks: str) -> None
 ])
 def test_names_and_amounts(prompt: str, said: str, has: str, lacks: str) -> None:
     rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    ("一个戴着草帽的农夫站在麦田里", "帽子要被去掉", "农夫|麦田", "帽"),
+    # traditional characters: 戴著 is 戴着, and goes with what is worn
+    ("一隻貓戴著紅色領結坐在沙發上", "領結拿掉好了", "貓坐在沙發上", "領結|戴"),
+    ("一个博主在卧室里化妆，暖光", "背景给我整一个豪华酒店大堂", "豪华酒店大堂|博主", "卧室"),
+    ("一双皮鞋放在白色背景上，电商主图", "背景换成大理石台面", "鞋放在大理石台面上|电商", "白色"),
+])
+def test_chinese_removals_and_backgrounds(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

@@ -408,7 +408,7 @@ KNOWN_DEV_FAILURES = {
     ("a woman smiling in a kitchen", "she should look surprised and be holding a cake"),
     ("一个穿红衣服的男孩在公园里踢球", "make his clothes blue and move him to a beach"),
     ("a toy train on a wooden floor", "把火车换成小汽车"),
-    # edits_dev2.tsv (27 of 240)
+    # edits_dev2.tsv (26 of 240)
     ("a bald wizard with a long white beard, casting a spell, fantasy art",
      "give the wizard long flowing hair"),
     ("一杯满满的热咖啡放在木桌上，冒着热气，特写", "咖啡只剩一半"),
@@ -416,7 +416,6 @@ KNOWN_DEV_FAILURES = {
      "make the grandpa look younger, maybe in his 30s"),
     ("一只睁着眼睛的猫头鹰站在树枝上，夜晚，月光",
      "the owl should have its eyes shut, like it's dozing off"),
-    ("一只橙色的金鱼在玻璃鱼缸里游泳", "金鱼改成白色带红色斑点的"),
     ("a man facing the camera on a mountain summit, hiking gear",
      "turn him around so we see his back"),
     ("a young man leaning against a brick wall, arms crossed, street photo",

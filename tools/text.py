@@ -85,7 +85,9 @@ def simplified(text: str) -> str:
         return text
     import zhconv
 
-    return zhconv.convert(text, "zh-hans")
+    # "戴著": the 著 after a verb is the simplified 着 ("著" alone is a word of its own)
+    return re.sub(r"(?<=[戴穿拿抱举站坐躺趴靠看望带背牵握捧提挂放插摆开亮闪飘飞跑走睡笑哭吃喝"
+                  r"唱弹画写读听想等跟围盖披撑骑划])著", "着", zhconv.convert(text, "zh-hans"))
 
 
 def in_their_characters(original: str, plain: str, new: str) -> str:

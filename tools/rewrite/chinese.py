@@ -635,6 +635,14 @@ class ZhPrompt:
                 while a > 0 and self._w(a - 1) not in _ZH_PUNCT:
                     a -= 1
                 b = self._clause_end(i)
+                at = next((j for j in range(i - 1, a - 1, -1) if self._w(j).endswith("在")),
+                          None)
+                if at is not None and at > a:  # "一双皮鞋放在白色背景上": the shoes stay
+                    was = "".join(self._w(k) for k in range(at + 1, b))
+                    self._delete(at + 1, b)
+                    self._insert(at + 1, v + ("上" if was.endswith("上") and v[-1] not in
+                                             "上里中边" else ""))
+                    return
                 self._delete(a, b)
                 self._insert(a, "背景是" + v)
                 return

@@ -141,8 +141,9 @@ _NOT_ZH_LAST = re.compile(r"^(?:要|用|是)?(?P<new>[^，,。；;]{2,16}?)(?:[�
 _HE = ("sir", "lord", "king", "prince", "mr", "mr.", "duke", "captain", "father", "brother")
 _SHE = ("queen", "lady", "princess", "mrs", "mrs.", "ms", "ms.", "miss", "dame", "duchess",
         "mother", "sister")
-_NAMED = re.compile(r"^(?:(?P<title>[A-Z][a-z]+\.?)\s+)?(?P<name>[A-Z][a-z]{2,})(?P<own>'s)?"
-                    r"(?=\s+[a-z])")
+_NAMED = re.compile(r"^(?:(?P<title>[A-Z][a-z]+\.?)\s+)?(?P<name>[A-Z][a-z]{2,})"
+                    r"(?:(?P<own>'s)(?=\s+[a-z])|(?=\s+(?:is|was|has|had|now|looks|should|will|"
+                    r"would|can|must|[a-z]+s)\b(?!:)))")
 
 
 def named_subject(text: str) -> str:
@@ -214,7 +215,8 @@ def not_but(text: str) -> str:
         return f"{m.group('new').strip()} instead of {m.group('old').strip()}"
     m = _NOT_LAST_EN.match(s)
     if m and re.fullmatch(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten", m.group("old"),
-                          re.I):
+                          re.I) and re.match(r"(?:only|just|\d|one|two|three|four|five|six|"
+                                             r"seven|eight|nine|ten)\b", m.group("new"), re.I):
         return m.group("new")  # "only one hive, not three": the count said first
     if m and len(m.group("old").split()) <= 3 and len(m.group("new").split()) <= 4 \
             and not EN_EDIT_START.match(m.group("new")) and not re.match(
@@ -406,6 +408,11 @@ def zh_request(s: str) -> str:
     # short-video talk: "家人们，给柴犬安排一串烤肠" -> "给柴犬加一串烤肠"
     s = re.sub(r"^(?:家人们|宝子们|姐妹们|集美们|兄弟们|老铁们?)[，,！!\s]*", "", s.strip())
     s = re.sub(r"安排(?=[一两三四五六七八九几个点些上])", "加", s)
+    # "帽子要被去掉", "領結拿掉好了", "背景整一个豪华酒店大堂"
+    s = re.sub(r"^(?![把将给帮让请])([\u4e00-\u9fff]{1,8}?)(?:应该|要|需要|得)?被?"
+               r"(去掉|删掉|拿掉|拿走|摘掉|删除)"
+               r"(?:好了|就好|吧|了)*$", r"\2\1", s)
+    s = re.sub(r"^背景(?:给我|你给我)?(?:整|搞|弄|来)(?:一个|个|成)", "背景换成", s)
     # "鸭子只要一只就够了" -> "只要一只鸭子"
     s = re.sub(r"^([\u4e00-\u9fff]{1,6}?)(?:只要|只留|留|要)([一两二三四五六七八九十\d]+)"
                r"([只个条头匹辆棵朵位张把盏])(?:就够了|就行了?|就好了?|就可以了?)?$",
