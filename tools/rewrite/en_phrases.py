@@ -300,3 +300,9 @@ def modifier_edits(value: str, target: str | None, text: str, attr: str | None =
         return [Edit(attr, target=target, value=v, owner=owner, old=old, lang="en",
                      text=text)]
     return []
+
+
+def is_modifier(value: str) -> bool:
+    """A colour/material/size... value, possibly with a shade ("matte black")."""
+    v = re.sub(r"^(?:a|an)\s+", "", value.strip(), flags=re.I)
+    return bool(classify(v, ("color",)) or classify(v, MODIFIER_CATS))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tools.rewrite.chat_en import chat_cleanup_en
 from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
-from tools.rewrite.normalize_en import chat_cleanup_en
 from tools.rewrite.parse_en import parse_en
 from tools.rewrite.parse_zh import parse_zh
 from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_en, find_vocab
