@@ -26,9 +26,11 @@ def say(agent: Agent, text: str) -> Reply:
 
 
 def rewrites(prompt: str, said: str, has: str, lacks: str) -> None:
-    """The rules rewrite of ``prompt`` for ``said`` has ``has`` and lacks ``lacks``."""
+    """The rules rewrite of ``prompt`` for ``said`` has every ``|``-separated word of ``has``
+    and none of ``lacks``."""
     out = apply_rules(prompt, said).prompt
-    assert has in out and lacks not in out, out
+    assert all(h in out for h in has.split("|")), out
+    assert not any(w and w in out for w in lacks.split("|")), out
 
 
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [

@@ -1,6 +1,8 @@
 """Phrasings found with the seventh case sets (edits_dev9, conversations_dev9): each test is a
-mechanism, not one case: the picture written again as the change, a correction said as
-"not X, Y", and changes said in the passive voice."""
+mechanism, not one case: the picture written again as the change, corrections said as "not X,
+Y", the passive voice, what-ifs, talk that draws nothing, a few words that change the picture,
+the look of the thing that is there, characters called by name, Chinese removals and
+backgrounds."""
 
 from __future__ import annotations
 
@@ -8,26 +10,13 @@ import pytest
 
 from agent.engine import Agent
 from agent.intents import parse
-from agent.types import Reply, Turn
 from settings import Settings
-from tools.rewrite.rules import apply_rules
+from tests.test_phrasing_s6 import rewrites, say
 
 
 @pytest.fixture
 def agent(settings: Settings) -> Agent:
     return Agent(settings)
-
-
-def say(agent: Agent, text: str) -> Reply:
-    return agent.handle_turn(Turn(user="cli:ines", text=text))
-
-
-def rewrites(prompt: str, said: str, has: str, lacks: str) -> None:
-    """The rules rewrite of ``prompt`` for ``said`` has every ``|``-separated word of ``has``
-    and none of ``lacks``."""
-    out = apply_rules(prompt, said).prompt
-    assert all(h in out for h in has.split("|")), out
-    assert not any(w and w in out for w in lacks.split("|")), out
 
 
 @pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [

@@ -94,8 +94,7 @@ def _made_of(p: EnPrompt, target: str | None, value: str, said: str) -> bool:
     if not hits or span is None or len(lead.split()) > 4 or hits[-1].end < len(lead.rstrip()) \
             or (target and find_en(target, ("material", "color"))):
         return False  # ("ice cola" is a drink; "linen -> leather" swaps one for the other)
-    weak = hits[-1].text.lower() not in hits[-1].entry.en_strong
-    if weak and re.search(r"\b(?:change|turn|switch)\b.*\bto\b", said, re.I):
+    if hits[-1].weak and re.search(r"\b(?:change|turn|switch)\b.*\bto\b", said, re.I):
         return False  # "change the sunflowers to lavender": the flowers
     p.set_modifier(span, lead, hits[-1].entry.category)
     if rest:
@@ -242,11 +241,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
         if not p.replace_np(target, value):
             p.append_segment(value)
         return
-    if e.kind == "color" and target and value and len(value.split()) == 1 and \
-            stem(target.split()[-1]) in _PLANTS and \
-            classify(value, ("color",)) and value.lower() not in classify(
-                value, ("color",))[0].entry.en_strong and \
-            p.replace_np(target, value):
+    hue = classify(value, ("color",)) if e.kind == "color" and value else []
+    if hue and hue[0].weak and target and len(value.split()) == 1 and \
+            stem(target.split()[-1]) in _PLANTS and p.replace_np(target, value):
         return  # "change the sunflowers to lavender": the flower, not its colour
     if e.kind in MODIFIER_CATS:
         before = p.render()

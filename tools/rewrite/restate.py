@@ -70,12 +70,8 @@ def restated(prompt: str, instruction: str) -> str | None:
     first = _content(theirs[0])
     overlap = [len(first & w) for w in words]
     best = max(range(len(ours)), key=lambda k: overlap[k])
-    if has_cjk(said):
-        shared = len(_content(said) & _content(prompt))
-        if not (shared >= 3 or shared >= 2 and (len(theirs) > 1 or _pairs(said)[:1] == [
-                p for p in _pairs(said)[:1] if p in _pairs(prompt)])):
-            return None
-    elif not _rewrites(theirs[0], ours[best], overlap[best], len(first)):
+    if not (_rewrites_zh(said, prompt, len(theirs)) if has_cjk(said) else
+            _rewrites(theirs[0], ours[best], overlap[best], len(first))):
         return None  # not the picture said again: the parser reads it
     all_theirs = set().union(*(_content(p) for p in theirs))
     kinds = {h.entry.category for h in find_vocab(said, _KINDS)}
@@ -93,18 +89,27 @@ def restated(prompt: str, instruction: str) -> str | None:
     return None if _same(new, prompt) else new
 
 
+def _rewrites_zh(said: str, prompt: str, parts: int) -> bool:
+    """Whether a Chinese message is the picture written again: it shares three character
+    pairs with the prompt, or two and either has a second part or begins with a shared
+    pair ("女孩坐在…" for "一个女孩站在…")."""
+    mine = _content(prompt)
+    pairs = _pairs(said)
+    shared = len(set(pairs) & mine)
+    return shared >= 3 or shared >= 2 and (parts > 1 or pairs[0] in mine)
+
+
 def _rewrites(theirs: str, ours: str, shared: int, said: int) -> bool:
     """Whether their English part is our part written again: it shares two of its words,
     or its head noun is ours ("a lighthouse on a rocky island at night" for "a lighthouse
-    on a cliff"). (A Chinese one shares three character pairs, or two and its first pair
-    or a second part.)"""
+    on a cliff")."""
     head = _head(theirs)
     return shared >= 2 and shared * 3 >= said or shared >= 1 and head is not None \
         and head == _head(ours)
 
 
 _HEAD_END = re.compile(r"^(?:on|in|at|with|by|under|over|near|beside|next|behind|above|below|"
-                       r"against|wearing|holding|and|of|from|inside|outside|under|through|"
+                       r"against|wearing|holding|and|of|from|inside|outside|through|"
                        r"across|along|among|around|during|[a-z]+ing)$")
 
 

@@ -78,6 +78,12 @@ class Hit:
     end: int
     text: str
 
+    @property
+    def weak(self) -> bool:
+        """Said in a word the vocabulary reads only from the user (a ``*`` variant, never
+        taken out of a prompt: "lavender" the colour, "oil" the painting)."""
+        return self.text.lower() not in self.entry.en_strong
+
 
 @lru_cache(maxsize=32)
 def _en_pattern(cats: tuple[str, ...], strong: bool) -> tuple[re.Pattern[str], dict]:
