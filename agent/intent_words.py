@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from tools.rewrite.zh_words import ZH_AUDIENCE
+
 HELP = re.compile(r"^(/?help|/start|\?|帮助|怎么用|使用说明|what can you do|what do you do|"
                    r"how does this work|how do i use (this|you)|你能做什么|你会什么|"
                    r"你可以做什么)\W*$",
@@ -64,7 +66,9 @@ LIKE = re.compile(r"\b(like|similar to|resembling)\b|相似|类似|像", re.I)
 BEAUTIFY = re.compile(r"\b(beautify|more detail(ed)?|add (more )?details?|make it (look )?"
                        r"(better|prettier|nicer|more beautiful|more detailed|fancier)|"
                        r"enhance( it)?|"
-                       r"improve (the )?prompt|improve it|polish( it)?|embellish)\b|美化|"
+                       r"improve (the )?prompt|improve it|"
+                       r"polish(?: it)?(?!\s+(?:the|his|her|its|their|my|up the)\b)|"
+                       r"embellish)\b|美化|"
                        r"更(多)?细节|更精美|更好看|润色|丰富一下|优化一下|优化提示词|精细一点|"
                        r"加点细节", re.I)
 RESTYLE = re.compile(r"\bin the style of\b|\bstyle of\b|的风格|风格(像|参考)|参考.*风格", re.I)
@@ -140,7 +144,7 @@ DRAW_LEAD = re.compile(
     r"|(?:(?:a|an)\s+)?(?:picture|image|photo|painting|drawing|illustration)\s+of\s+)",
     re.I)
 ZH_DRAW_LEAD = re.compile(
-    r"^(?:家人们|宝子们|姐妹们|兄弟们|老铁们?)?[，,！!\s]*(?:今天|今儿|现在)?"
+    rf"^(?:{ZH_AUDIENCE})?[，,！!\s]*(?:今天|今儿|现在)?"
     r"(?:请|麻烦)?(?:你)?(?:帮我|给我|为我|替我)?(?:再)?"
     r"(?:画(?![面质风里中上])|生成|创作|做|来|绘制|制作|整(?=一个|一张|个|张)|安排(?=一个|一张|个|张))"
     r"(?:一下|一张|一幅|一个|张|幅)?(?:图片?|画)?(?:[:：，,]\s*)?"

@@ -483,7 +483,10 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
             parse_instruction(instruction) is not None or EDIT_LEAD.match(instruction)
             or EDIT_CUE.search(instruction) or names_what_is_there(instruction, current)
             or names_what_is_there(raw, current)
-            or talk.terse_addition(instruction) or talk.adds_to_picture(instruction)):
+            or talk.terse_addition(instruction) or talk.adds_to_picture(instruction)
+            or re.match(r"(?:(?:and|ok(?:ay)?|so)[,\s]+)?now\b(?![,:]?\s+(?:draw|paint|"
+                        r"generate|create|make me|show me|an?)\b)", raw, re.I)):
+        # ("now some low cloud over the peaks"; "now a dog" is a new picture)
         # a change the rewrite may not read word for word is still a change, never a new
         # picture of the instruction's words; the reply says when nothing changed
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
@@ -491,7 +494,8 @@ def parse(text: str, *, has_image: bool = False, has_search: bool = False,
         return Intent("describe", refs=refs, text=rest)
     if not any_image and EDIT_LEAD.match(instruction) and not is_new_picture(body):
         return Intent("needs_image", text=rest)
-    if any_image and not refs and not is_new_picture(body) and _follow_up(instruction):
+    if any_image and not refs and not is_new_picture(body) and (
+            _follow_up(instruction) or _follow_up_zh(instruction)):
         # "harder rim light from behind", "all wearing graduation caps": a few words to a
         # picture, naming no new one, change it
         return Intent("edit", refs=refs, text=_edit_text(raw, rest, images, origin))
@@ -639,13 +643,33 @@ def _follow_up(text: str) -> bool:
     # ("mix of flowers in a vase", "bowl of ramen": a thing of its own, a new picture)
 
 
+# where a thing goes in any picture: "每人手里拿一把扇子", "整只大鹅在院子里溜达"
+_ZH_PLACE_IN_PICTURE = re.compile(
+    r"手里|手上|头上|身上|脖子上|脸上|怀里|嘴里|脚下|脚边|旁边|身边|边上|地上|桌上|墙上|天上|门口|"
+    r"窗外|窗边|背景|前面|后面|左边|右边|中间|角落|车头|车上|屋顶")
+
+
+def _follow_up_zh(text: str) -> bool:
+    """A short Chinese clause said to a picture that puts something in it, not a new picture
+    described from its first thing ("一只猫在沙发上"): "每人手里拿一把扇子", "整只大鹅在院子里
+    溜达", "配上一个戴草帽的女孩"."""
+    t = text.strip(" ，,。!！~～")
+    zh = re.sub(r"[^\u4e00-\u9fff]", "", t)
+    if not zh or len(zh) > 16 or re.match(
+            r"[一两二三四五六七八九十几这那][只个条头匹辆棵朵位张把群片座艘]", t):
+        return False
+    return bool(re.match(r"(?:每(?:个人|人|个|只)|大家|都|全都|全部|配上|添上|配个|配一|再整|再来|"
+                         r"再给|给[他她它]们?|整[一两几]?[只个条头匹辆棵朵位张把群点些])", t)
+                or _ZH_PLACE_IN_PICTURE.search(t) and not re.search(r"画|生成|照片|图片", t))
+
+
 _VAR_FILLER = re.compile(
     r"\b(?:make|give|show|create|generate|draw|do|me|us|some|more|a few|few|of|it|this|that|"
     r"one|ones|please|the|same|picture|image|pictures|images|\d+|two|three|four|five|can|could|"
     r"i|we|get|have|see|try|a couple|couple|pair|for (?:the|my|our|a) [\w-]+(?: [\w-]+)?|"
-    r"to (?:choose|pick) from|those|these|them|run it back)\b|"
+    r"to (?:choose|pick) from|those|these|them|run it back|take|shot|go)\b|"
     r"\blike (?:this|that|it)\b|再|来|给我|一下|这张|同样|一样|的|类似|这样|是不是|可以|能不能|"
-    r"可不可以|吗|吧|[\d两二三四五]", re.I)
+    r"可不可以|吗|吧|哦|呢|嘛|啦|呀|亲|[\d两二三四五]", re.I)
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _COUNT_RE = re.compile(r"\b([2-8])\b|([两二三四五六七八])\s*[张幅个次遍]|\b(two|three|four|five|"
                        r"six|seven|eight|a couple of|a couple|a pair of|a few)\b", re.I)

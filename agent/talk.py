@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from tools.rewrite.en_phrases import POLITE_IF
+from tools.rewrite.zh_words import ZH_AUDIENCE
 from tools.text import EMOJI, cjk_pairs, has_cjk
 
 _GREETING_WORD = (r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|greetings|"
@@ -63,8 +64,8 @@ CHAT_ZH = re.compile(r"(?:非常感谢|多谢|谢谢|谢啦|谢了|感谢|辛苦
                       r"棒|真|非常|太|特别|超级|的|啦|呀|了|啊|哦|嗯|呢|吧|哇|耶|你|您|就这样|帮助|"
                       r"好饿|饿|再见|拜拜|晚安|你好|您好|嗨|早上好|还行|就这个|这张|这个|可以|哦|收到|稍等|"
                       r"等等|等一下|我想想|想想|先这样|就这样|满意|挺|嗯嗯|对|没错|是的|当+|锵+|噔+|"
-                      r"我|一下|下期见|下次见|下次再来|回头见|改天见|先撤了|溜了|家人们|宝子们|"
-                      r"姐妹们|集美们|下次|再来)+")
+                      r"我|一下|下期见|下次见|下次再来|回头见|改天见|先撤了|溜了|下次|再来|"
+                      rf"得劲儿?|巴适(?:得板)?|安逸|贼好|带劲|给力|杠杠的|收工|搞定|妥了|亲|{ZH_AUDIENCE})+")
 WRAPPED_DRAW = re.compile(
     r"\b(?:make|draw|create|generate|paint|render|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\s+"
     r"(?:picture|image|drawing|painting|illustration|photo|pic|art(?:work)?)\s+of\s+(.{3,}?)"
@@ -354,9 +355,11 @@ def before_picture(text: str, pictures: list[tuple[int, int | None, str]]) -> in
 # "那个 把#2的桌子换成圆桌"): the message is what follows
 FILLER_LEAD = re.compile(
     r"^(?:(?:yo|hmm+|hm+|emm+|umm*|uh+|erm+|ehh*|so+|well|alright|ok(?:ay)? so|oh|ah+|"
-    r"哈哈+|嗯+|呃+|额+|那个|就是说?|emmm*|唔+|诶|欸|哎|啊|姐妹们|家人们|宝子们|宝宝们|亲们|亲爱的|"
-    r"老铁们?|兄弟们|朋友们|大家|小伙伴们|guys|folks|bro|dude|mate|"
-    r"i'?m not sure|not sure|perhaps|maybe)(?:[\s,，.。!！~…]+|(?=[\u4e00-\u9fff])))+",
+    r"哈哈+|嗯+|呃+|额+|那个|就是说?|emmm*|唔+|诶|欸|哎|啊|大家|guys|folks|bro|dude|mate|"
+    rf"{ZH_AUDIENCE}|"
+    r"i'?m not sure|not sure|perhaps|maybe)(?:[\s,，.。!！~…]+|(?=[\u4e00-\u9fff]))|"
+    r"(?:亲|roger(?: that)?|wilco|copy(?: that)?|10-4|noted|understood|got it)"
+    r"[\s,，.。!！~…]+)+",
     re.I)
 
 
@@ -604,7 +607,7 @@ _ASKS_EN = re.compile(
     r"(?:picture|image|photo|pic|shot|visual|mockup|mock-up|mood ?board)s?\b"
     r"(?!\s*(?:of\b|showing\b|with\b|:|-|–|—)))", re.I)
 _CONTEXT_ZH = re.compile(
-    r"^(?:因为|由于|我(?:在|正在|是|们是|们在|准备|打算给|想给|要给|女儿|儿子|妈|爸|老婆|老公|朋友|"
+    r"^(?:因为|由于|我(?:在|正在|是|们是|们在|们(?:的|队|班|公司|店|学校|家|团队|社团)|准备|打算给|想给|要给|女儿|儿子|妈|爸|老婆|老公|朋友|"
     r"同事|客户|老板|家)|这是(?:给|为|要给|用来|用于|我)|这个是(?:给|为)|客户|老板|新娘|新郎|"
     r"孩子们?(?:说|喜欢|很)|她(?:说|喜欢|很|最)|他(?:说|喜欢|很|最)|希望你)")
 _ASKS_ZH = re.compile(r"帮我|帮忙|请|把|改|换|加|画|弄|让|给我(?:画|弄|来|做|生成|换|改|加)|"

@@ -64,7 +64,10 @@ _COMMON = frozenset(
     "way thing things stuff bit lot kind sort one ones first last new old right left top "
     "side middle front end part whole entire look made done used well also actually really "
     "quite rather pretty kinda something anything nothing everything someone everyone "
-    "day time year man men woman women kid kids baby guy guys girl girls boy boys".split())
+    "day time year man men woman women kid kids baby guy guys girl girls boy boys "
+    # words from other languages a prompt says as they are ("chai", not "chair")
+    "chai wala wallah boba banh dango arepa lassi pho mochi bao masala naan kulfi tteok "
+    "tuk".split())
 _EMOJI_WORDS = {
     "🦋": "butterfly", "🌧": "rainy", "☔": "rainy", "🌦": "rainy", "❄": "snowy", "☃": "snowman",
     "⛄": "snowman", "🌨": "snowy", "☀": "sunny", "🌞": "sunny", "🌤": "sunny", "🌙": "night",

@@ -236,9 +236,23 @@ _SAME_PLURAL = frozenset("sheep fish deer species series aircraft salmon trout m
 _KEEP_S = ("ss", "us", "is", "ous", "news", "ics")
 
 
+# one spelling for words British and American write differently ("flat colours" is the
+# prompt's "flat colors")
+_AMERICAN = {"colour": "color", "grey": "gray", "centre": "center", "theatre": "theater",
+             "jewellery": "jewelry", "armour": "armor", "harbour": "harbor", "metre": "meter",
+             "neighbour": "neighbor", "aluminium": "aluminum", "tyre": "tire", "moustache":
+             "mustache", "pyjama": "pajama", "favourite": "favorite", "parlour": "parlor"}
+
+
 def stem(word: str) -> str:
-    """A small English normaliser: lowercase and singular ("cats" -> "cat", "glasses" ->
-    "glass", "leaves" -> "leaf"). Not a linguist's stemmer; enough to match prompt words."""
+    """A small English normaliser: lowercase, singular and one spelling ("cats" -> "cat",
+    "glasses" -> "glass", "leaves" -> "leaf", "colours" -> "color"). Not a linguist's
+    stemmer; enough to match prompt words."""
+    w = _singular(word)
+    return _AMERICAN.get(w, w)
+
+
+def _singular(word: str) -> str:
     w = word.lower().strip("'’")
     if w in _IRREGULAR_PLURALS:
         return _IRREGULAR_PLURALS[w]

@@ -539,7 +539,9 @@ class ZhPrompt:
                 self.toks[k][0] = new
                 return True
         n2 = (1 + n) if relative else n
-        self._insert(a if a == h or self._w(a) not in ("在",) else a, zh_count(n2, self._w(h)))
+        # after the last verb of the phrase: "门口挂着[两盏]大红灯笼", not "[两盏]门口挂着…"
+        at = max([k + 1 for k in range(a, h) if self.toks[k][1].startswith("v")], default=a)
+        self._insert(at, zh_count(n2, self._w(h)))
         return True
 
     def setting_span(self) -> tuple[int, int] | None:

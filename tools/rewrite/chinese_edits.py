@@ -68,10 +68,12 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             p.append_segment(value)  # "杯子旁边放着一个牛角包"
             return
         m = _ZH_NUMCL.match(value)
-        if m and m.group(3) and p.find(m.group(3)) is not None:  # "加两只猫" to "一只猫"
+        # the thing, without where it goes: "一个戴草帽的女孩坐在车头" adds a girl, not a car
+        thing = re.split(r"正?[坐站躺趴靠蹲停睡飞走跑跳游挂立放]?在", m.group(3))[0] if m else ""
+        if m and thing and p.find(thing) is not None:  # "加两只猫" to "一只猫"
             n = zh_number(m.group(1) + m.group(2)) or 1
             # "加两只猫" is two more; "让她拿两个气球" is two in all
-            p.set_count(n, m.group(3), relative=bool(re.search(r"[加添多再还]", e.text)))
+            p.set_count(n, thing, relative=bool(re.search(r"[加添多再还]", e.text)))
             return
         verb = re.search(r"(?:让|叫|使)[^，,。]{0,6}?(拿着|抱着|举着|牵着|握着|捧着|提着)", e.text)
         held = re.search(r"(拿着|抱着|举着|牵着|握着|捧着|提着)([^，,。的]{1,8}?)(?=在|站|坐|走|躺|"
@@ -88,6 +90,8 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             p.append_segment(f"{who}{verb}{value}")
         elif kind == "hold":
             p.append_segment(f"{target or ''}拿着{value}")
+        elif "在" in value:  # "一个戴草帽的女孩坐在车头", "一只大鹅在院子里溜达": said with
+            p.append_segment(value)  # where it is
         elif is_living(value) and subj:
             p.insert_after_subject("和" + value)
         elif target:

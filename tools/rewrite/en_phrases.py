@@ -45,7 +45,7 @@ EN_EDIT_START = re.compile(
     r"^(?:add|remove|delete|erase|get rid|take|make|change|turn|replace|swap|switch|put|"
     r"move|place|set|give|paint|color|colour|recolor|zoom|use|draw|render|redo|no|without|"
     r"include|insert|show|let|have|keep|convert|transform|drop|lose|hide|bring|view|shave|"
-    r"kill|nuke|scrap|ditch|clone out|shift|"
+    r"kill|nuke|scrap|ditch|clone out|shift|strike|nix|rm|cross out|stop|"
     r"(?:he|she|it|they)(?:'s|'re| is| are| should)|now|"
     r"(?:with\s+)?(?:his|her|their|its)\s+(?:hands?|arms?|legs?|feet|head|eyes|tail|ears?|"
     r"wings?|paws?)"

@@ -506,8 +506,10 @@ def _time_words(e: Edit) -> str:
     if ent is None or not re.fullmatch(r"[a-z]+", word) or word in phrase.lower() or \
             word not in [v.lower().rstrip("*") for v in ent.en]:
         return phrase  # the user's word is the phrase's already, or none of the entry's
-    if e.kind == "weather":
-        return f"{phrase}, {word}"  # "add some lightning": the storm, and its lightning
+    if e.kind == "weather":  # "add some lightning": the storm, and its lightning (but
+        # "rainy" is the phrase's rain, said as an adjective)
+        return phrase if re.sub(r"(.)\1?y$", r"\1", word) in phrase.lower() else \
+            f"{phrase}, {word}"
     if e.kind == "time":
         return f"in the {word}" if word.endswith("ing") else f"at {word}"
     return phrase

@@ -10,6 +10,7 @@ from tools.rewrite.en_phrases import EN_EDIT_START, EN_LEAD
 from tools.rewrite.parse_en import parse_en
 from tools.rewrite.parse_zh import parse_zh
 from tools.rewrite.vocab import MODIFIER_CATS, Edit, classify, find_en, find_vocab
+from tools.rewrite.zh_words import ZH_AUDIENCE
 from tools.text import MAX_INSTRUCTION_CHARS, clean_text, has_cjk, language
 
 # ------------------------------------------------------------------- splitting clauses
@@ -26,7 +27,7 @@ _DESCRIBE = "\x00describe:"
 
 _GAP_VERB = re.compile(r"(change|make|turn|replace|swap|remove|delete|erase|add|put|paint|"
                        r"colou?r|set|give|move|get rid of|take away|take out|take off|drop|"
-                       r"lose|ditch|scrap|nix|axe|cut)\b", re.I)
+                       r"lose|ditch|scrap|nix|axe|cut|strike|rm)\b", re.I)
 
 
 def _gapped(previous: str, part: str) -> str | None:
@@ -356,6 +357,14 @@ def parse_instructions(text: str) -> list[Edit]:
                 and found[0].kind == "replace" and found[0].target is None:
             # "不要公交车了，换成出租车", "no bus, a taxi instead": the bus becomes a taxi
             found = [replace(found[0], target=edits.pop().target)]
+        if edits and edits[-1].target and has_cjk(clause) and len(found) == 1 and \
+                found[0].kind in ("color", "material") and found[0].target is None and \
+                len(clause.strip(" 的了吧")) <= 5 and edits[-1].kind in (
+                    "state", "material", "size", "shape", "replace"):
+            # "冰淇淋变成草莓味的，粉色的": the ice cream's pink, said after it
+            last = edits[-1]
+            found = [replace(found[0], target=last.value if last.kind == "replace" and last.value
+                             else last.target)]
         edits.extend(found)
     out: list[Edit] = []
     for e in map(_place_for_subject, edits):
@@ -406,7 +415,8 @@ def zh_request(s: str) -> str:
     rules read: "不是狗！是把猫改成灰色" -> "把猫改成灰色"; "要是木桶就好了" -> "改成木桶";
     "猫能是白色的吗" -> "猫改成白色的"; "画面里能不能没有垃圾桶" -> "去掉垃圾桶"."""
     # short-video talk: "家人们，给柴犬安排一串烤肠" -> "给柴犬加一串烤肠"
-    s = re.sub(r"^(?:家人们|宝子们|姐妹们|集美们|兄弟们|老铁们?)[，,！!\s]*", "", s.strip())
+    s = re.sub(rf"^(?:{ZH_AUDIENCE}|亲)[，,！!~～\s]+|^(?:{ZH_AUDIENCE})|"
+               rf"[，,\s]+(?:{ZH_AUDIENCE}|亲)[~～!！。]*$", "", s.strip())  # "书不要了呢，亲"
     s = re.sub(r"安排(?=[一两三四五六七八九几个点些上])", "加", s)
     # "帽子要被去掉", "領結拿掉好了", "背景整一个豪华酒店大堂"
     s = re.sub(r"^(?![把将给帮让请])([\u4e00-\u9fff]{1,8}?)(?:应该|要|需要|得)?被?"
@@ -439,6 +449,12 @@ def zh_request(s: str) -> str:
     s = re.sub(r"(^|[，,。；;\s])(?!给|让|把|帮)([\u4e00-\u9fff]{1,4}?)(穿上|戴上)", r"\1给\2\3", s)
     s = re.sub(r"(?:再)?(?:整|来|搞)(?:一个|个|一下|点)([^，,。；;\s]{1,8}?)风(?:格)?"
                r"(?=[，,。；;\s！!吧]|$)", r"改成\1风格", s)
+    # "整只大鹅在院子里溜达", "再整个烟囱": 整 before a measure word gets one ("整个" alone is
+    # "the whole"); "…烟囱，冒着烟那种": the kind said after the thing
+    s = re.sub(r"^整(?=[一两几]?[只条头匹辆棵朵位张把群盏])|(?<=再)整(?=一?个)|^整(?=一个)", "加",
+               s)
+    s = re.sub(r"((?:加|添|来|放)[一两几]?[个只条头匹辆棵朵位张把群盏]?)([^，,。；;]{1,6})[，,]\s*"
+               r"([^，,。；;]{1,8}?)的?那种的?$", r"\1\3的\2", s)
     parts = [p for p in re.split(r"([，,！!。；;\s]+)", s.strip())]
     kept: list[str] = []
     for p in parts:
@@ -462,6 +478,7 @@ def zh_request(s: str) -> str:
             if said and re.search(r"不要|去掉|删|拿掉", kept[said[-1]]):
                 continue  # "奶茶不要了，拿掉": said twice
         t = re.sub(r"^(?:而)?是(?=[把将让给换改删去加])", "", t)  # "是把猫改成灰色"
+        t = re.sub(r"^(?:我是说|我的意思是|我说的是)(?=[把将让给换改删去加])", "", t)
         t = re.sub(r"^(删|去掉|拿掉|换|改)的是(.+)$", lambda m: {"删": "删掉", "换": "换掉",
                                                              "改": "改"}.get(m.group(1),
                                                                             m.group(1))

@@ -81,7 +81,8 @@ _STATE_VERBS = {"close": "closed", "shut": "closed", "open": "open", "light": "l
 _REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|drop|eliminate|"
                  r"lose|hide|cut out|clear away|clean up|strip|shave off|shave|ditch|"
                  r"leave out|omit|exclude|wipe out|wipe away|wipe|clear|kill|nuke|scrap|axe|"
-                 r"clone out|yeet|bin|chuck|toss out|throw out|throw away|cut")
+                 r"clone out|yeet|bin|chuck|toss out|throw out|throw away|cut|strike out|strike|"
+                 r"cross out|nix|rm|do away with|get shot of")
 _ADD_VERBS = (r"add|include|insert|paint in|attach|also add|throw in|put in|hang up|hang|mount|"
               r"tuck in|tuck|pin up|pin|pop in|pop|plop|stick|slap on|prop up|prop|"
               r"squeeze in|sneak in|set up|drape|scatter|sprinkle|lay|wrap")
@@ -284,6 +285,18 @@ def _parse_en(clause: str) -> list[Edit]:
                          r"gotta|got)\s+(?:to\s+)?go))(?:\s+(?:from|out of)\s+.+)?", c, re.I)
         if m and (is_pronoun(m.group(1)) or len(m.group(1).split()) > 5):
             m = None
+    if m is None:  # "crowd out", "the lasers out" (not "lights out", "sun out": a look)
+        m = re.fullmatch(r"(?:the\s+)?((?!(?:the\s+)?(?:lights?|lamps?|candles?|sun|moon|stars|"
+                         r"zoom|pan|pull|back|fade|blur|spread|stretch|cut|print|spell|sort|check|"
+                         r"point|bring|move|go|come|get|take|put|lay|work|try|find|figure|"
+                         r"way)\s)"
+                         r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+out", c, re.I)
+        if m and (classify(m.group(1)) or is_pronoun(m.group(1)) or re.search(
+                r"(?:ing|ed)\b", m.group(1))):  # ("gold spilling out": what it does)
+            m = None
+    if m is None:  # "stop the rain", "stop the snow": the weather goes
+        m = re.fullmatch(r"(?:stop|end|clear up|clear)\s+(?:the\s+)?(rain|snow|snowfall|"
+                         r"drizzle|storm|hail|wind|fog|mist|sleet)", c, re.I)
     if m is None:
         m = re.fullmatch(rf"(?:{_REMOVE_VERBS})\s+(.+?)(?:\s+(?:from|off|out of|on)\s+"
                          rf"(?:the\s+)?(.+))?", c, re.I)
@@ -298,9 +311,10 @@ def _parse_en(clause: str) -> list[Edit]:
                          c, re.I)
     if m:
         what = strip_det(m.group(1).split(",")[0])
-        what = re.sub(r"\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
+        what = re.sub(r"(?:\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
                       r"photo|scene|shot|frame))|altogether|entirely|completely|for good|"
-                      r"at all)$", "", what, flags=re.I) or what
+                      r"at all|actually|then|though|now|please|pls|too|as well))+$", "", what,
+                      flags=re.I) or what
         what = re.sub(r"\s+(?:on|from|off)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+)?"
                       r"[\w-]+$", "", what, flags=re.I) or what  # "no candle on cake"
         what = re.sub(r"\s+(?:in|on|at|from|near)\s+the\s+(?:background|foreground|left|right|"
@@ -352,6 +366,17 @@ def _parse_en(clause: str) -> list[Edit]:
                      r"(?:\s+(?:him|her|them|it|the\s+\w+))?)\s+", "", new, flags=re.I)
         new = re.sub(r"\s+(?:there|here|in there|in its place)$", "", new, flags=re.I)
         old = re.sub(r"^(?:a|an|the)\s+(\w+)\s+one$", r"\1", m.group(2), flags=re.I)
+        hits = [h for h in find_en(new, ("style", "time", "weather", "season")) if not h.weak]
+        if hits and 2 * sum(len(h.text.split()) for h in hits) >= len(new.split()):
+            # "dawn instead of the night rain", "halftone pop art instead of flat colours": the
+            # look, and what it replaces goes (the rain too; the night the dawn replaces)
+            said = {h.entry.category for h in hits}
+            named = [h for h in find_en(old, ("style", "time", "weather", "season")) if not h.weak]
+            gone = [Edit("remove", target=h.text, key=h.entry.key, lang="en", text=text)
+                    for h in named if h.entry.category not in said]
+            if not named:
+                gone = [Edit("remove", target=strip_det(old), lang="en", text=text)]
+            return vocab_edits(hits, "en", text) + gone
         return _replace_edits(old, new, text)
 
     # --- "i'd like the lion to be roaring", "i want the cat to be orange"

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import re
 
+# the words a short-video maker or a shop's chat greets its audience with ("家人们，…", "亲亲，…"):
+# no part of what is asked. (A shop's single "亲" is one too, but only where a mark follows it:
+# "亲手" is "by hand".)
+ZH_AUDIENCE = "家人们|宝子们|宝宝们|姐妹们|集美们|兄弟们|老铁们?|亲们|亲爱的|亲亲|小伙伴们|朋友们"
+
 _ZH_PUNCT = "，,。；;、！!？?"
 _ZH_LOC_VERBS = ("在", "正在", "坐在", "站在", "躺在", "停在", "趴在", "睡在", "住在", "位于",
                  "漂浮在", "走在", "飞在", "挂在", "立在", "落在", "放在")

@@ -1,0 +1,108 @@
+"""Phrasings found with the eighth case sets (edits_dev10, conversations_dev10): each test is a
+mechanism, not one case: short Chinese clauses said to a picture, the words a shop or a
+short-video maker greets with, dialect praise, more words for taking a thing away, a look
+"instead of" the old one, British spellings, things added with where they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.intents import parse
+from tests.test_phrasing_s6 import rewrites
+from tools.spelling import respell
+
+YARD = "大雪天的东北农村小院，红砖房，门口挂着大红灯笼"
+DANCE = "一群大妈在公园广场上跳广场舞，穿红色的衣服，早晨"
+
+
+@pytest.mark.parametrize(("said", "current", "kind"), [
+    # a short Chinese clause that puts something in the picture: a change of it
+    ("整只大鹅在院子里溜达", YARD, "edit"),
+    ("每人手里拿一把扇子", DANCE, "edit"),
+    ("配上一个戴草帽的女孩坐在车头", "一辆红色的敞篷车停在海边公路上", "edit"),
+    ("书不要了呢，亲", "白色马克杯放在木桌上，旁边有一本书", "edit"),
+    # ... a new thing described from its first thing is a new picture
+    ("一只猫在沙发上", DANCE, "generate"),
+    ("海边的日落", DANCE, "generate"),
+    # praise in dialect, a shop's thanks, "收工": talk, no picture
+    ("得劲儿！", YARD, "chat"),
+    ("巴适得板", YARD, "chat"),
+    ("perfect 收工", YARD, "chat"),
+    ("亲，这个就可以了哦，谢谢亲～", YARD, "chat"),
+    # "亲手" is "by hand", no greeting
+    ("亲手做的蛋糕", DANCE, "generate"),
+    # a pilot's "roger", then a change; "now some …" changes the picture
+    ("roger. now some low cloud hanging over the peaks",
+     "a small plane on a grass airstrip, mountains behind", "edit"),
+    ("now draw a boat", "a small plane on a grass airstrip", "generate"),
+    ("one more take", "a small plane on a grass airstrip", "variations"),
+    ("再来一张哦", DANCE, "variations"),
+    # "polish" a thing of the picture is a change, "polish it" the prompt
+    ("polish the chrome so it gleams", "a vintage fire engine", "edit"),
+    ("polish it", "a vintage fire engine", "beautify"),
+])
+def test_what_a_message_to_a_picture_asks_for(said: str, current: str, kind: str) -> None:
+    assert parse(said, has_image=True, images=1, current=current).kind == kind
+
+
+def test_a_reason_said_after_a_chinese_change_is_not_part_of_it() -> None:
+    intent = parse("衣服改成粉色的，我们队服是粉的", has_image=True, images=1, current=DANCE)
+    assert (intent.kind, intent.text) == ("edit", "衣服改成粉色的")
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # 东北话 "整": get one; "…那种": the kind said after the thing
+    (YARD, "整只大鹅在院子里溜达", "大鹅在院子里溜达|灯笼", "整只"),
+    (YARD, "再整个烟囱，冒着烟那种", "冒着烟的烟囱|灯笼", "那种"),
+    # a count set where the thing is, after its verb
+    (YARD, "灯笼整成两个", "门口挂着两盏大红灯笼", ""),
+    # a person added with where they are: a person, not one more car
+    ("一辆薄荷绿的敞篷车停在海边公路上，夏天", "配上一个戴草帽的女孩坐在车头",
+     "一辆薄荷绿|女孩坐在车头", "两辆|一辆一辆"),
+    ("大雪天的东北农村小院，红砖房", "加一只大鹅在院子里溜达", "小院，红砖房，一只大鹅在院子里",
+     ""),
+    # a bare colour after a change is the changed thing's
+    ("一只绿色的恐龙在吃冰淇淋", "冰淇淋变成草莓味的，粉色的", "绿色的恐龙|粉色的冰淇淋", ""),
+    ("一只白猫在沙发上", "把猫换成狗，黑色的", "黑色的狗", "白|猫"),
+    # a shop's "亲" and a short-video maker's "姐妹们" around a removal
+    ("木桌上的马克杯，旁边有一本书", "书不要了呢，亲", "马克杯", "书|亲"),
+    ("一个女生拿着一杯奶茶站在樱花树下", "姐妹们奶茶不要了", "樱花", "奶茶|姐妹"),
+    ("一位老奶奶在厨房包饺子", "不是这样，我是说让她笑着", "笑", "我是说"),
+])
+def test_chinese_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # more words for taking a thing away
+    ("a courtroom, wooden judge's bench, tall windows", "Strike the windows entirely.",
+     "bench", "window"),
+    ("a food truck in a park, a couple of pigeons, sunny", "nix the pigeons actually",
+     "food truck", "pigeon|nix|actually"),
+    ("a cabin, snow, smoke from the chimney, dusk", "rm the smoke", "cabin", "smoke|rm"),
+    ("a dj in a packed club, crowd with hands up, purple lasers",
+     "crowd out. empty club", "empty club|lasers", "crowd|packed"),
+    ("a red panda on a branch, soft rain, forest", "stop the rain", "forest", "rain"),
+    # ... but not what a thing does, nor a way of framing
+    ("a closed treasure chest on a beach", "open the chest, gold spilling out", "gold|open", ""),
+    ("a lion resting in the savanna", "zoom out", "lion|wide", ""),
+    # a look instead of the old one: the old goes (its other parts too), British or not
+    ("a vigilante on a rooftop, rain, neon city below, ink and flat colors",
+     "make it halftone pop art instead of flat colours", "pop art|ink", "flat"),
+    ("a vigilante on a rooftop, rain, neon city below, night", "dawn instead of the night rain",
+     "dawn|neon city", "rain|night"),
+    # the weather said as an adjective is not said twice
+    ("a cat, oil painting, sunny", "make it rainy", "rain", "rainy|sunny"),
+])
+def test_english_changes_said_this_way(prompt: str, said: str, has: str, lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("said", "means"), [
+    ("add one chai stall on the left side", "add one chai stall on the left side"),
+    ("one umbrella for the chai wala", "one umbrella for the chai wala"),
+    ("ad a smal boat", "add a small boat"),  # a typo still is one
+])
+def test_a_word_from_another_language_is_not_corrected_into_english(said: str,
+                                                                     means: str) -> None:
+    assert respell(said, "a yellow auto-rickshaw on a busy Mumbai street") == means
