@@ -106,3 +106,51 @@ def test_english_changes_said_this_way(prompt: str, said: str, has: str, lacks: 
 def test_a_word_from_another_language_is_not_corrected_into_english(said: str,
                                                                      means: str) -> None:
     assert respell(said, "a yellow auto-rickshaw on a busy Mumbai street") == means
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # what the subject does or where it is now, said as a fact: not a new subject
+    ("A tailor is sewing at his workbench, lit by a warm lamp.",
+     "he's fallen asleep at the bench, head on the fabric", "tailor|sleeping", "sewing"),
+    ("a fishing boat moored in a quiet harbor, cloudy day",
+     "the boat is now out in the middle of a storm at sea", "fishing boat|storm at sea",
+     "harbor"),
+    ("a man running through a park, morning jog, trees",
+     "he's stopped and is sitting on a bench catching his breath", "man sitting|bench",
+     "running|stopped"),
+    ("a cat on a sofa", "it's a dog now", "dog|sofa", "cat"),
+    # ... a reason said first, then the change
+    ("a soldier standing at attention in front of a flag, parade ground",
+     "it's for a memorial poster - have him saluting, head bowed slightly", "soldier|saluting",
+     "memorial"),
+    ("A newlywed couple in wedding clothes stands on a busy city street.",
+     "they got married in Iceland, so put them in front of a black sand beach and a glacier",
+     "newlywed couple|black sand beach", "city street|Iceland"),
+    ("a three-masted schooner under full sail on a choppy grey sea, oil painting",
+     "she's heading into weather. make it stormy with lightning", "schooner|storm", "heading"),
+    # Indian English, a lawyer, an abbreviator
+    ("an auto rickshaw parked on a busy street in Delhi",
+     "Kindly change the rickshaw to a scooter itself", "scooter|Delhi", "rickshaw|itself"),
+    ("two brothers standing apart in a wheat field, sunset",
+     "Kindly make both brothers hugging each other itself, do the needful",
+     "brothers hugging each other", "apart|needful"),
+    ("a red sedan parked in front of a suburban house, summer",
+     "The vehicle shall be blue; furthermore, the aforementioned house shall be removed.",
+     "blue sedan", "house|red|furthermore"),
+    ("a desk with a laptop, a coffee mug and a stack of papers, modern office",
+     "Remove the aforementioned stack of papers in its entirety.", "laptop|mug", "papers"),
+    ("a fountain pen resting on a contract, desk lamp", "Substitute the fountain pen with a wax "
+     "seal stamp.", "wax seal stamp|contract", "pen"),
+    ("a mug of tea next to a notebook, cafe table", "swap tea 4 hot chocolate",
+     "mug of hot chocolate", "tea|4"),
+    # a haircut replaces the hair's length and style, its colour stays
+    ("portrait of a woman with long straight brown hair, salon lighting",
+     "give her a shoulder-length bob instead", "brown hair in a shoulder-length bob", "long"),
+    ("portrait of a woman with long brown hair in a ponytail, hair salon",
+     "give her a pixie cut and dye it platinum blonde", "platinum blonde hair in a pixie cut",
+     "long|ponytail|brown"),
+    ("a girl with short hair", "give her braids", "hair in braids", "short"),
+])
+def test_more_english_changes_said_this_way(prompt: str, said: str, has: str,
+                                            lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from tools.rewrite.en_phrases import (
+    EN_EDIT_START,
     POLITE_IF,
     is_modifier,
     is_pronoun,
@@ -128,12 +129,21 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"\b(make|let|have)\s+(it|him|her|them)\s+looks\b", r"\1 \2 look", s, flags=re.I)
     s = re.sub(r"[!?]{2,}", "!", s)
     s = re.sub(r"(?<=\w)[?!]+\s+(?=\w)", ", ", s)  # "can the robot be broken? like …"
-    s = re.sub(r"\s*\b(?:pls|plz|please|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|uhh*|idk|"
-               r"imo|btw|kinda|sorta|ngl)\b", "", s, flags=re.I)
+    s = re.sub(r"\s*\b(?:pls|plz|please|kindly|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|"
+               r"uhh*|idk|imo|btw|kinda|sorta|ngl)\b|,?\s*(?:and\s+)?do the needful\b|"
+               r"\s+itself\b(?=\s*(?:[,.;!]|$))", "", s, flags=re.I)
+    # a lawyer's "shall", "is to be", "furthermore": should, and a second change
+    s = re.sub(r"\bshall\b|\b(?:is|are) to be\b(?!\s+shown)", lambda m: "should" if m.group(0)
+               .lower() == "shall" else "should be", s, flags=re.I)
+    s = re.sub(r"[;,]\s*(?:furthermore|moreover|additionally|in addition),?\s*", ", and ", s,
+               flags=re.I)
     s = re.sub(r"^[\s,.]+|\s+(?=[,.])", "", s)
     s = re.sub(r"^(?:ok(?:ay)?|so|well|alright|yeah|yes|yep|right|actually|also|now|and|oh|hmm+|"
                r"nah|nope|k)\b"
                r"[,.]?\s*", "", s, flags=re.I)
+    s = re.sub(r"^(swap|switch|trade|exchange)\s+(.+?)\s+4\s+", r"\1 \2 for ", s, flags=re.I)
+    s = re.sub(r"^(make|have|let|get|turn|give)\s+(?:both|all|all of)\s+(?:the\s+)?", r"\1 the ", s,
+               flags=re.I)  # "make both brothers hug": the brothers
     # "make the coat burgundy, not black": the old value, said only to be clear
     m = re.search(r"[,;]\s*not\s+(?:the\s+)?([a-z][\w -]*?)[.!]?$",
                   s, re.I)
@@ -198,6 +208,7 @@ def chat_cleanup_en(s: str) -> str:
     if not re.search(r"\binstead\b", s, re.I):
         s = re.sub(r"^(?:he|she|it|they)(?:'s| is| are|'re)\s+(?:now\s+|also\s+)?"
                    r"(?=(?:holding|carrying|wearing)\b)", "", s, flags=re.I)
+    s = _now_is(s)
     # "make her look up at the sky": where she looks is a pose, not how she looks
     s = re.sub(r"^(?:make|have|let|get)\s+(him|her|them|it|the\s+[\w'-]+)\s+"
                r"(look|hold)\s+(?=(?:up|down|away|out|back|around|over|at|towards?|into|through|"
@@ -266,3 +277,35 @@ def _thing_first(s: str) -> str | None:
             return f"make the {m.group(1)} {m.group(2)}"
         return f"change the {m.group(1)} to {m.group(2)}"
     return None
+
+
+_OBJECT = {"he": "him", "she": "her", "it": "it", "they": "them"}
+
+
+def _now_is(s: str) -> str:
+    """What the subject does or where it is now, said as a fact: "he's fallen asleep at the
+    bench" -> "have him asleep at the bench"; "the boat is now out in a storm at sea" -> "put
+    the boat out in a storm at sea". A reason said first goes: "it's for a memorial poster -
+    have him saluting", "they got married in Iceland, so put them on a black sand beach"."""
+    m = re.match(r"^(.+?)(?:\s+[-–—]+\s+|,?\s+so\s+)(.+)$", s)
+    if m and EN_EDIT_START.match(m.group(2)) and (not EN_EDIT_START.match(m.group(1)) or re.match(
+            r"(?:he|she|it|they|we)(?:'s|'re| is| are| has| have| got)\s+(?:just|for|had|got|"
+            r"been|always|never)\b", m.group(1), re.I)):
+        return m.group(2)
+    m = re.match(r"^(he|she|it|they|the\s+[\w'-]+)(?:'s| is| are|'re| has| have)\s+(?:now\s+)?"
+                 r"(?:(?:just\s+)?(?:fallen|gone|got|gotten|become)\s+)?(.+)$", s, re.I)
+    if not m or re.search(r"[.!?]\s+\S", s) or re.match(r"(?:an?|the|some|my|his|her|their|for|"
+                                                         r"just|going|about|not|no|"
+                         r"still|too|so|very|holding|carrying|wearing)\b", m.group(2), re.I):
+        return s
+    who = _OBJECT.get(m.group(1).lower(), m.group(1))
+    what = m.group(2)
+    if re.match(r"(?:out\s+|back\s+)?(?:in|on|at|under|inside|by|near|beside|into|onto|"
+                r"in front of)\s", what, re.I):
+        return f"put {who} {what}"
+    first = what.split()[0].lower()
+    if first.endswith("ing") or first in ("asleep", "awake", "seated", "kneeling", "lying",
+                                          "sitting", "standing", "stopped"):
+        what = re.sub(r"^stopped(?:\s+and)?\s+(?:is\s+|are\s+)?", "", what, flags=re.I)
+        return f"have {who} {what}"
+    return s

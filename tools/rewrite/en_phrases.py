@@ -27,8 +27,9 @@ EN_TAIL = re.compile(
     r"a bit|a little|"
     r"again|in (?:the|this) (?:image|picture|photo|scene|drawing)|to (?:the|this) "
     r"(?:image|picture|photo|scene|drawing)|ok|okay)\b)+[\s.!?]*$|[\s.!?]+$", re.I)
-_EN_DET = re.compile(r"^(?:the|a|an|some|any|all|this|that|these|those|his|her|its|their|"
-                     r"my|your|our)\s+", re.I)
+_EN_DET = re.compile(r"^(?:(?:the|a|an|some|any|all|this|that|these|those|his|her|its|their|"
+                     r"my|your|our)\s+)+(?:(?:aforementioned|above-mentioned|aforesaid|said)\s+)?",
+                     re.I)  # (a lawyer's "the aforementioned stack of papers")
 _PRONOUN = re.compile(r"^(?:it|this|that|him|her|them|he|she|they|everything|the (?:image|"
                       r"picture|photo|scene|drawing|whole (?:thing|image|picture))|the subject|"
                       r"the main subject|the whole thing)$", re.I)
@@ -45,7 +46,7 @@ EN_EDIT_START = re.compile(
     r"^(?:add|remove|delete|erase|get rid|take|make|change|turn|replace|swap|switch|put|"
     r"move|place|set|give|paint|color|colour|recolor|zoom|use|draw|render|redo|no|without|"
     r"include|insert|show|let|have|keep|convert|transform|drop|lose|hide|bring|view|shave|"
-    r"kill|nuke|scrap|ditch|clone out|shift|strike|nix|rm|cross out|stop|"
+    r"kill|nuke|scrap|ditch|clone out|shift|strike|nix|rm|cross out|stop|dye|bleach|"
     r"(?:he|she|it|they)(?:'s|'re| is| are| should)|now|"
     r"(?:with\s+)?(?:his|her|their|its)\s+(?:hands?|arms?|legs?|feet|head|eyes|tail|ears?|"
     r"wings?|paws?)"

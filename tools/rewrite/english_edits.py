@@ -132,6 +132,9 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
     if e.kind == "add":
         if not value:
             return
+        if _HAIRDO.search(value) and p.find("hair") is not None:
+            _restyle_hair(p, value)  # "give her a shoulder-length bob" to "long straight hair"
+            return
         if e.key == "describe":
             p.append_segment(value)
             return
@@ -535,3 +538,31 @@ def _further(p: EnPrompt, e: Edit) -> None:
                 "very", "extremely")):
             p._insert(i, "very")
             return
+
+
+# a way of cutting or tying hair: it replaces the hair's old length, shape and style
+_HAIRDO = re.compile(r"\b(?:bob|pixie(?: cut)?|buzz ?cut|crew cut|bowl cut|ponytail|pigtails|"
+                     r"braids?|bun|updo|afro|mohawk|mullet|undercut|dreadlocks|cornrows|"
+                     r"quiff|pompadour)$", re.I)
+_HAIR_SHAPE = frozenset("long short straight curly wavy cropped shoulder-length medium-length "
+                        "chin-length waist-length messy".split())
+
+
+def _restyle_hair(p: EnPrompt, value: str) -> None:
+    """"a shoulder-length bob" to "a woman with long straight brown hair in a ponytail":
+    "a woman with brown hair in a shoulder-length bob" (its colour stays)."""
+    text = p.render()
+    old = re.search(r"\s*\b(?:in|with|tied in|worn in)\s+(?:a\s+|two\s+)?(?:[\w-]+\s+)?"
+                    + _HAIRDO.pattern[2:-1] + r"\b", text, re.I)
+    if old:
+        p.remove(old.group(0).strip().split()[-1])
+    span = p.find("hair")
+    if span is None:
+        return
+    for i in range(span[1] - 1, span[0] - 1, -1):
+        if p.toks[i].low in _HAIR_SHAPE:
+            p._delete(i, i + 1)
+    span = p.find("hair")
+    p.insert_after(span, f"in {value}" if re.match(r"(?:a|an|two)\s", value, re.I)
+                   or value.lower().endswith(("braids", "pigtails", "dreadlocks", "cornrows"))
+                   else f"in a {value}")

@@ -78,7 +78,8 @@ def normalize_en(c: str) -> str:
                      r"((?:the|his|her|its|their)\s+[\w' -]+?|it|him|her|them)\s+(?:in\s+|to\s+)?"
                      r"([\w -]+)", s, re.I)
     if m and find_en(m.group(2), ("color",)):
-        return f"make {m.group(1)} {m.group(2)}"
+        dyed = re.match(r"(?:dye|bleach)", s, re.I) and m.group(1).lower() in ("it", "them")
+        return f"make {'the hair' if dyed else m.group(1)} {m.group(2)}"  # ("dye it blonde")
     # "make the tree a cherry blossom tree", "can the tree be a cherry blossom tree": that
     # kind of it
     m = re.fullmatch(r"(?:make|turn|can|could|should|let)\s+(?:you\s+make\s+)?the\s+([\w'-]+)\s+"

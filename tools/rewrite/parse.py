@@ -298,8 +298,13 @@ def parse_instructions(text: str) -> list[Edit]:
     said = re.split(r"(?<=[.!?])\s+(?=[A-Za-z])", s) if lang == "en" else [s]
     if len(said) > 1:  # "Oh dear, I do not like the television. Could you take it away?"
         found_each, named = [], None
-        for x in said:
+        for k, x in enumerate(said):
             found = parse_instructions(x)
+            if re.match(r"(?:he|she|it|they)(?:'s|'re| is| are)\s", x, re.I) and any(
+                    re.match(r"(?:make|add|put|give|change|turn|remove)\b", y, re.I)
+                    for y in said[k + 1:]):
+                found = []  # "she's heading into weather. make it stormy": the story, then
+                # what is asked
             if not found:  # a sentence naming the thing the next one calls "it"
                 things = re.findall(r"\b(?:the|this|that|these|those)\s+([a-z][\w-]*)", x, re.I)
                 named = things[-1] if things else named
@@ -451,8 +456,9 @@ def zh_request(s: str) -> str:
                r"(?=[，,。；;\s！!吧]|$)", r"改成\1风格", s)
     # "整只大鹅在院子里溜达", "再整个烟囱": 整 before a measure word gets one ("整个" alone is
     # "the whole"); "…烟囱，冒着烟那种": the kind said after the thing
-    s = re.sub(r"^整(?=[一两几]?[只条头匹辆棵朵位张把群盏])|(?<=再)整(?=一?个)|^整(?=一个)", "加",
-               s)
+    s = re.sub(r"^整(?=[一两几]?[只条头匹辆棵朵位张把群盏])|(?<=[再多])整(?=[一两几]?[个只条头"
+               r"匹辆棵朵位张把群盏])|^整(?=一个)", "加", s)
+    s = re.sub(r"[，,]\s*[^，,。；;]*才[^，,。；;]*[嘛呢啊呀]$", "", s)  # "…，一群才热闹嘛": why
     s = re.sub(r"((?:加|添|来|放)[一两几]?[个只条头匹辆棵朵位张把群盏]?)([^，,。；;]{1,6})[，,]\s*"
                r"([^，,。；;]{1,8}?)的?那种的?$", r"\1\3的\2", s)
     parts = [p for p in re.split(r"([，,！!。；;\s]+)", s.strip())]

@@ -313,7 +313,8 @@ def _parse_en(clause: str) -> list[Edit]:
         what = strip_det(m.group(1).split(",")[0])
         what = re.sub(r"(?:\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
                       r"photo|scene|shot|frame))|altogether|entirely|completely|for good|"
-                      r"at all|actually|then|though|now|please|pls|too|as well))+$", "", what,
+                      r"at all|actually|then|though|now|please|pls|too|as well|"
+                      r"in (?:its|their) entirety))+$", "", what,
                       flags=re.I) or what
         what = re.sub(r"\s+(?:on|from|off)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|its\s+)?"
                       r"[\w-]+$", "", what, flags=re.I) or what  # "no candle on cake"
@@ -343,6 +344,9 @@ def _parse_en(clause: str) -> list[Edit]:
     m = re.fullmatch(r"substitute\s+(.+?)\s+for\s+(.+)", c, re.I)
     if m:
         return _replace_edits(m.group(2), m.group(1), text)
+    m = re.fullmatch(r"substitute\s+(.+?)\s+(?:with|by)\s+(.+)", c, re.I)
+    if m:  # "substitute the fountain pen with a wax seal stamp"
+        return _replace_edits(m.group(1), m.group(2), text)
     m = re.fullmatch(r"(?:i'?d rather have|i would rather have|i'?d rather see|i'?d prefer|"
                      r"i prefer|i would prefer|rather)\s+(.+?)\s+than\s+(.+)", c, re.I)
     if m:  # "i'd rather have a rabbit than a cat"
