@@ -606,7 +606,8 @@ def _is_info_question(body: str, rest: str, refs: list[int], has_image: bool) ->
     if _looks_like_question(body):
         return True
     words = re.sub(r"\b(the|of|for|its|it|this|that|image|picture|full|whole|me|show|"
-                   r"tell|give|what|was|is)\b", " ", rest, flags=re.I)
+                   r"tell|give|what|was|is|state|current|now|in full|exact|exactly|share|"
+                   r"read|out|print|paste|copy|send|again|used|you)\b", " ", rest, flags=re.I)
     words = re.sub(r"的|是|多少|什么|完整|全部|显示|告诉我|给我|发我|发给我|看看|这张|上一张|"
                    r"前一张|那张|图片?|一下|用了?|我", " ", words)
     return len(INFO.sub(" ", words).strip(" ,.?？，。")) <= 2

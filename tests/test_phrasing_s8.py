@@ -40,6 +40,9 @@ DANCE = "一群大妈在公园广场上跳广场舞，穿红色的衣服，早�
     # "polish" a thing of the picture is a change, "polish it" the prompt
     ("polish the chrome so it gleams", "a vintage fire engine", "edit"),
     ("polish it", "a vintage fire engine", "beautify"),
+    # asking for the prompt, said formally; a remark comparing it with the user's own
+    ("Please state the current prompt in full.", "a courtroom interior", "info"),
+    ("嗯，跟我们村一个样", YARD, "chat"),
 ])
 def test_what_a_message_to_a_picture_asks_for(said: str, current: str, kind: str) -> None:
     assert parse(said, has_image=True, images=1, current=current).kind == kind
@@ -150,7 +153,49 @@ def test_a_word_from_another_language_is_not_corrected_into_english(said: str,
      "give her a pixie cut and dye it platinum blonde", "platinum blonde hair in a pixie cut",
      "long|ponytail|brown"),
     ("a girl with short hair", "give her braids", "hair in braids", "short"),
+    # what it does now, in a verb the pose list does not know
+    ("a red panda sleeping on a mossy branch, soft rain",
+     "wake it up and have it munching on bamboo leaves", "red panda munching", "sleeping"),
+    # a colour said as where it goes, a named green
+    ("a dj in a club, purple lasers, smoke", "drop the lasers to green", "green lasers",
+     "purple"),
+    ("a grey terraced house on a rainy London street",
+     "could you paint the front door a lovely racing green", "grey terraced house|racing green "
+     "front door", "lovely"),
+    # the queue goes with the people queueing
+    ("a food truck in a city park, striped awning, people queueing, sunny afternoon",
+     "ditch the queue", "striped awning|sunny", "queue"),
 ])
 def test_more_english_changes_said_this_way(prompt: str, said: str, has: str,
+                                            lacks: str) -> None:
+    rewrites(prompt, said, has, lacks)
+
+
+@pytest.mark.parametrize(("said", "context", "means"), [
+    # a character written in pinyin: the word the picture has, else a word the tools know
+    ("把feng筝去掉", "一个男孩在放风筝", "把风筝去掉"),
+    ("把雪人变成ni土做的", "一个雪人站在院子里", "把雪人变成泥土做的"),
+    ("给她加一个大大的hu蝶结在头上", "一个女孩在画画", "给她加一个大大的蝴蝶结在头上"),
+    ("让小猫变成hei色的", "一只小白猫在沙发上睡觉", "让小猫变成黑色的"),
+    # English words in a Chinese message stay English
+    ("把 sofa 换成红色", "一个沙发", "把 sofa 换成红色"),
+    ("heart 换成 swan", "a latte with a heart on top", "heart 换成 swan"),
+])
+def test_a_character_written_in_pinyin_is_read_as_the_character(said: str, context: str,
+                                                                 means: str) -> None:
+    from tools.spelling import pinyin_slips
+
+    assert pinyin_slips(said, context) == means
+
+
+@pytest.mark.parametrize(("prompt", "said", "has", "lacks"), [
+    # a colour written into the thing's name changes with it
+    ("一个小姑娘穿着红棉袄站在门口，过年", "把红棉袄改成绿的", "绿色的棉袄|门口", "红"),
+    # a thing taken out of a hand leaves no empty hand behind
+    ("一个渔夫坐在小船上钓鱼，手里拿着鱼竿，湖面上有薄雾", "把鱼竿去掉", "渔夫|薄雾", "鱼竿|手里"),
+    # 四川话 "整起" before the change
+    ("一只柯基坐在草地上，阳光明媚", "整起戴个墨镜，背景换成海滩", "墨镜|海滩", "整起|草地"),
+])
+def test_more_chinese_changes_said_this_way(prompt: str, said: str, has: str,
                                             lacks: str) -> None:
     rewrites(prompt, said, has, lacks)

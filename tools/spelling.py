@@ -271,7 +271,7 @@ def respell(text: str, context: str = "") -> str:
     """``text`` as plain words: a message in both languages in one, emoji named, Cantonese
     as Mandarin, English typos and chat spellings corrected (see the module doc).
     ``context`` is the prompt of the picture the message is about; its words are preferred."""
-    out = code_switched(emoji_words(text), context)
+    out = code_switched(emoji_words(pinyin_slips(text, context)), context)
     if has_cjk(out):
         return mandarin(out)
     known = _known()
@@ -294,3 +294,51 @@ def singlish(text: str) -> str:
     out = _SINGLISH_TAIL.sub("", text)
     out = re.sub(r"^can\s+(?=add|make|put|change|remove|give|turn)", "", out, flags=re.I)
     return out.strip() or text
+
+
+# a syllable in pinyin written beside characters: "feng筝", "hu蝶结", "ni土"
+_PINYIN_SLIP = re.compile(r"([\u4e00-\u9fff]{0,2})([a-z]{1,6})([\u4e00-\u9fff]{0,2})", re.I)
+
+
+def pinyin_slips(text: str, context: str = "") -> str:
+    """A character a child or a hurried typist wrote in pinyin, as the character: "把feng筝去掉"
+    -> "把风筝去掉", "变成ni土做的" -> "变成泥土做的". The word is looked for in ``context`` (the
+    picture's prompt) first, then in the Chinese words the prompt tools know; a syllable no
+    such word explains stays as written ("把 sofa 换成红色")."""
+    if not has_cjk(text) or not re.search(r"[A-Za-z][\u4e00-\u9fff]|[\u4e00-\u9fff][A-Za-z]", text):
+        return text
+
+    def fixed(m: re.Match[str]) -> str:
+        pre, syl, post = m.group(1), m.group(2).lower(), m.group(3)
+        if not (pre or post) or len(syl) < 2 and syl not in "aeo":
+            return m.group(0)
+        found = _pinyin_word(pre, syl, post, context)
+        return found if found else m.group(0)
+
+    return _PINYIN_SLIP.sub(fixed, text)
+
+
+def _pinyin_word(pre: str, syl: str, post: str, context: str) -> str | None:
+    """``pre`` + the character read ``syl`` + ``post`` (or a shorter part of each), when some
+    known word is that; the longest such word of the context, else of the lexicon."""
+    from pypinyin import lazy_pinyin
+
+    from tools.translate import zh_en_lexicon
+
+    for pool in (_context_words(context), zh_en_lexicon()):
+        for a in range(len(pre) + 1):  # the longest first: "hu蝶结" is 蝴蝶结, not 蝴蝶
+            for b in range(len(post), -1, -1):
+                left, right = pre[a:], post[:b]
+                if not (left or right):
+                    continue
+                for w in pool:
+                    if len(w) == len(left) + 1 + len(right) and w.startswith(left) and \
+                            w.endswith(right) and lazy_pinyin(w[len(left)])[0] == syl:
+                        return pre[:a] + w + post[b:]
+    return None
+
+
+def _context_words(context: str) -> list[str]:
+    """Every run of two to four characters of the prompt."""
+    runs = re.findall(r"[\u4e00-\u9fff]+", context)
+    return [r[i:i + n] for r in runs for n in (4, 3, 2) for i in range(len(r) - n + 1)]

@@ -50,6 +50,11 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             return
         if not (target and p.remove(target)):
             p.notes.append(f"提示词里没有{target}")
+            return
+        left = re.search(r"(?:^|[，,])((?:手里|手上|怀里|嘴里|头上|身上|脖子上)还?)(?=[，,。]|$)",
+                         p.text)
+        if left:  # "手里拿着鱼竿" without the rod: no empty hand left behind
+            p.substitute(left.group(1), "")
         return
     if e.kind == "add":
         if not value:

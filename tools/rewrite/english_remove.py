@@ -83,10 +83,25 @@ class EnRemoveOps:
         self._delete(b, end)
         return True
 
+    def _remove_doing(self, target: str) -> bool:
+        """"ditch the queue" to "…, people queueing, …": the short part that does the thing
+        goes (a word made from it, "queueing", "queuing")."""
+        words = re.findall(r"[a-z]+", target.lower())
+        if len(words) != 1 or len(words[0]) < 4:
+            return False
+        root = re.sub(r"e$", "", words[0])
+        for i, t in enumerate(self.toks):
+            if t.word and t.low != words[0] and t.low.startswith(root) and t.low.endswith("ing"):
+                a, b = self._seg_bounds(i)
+                if sum(1 for x in self.toks[a:b] if x.word) <= 4 and a > 0:
+                    self._delete(a - 1 if self.toks[a - 1].text == "," else a, b)
+                    return True
+        return False
+
     def remove(self, target: str) -> bool:
         span = self.find(target)
         if span is None:
-            return False
+            return self._remove_doing(target)
         a, b = span
         seg_a, seg_b = self._seg_bounds(a)
         if a > seg_a + 2 and self.toks[a - 1].low == "of" and \

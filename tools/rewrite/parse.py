@@ -373,6 +373,9 @@ def parse_instructions(text: str) -> list[Edit]:
         edits.extend(found)
     out: list[Edit] = []
     for e in map(_place_for_subject, edits):
+        if e.kind in ("color", "material") and e.target and e.lang == "zh" and re.match(
+                r"[红绿蓝黄白黑紫粉灰橙棕](?!色)[\u4e00-\u9fff]{2,}$", e.target):
+            e = replace(e, target=e.target[1:])  # "把红棉袄改成绿的": the 棉袄, red no more
         last = out[-1] if out else None
         if last and e.kind == last.kind == "material" and e.target == last.target and \
                 e.text == last.text and last.value and classify(last.value, ("color",)):
@@ -458,6 +461,7 @@ def zh_request(s: str) -> str:
     # "the whole"); "…烟囱，冒着烟那种": the kind said after the thing
     s = re.sub(r"^整(?=[一两几]?[只条头匹辆棵朵位张把群盏])|(?<=[再多])整(?=[一两几]?[个只条头"
                r"匹辆棵朵位张把群盏])|^整(?=一个)", "加", s)
+    s = re.sub(r"^整起[，,\s]*", "", s)  # 四川话 "整起": go on, do it
     s = re.sub(r"[，,]\s*[^，,。；;]*才[^，,。；;]*[嘛呢啊呀]$", "", s)  # "…，一群才热闹嘛": why
     s = re.sub(r"((?:加|添|来|放)[一两几]?[个只条头匹辆棵朵位张把群盏]?)([^，,。；;]{1,6})[，,]\s*"
                r"([^，,。；;]{1,8}?)的?那种的?$", r"\1\3的\2", s)

@@ -309,6 +309,11 @@ def _parse_en(clause: str) -> list[Edit]:
                          r"make it without|get rid of)\s+(?:any\s+|the\s+)?(.+?)"
                          r"(?:\s+(?:in|from) (?:it|there|here)|\s+anymore|\s+any more)?()",
                          c, re.I)
+    to_colour = re.fullmatch(r"(?:drop|switch|flip|shift|take|bring)\s+(.+?)\s+(?:down\s+|over\s+)?"
+                             r"to\s+(.+)", c, re.I)
+    if m and to_colour and classify(to_colour.group(2), ("color",)):
+        # "drop the lasers to green": their colour, not the lasers gone
+        return modifier_edits(to_colour.group(2), strip_det(to_colour.group(1)), text, "color")
     if m:
         what = strip_det(m.group(1).split(",")[0])
         what = re.sub(r"(?:\s+(?:(?:out )?(?:of|from|in) (?:there|here|it|the (?:picture|image|"
@@ -621,6 +626,13 @@ def _look_background(core: str, text: str) -> list[Edit]:
     return [Edit("background", value=f"{core} background", lang="en", text=text)]
 
 
+# words in -ing that are things, not what someone does
+_ING_NOUNS = frozenset("painting building ceiling clothing ring king wing thing string morning "
+                       "evening lighting wedding pudding stocking earring swing spring bedding "
+                       "frosting icing railing siding something nothing anything everything "
+                       "drawing sibling ceiling dumpling".split())
+
+
 def _make_do_edits(c: str, text: str) -> list[Edit]:
     """"make the two dogs play with each other", "have her sit down", "let him smile"."""
     m = re.fullmatch(r"(?:make|have|let|get)\s+(.+?)\s+(open|close|shut)\s+(?:its|his|her|their)"
@@ -629,6 +641,13 @@ def _make_do_edits(c: str, text: str) -> list[Edit]:
         target, owner = split_owner(m.group(1))
         state = "open" if m.group(2).lower() == "open" else "closed"
         return modifier_edits(state, m.group(3), text, "state", target)
+    m = re.fullmatch(r"(?:have|get|keep)\s+(it|him|her|them|(?:the|his|her|its|their)\s+[\w'-]+)\s+"
+                     r"([a-z]{3,}ing)\b(.*)", c, re.I)
+    if m and m.group(2).lower() not in _ING_NOUNS:  # "have it munching on bamboo leaves"
+        target, owner = split_owner(m.group(1))
+        value = (m.group(2) + m.group(3)).strip()
+        return pose_edits(value, target, text, owner) or [
+            Edit("pose", target=target, value=value, owner=owner, lang="en", text=text)]
     m = re.fullmatch(r"(?:make|have|let|get)\s+(.+)", c, re.I)
     if not m:
         return []
