@@ -162,6 +162,21 @@ def test_a_word_from_another_language_is_not_corrected_into_english(said: str,
     ("a grey terraced house on a rainy London street",
      "could you paint the front door a lovely racing green", "grey terraced house|racing green "
      "front door", "lovely"),
+    # "way more bees": many, the few no more (a number said with it still counts)
+    ("a white beehive box in a meadow with a few bees, summer",
+     "way more bees, a whole swarm around the hive", "many bees", "few"),
+    ("a sky with a couple of clouds", "lots more clouds", "sky with many clouds", "couple"),
+    ("a wedding cake with two tiers, white frosting", "more tiers!! like 5 layers",
+     "five tiers", "many|two"),
+    # "drop in" adds
+    ("a DJ booth with a single turntable under neon lights", "drop in two decks",
+     "single turntable|two decks", ""),
+    # a reason ("it's meant to look like …, so …"), a tailor's "hem"
+    ("A red balloon is tied to a garden fence, fully inflated and bobbing in the breeze.",
+     "it's meant to look like the party's over, so make the balloon deflated and saggy",
+     "deflated|balloon", "inflated|meant|party"),
+    ("a man in a tailored navy suit with long baggy trousers, street style photo",
+     "hem the trousers shorter, cropped at the ankle", "short", "long"),
     # the queue goes with the people queueing
     ("a food truck in a city park, striped awning, people queueing, sunny afternoon",
      "ditch the queue", "striped awning|sunny", "queue"),

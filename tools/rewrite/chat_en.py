@@ -130,7 +130,7 @@ def chat_cleanup_en(s: str) -> str:
     s = re.sub(r"[!?]{2,}", "!", s)
     s = re.sub(r"(?<=\w)[?!]+\s+(?=\w)", ", ", s)  # "can the robot be broken? like …"
     s = re.sub(r"\s*\b(?:pls|plz|please|kindly|lol|lmao|haha+|hehe+|tbh|honestly|hmm+|umm*|"
-               r"uhh*|idk|imo|btw|kinda|sorta|ngl)\b|,?\s*(?:and\s+)?do the needful\b|"
+               r"uhh*|idk|imo|btw|kinda|sorta|ngl)\b|,?\s*(?:and\s+)?do the needful\b|\s+yo$|"
                r"\s+itself\b(?=\s*(?:[,.;!]|$))", "", s, flags=re.I)
     # a lawyer's "shall", "is to be", "furthermore": should, and a second change
     s = re.sub(r"\bshall\b|\b(?:is|are) to be\b(?!\s+shown)", lambda m: "should" if m.group(0)
@@ -142,6 +142,11 @@ def chat_cleanup_en(s: str) -> str:
                r"nah|nope|k)\b"
                r"[,.]?\s*", "", s, flags=re.I)
     s = re.sub(r"^(swap|switch|trade|exchange)\s+(.+?)\s+4\s+", r"\1 \2 for ", s, flags=re.I)
+    # a tailor's "hem the trousers shorter", "let the sleeves down": their length
+    s = re.sub(r"^(?:hem|shorten|crop|take up)\s+((?:the|his|her|their)\s+[\w'-]+)(?:\s+shorter)?",
+               r"make \1 shorter", s, flags=re.I)
+    s = re.sub(r"^(?:lengthen|let down|let out)\s+((?:the|his|her|their)\s+[\w'-]+)(?:\s+longer)?",
+               r"make \1 longer", s, flags=re.I)
     s = re.sub(r"^(make|have|let|get|turn|give)\s+(?:both|all|all of)\s+(?:the\s+)?", r"\1 the ", s,
                flags=re.I)  # "make both brothers hug": the brothers
     # "make the coat burgundy, not black": the old value, said only to be clear
@@ -290,7 +295,7 @@ def _now_is(s: str) -> str:
     m = re.match(r"^(.+?)(?:\s+[-–—]+\s+|,?\s+so\s+)(.+)$", s)
     if m and EN_EDIT_START.match(m.group(2)) and (not EN_EDIT_START.match(m.group(1)) or re.match(
             r"(?:he|she|it|they|we)(?:'s|'re| is| are| has| have| got)\s+(?:just|for|had|got|"
-            r"been|always|never)\b", m.group(1), re.I)):
+            r"been|always|never|meant|supposed)\b", m.group(1), re.I)):
         return m.group(2)
     m = re.match(r"^(he|she|it|they|the\s+[\w'-]+)(?:'s| is| are|'re| has| have)\s+(?:now\s+)?"
                  r"(?:(?:just\s+)?(?:fallen|gone|got|gotten|become)\s+)?(.+)$", s, re.I)

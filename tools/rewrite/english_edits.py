@@ -327,6 +327,10 @@ def apply_en(p: EnPrompt, e: Edit) -> None:
                          re.match(r"(?:underwater|outdoors|indoors)$", thing) else "")
         return
     if e.kind == "count":
+        if e.key == "many" and target:
+            if not _many(p, target):  # "more lights" where there were none: many of them
+                p.append_segment(f"many {target}")
+            return
         if e.count is None:
             return
         tgt = target
@@ -566,3 +570,27 @@ def _restyle_hair(p: EnPrompt, value: str) -> None:
     p.insert_after(span, f"in {value}" if re.match(r"(?:a|an|two)\s", value, re.I)
                    or value.lower().endswith(("braids", "pigtails", "dreadlocks", "cornrows"))
                    else f"in a {value}")
+
+
+_FEW = frozenset("a an one single lone few couple of some several two three handful".split())
+
+
+def _many(p: EnPrompt, target: str) -> bool:
+    """"way more bees" to "… with a few bees": "… with many bees"."""
+    span = p.find(target)
+    if span is None:
+        return False
+    head = p._head(span)
+    k = head
+    while k > 0 and p.toks[k - 1].word and p.toks[k - 1].low in _FEW:
+        k -= 1
+    if k < head:
+        p.removed.append(" ".join(t.text for t in p.toks[k:head]))
+        p._delete(k, head)
+        head = k
+    noun = p.toks[head].text
+    if not is_plural(noun):
+        p.toks[head].text = pluralize(singularize(noun))
+    p._insert(head, "many")
+    p.added.append("many")
+    return True

@@ -320,8 +320,8 @@ def parse_instructions(text: str) -> list[Edit]:
         # "sword longer, like a huge greatsword": an elaboration after a change said in full
         m = re.match(r"(.+?)\s*(?:,|—|–|\s-)\s*(?:like|looks like|as if|so it looks|so that|"
                      r"because|since|it'?d|it would)\b.*$", s, re.I)
-        if m and any(e.kind != "add" for e in parse_instructions(m.group(1))):
-            s = m.group(1)
+        if m and any(e.kind != "add" and e.key != "many" for e in parse_instructions(m.group(1))):
+            s = m.group(1)  # (but "more tiers, like 5 layers" says how many)
     if has_cjk(s) and re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", s):
         # "下雨 + neon reflections", "加一些 stars and planets": each part in its language
         parts = [p for p in re.split(r"\s*[+＋，,；;]\s*", s) if p.strip()]

@@ -78,12 +78,14 @@ _STATE_VERBS = {"close": "closed", "shut": "closed", "open": "open", "light": "l
                 "cut": "sliced", "unlock": "open", "switch on": "lit", "turn on": "lit",
                 "turn off": "unlit", "switch off": "unlit", "fix": "intact", "repair": "intact",
                 "mend": "intact"}
-_REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|drop|eliminate|"
+_REMOVE_VERBS = (r"remove|delete|erase|get rid of|take away|take out|take off|drop(?!\s+in\b)|"
+                 r"eliminate|"
                  r"lose|hide|cut out|clear away|clean up|strip|shave off|shave|ditch|"
                  r"leave out|omit|exclude|wipe out|wipe away|wipe|clear|kill|nuke|scrap|axe|"
                  r"clone out|yeet|bin|chuck|toss out|throw out|throw away|cut|strike out|strike|"
                  r"cross out|nix|rm|do away with|get shot of")
-_ADD_VERBS = (r"add|include|insert|paint in|attach|also add|throw in|put in|hang up|hang|mount|"
+_ADD_VERBS = (r"add|include|insert|paint in|attach|also add|throw in|put in|drop in|bring in|"
+              r"hang up|hang|mount|"
               r"tuck in|tuck|pin up|pin|pop in|pop|plop|stick|slap on|prop up|prop|"
               r"squeeze in|sneak in|set up|drape|scatter|sprinkle|lay|wrap")
 _PREPS = (r"on top of|in front of|next to|on|in|at|into|onto|inside|by|near|under|beside|"
@@ -259,6 +261,11 @@ def _parse_en(clause: str) -> list[Edit]:
             found += _add_edits(m.group(3), target, text)
         return found
 
+    # --- "way more bees", "lots more lanterns": many of them
+    m = re.fullmatch(r"(?:(?:add|put in|throw in)\s+)?(?:way|a lot|lots|loads|many|much|far|even|"
+                     r"a bunch|tons)?\s*more\s+([a-z][\w-]*s)", c, re.I)
+    if m and not classify(m.group(1)) and not re.search(rf"\d|\b(?:{NUM_RE})\b", text, re.I):
+        return [Edit("count", target=m.group(1), key="many", lang="en", text=text)]
     # --- remove
     m = re.fullmatch(r"(?:take|move|put|carry|clear|get|send)\s+(.+?)\s+(?:away|out|off)"
                      r"(?:\s+.+)?", c, re.I)
