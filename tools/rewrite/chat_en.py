@@ -299,10 +299,10 @@ def _now_is(s: str) -> str:
         return m.group(2)
     m = re.match(r"^(he|she|it|they|the\s+[\w'-]+)(?:'s| is| are|'re| has| have)\s+(?:now\s+)?"
                  r"(?:(?:just\s+)?(?:fallen|gone|got|gotten|become)\s+)?(.+)$", s, re.I)
-    if not m or re.search(r"[.!?]\s+\S", s) or re.match(r"(?:an?|the|some|my|his|her|their|for|"
-                                                         r"just|going|about|not|no|"
-                         r"still|too|so|very|holding|carrying|wearing)\b", m.group(2), re.I):
-        return s
+    if not m or re.search(r"[.!?]\s+\S", s) or re.match(
+            r"(?:an?|the|some|my|his|her|their|for|just|going|about|not|no|still|too|so|very|"
+            r"holding|carrying|wearing)\b", m.group(2), re.I):
+        return s  # (one sentence only; "it's a dog now" is a new subject, said as one)
     who = _OBJECT.get(m.group(1).lower(), m.group(1))
     what = m.group(2)
     if re.match(r"(?:out\s+|back\s+)?(?:in|on|at|under|inside|by|near|beside|into|onto|"

@@ -545,9 +545,9 @@ def _further(p: EnPrompt, e: Edit) -> None:
 
 
 # a way of cutting or tying hair: it replaces the hair's old length, shape and style
-_HAIRDO = re.compile(r"\b(?:bob|pixie(?: cut)?|buzz ?cut|crew cut|bowl cut|ponytail|pigtails|"
-                     r"braids?|bun|updo|afro|mohawk|mullet|undercut|dreadlocks|cornrows|"
-                     r"quiff|pompadour)$", re.I)
+_HAIRDOS = (r"(?:bob|pixie(?: cut)?|buzz ?cut|crew cut|bowl cut|ponytail|pigtails|braids?|bun|"
+            r"updo|afro|mohawk|mullet|undercut|dreadlocks|cornrows|quiff|pompadour)")
+_HAIRDO = re.compile(rf"\b{_HAIRDOS}$", re.I)
 _HAIR_SHAPE = frozenset("long short straight curly wavy cropped shoulder-length medium-length "
                         "chin-length waist-length messy".split())
 
@@ -556,8 +556,8 @@ def _restyle_hair(p: EnPrompt, value: str) -> None:
     """"a shoulder-length bob" to "a woman with long straight brown hair in a ponytail":
     "a woman with brown hair in a shoulder-length bob" (its colour stays)."""
     text = p.render()
-    old = re.search(r"\s*\b(?:in|with|tied in|worn in)\s+(?:a\s+|two\s+)?(?:[\w-]+\s+)?"
-                    + _HAIRDO.pattern[2:-1] + r"\b", text, re.I)
+    old = re.search(rf"\s*\b(?:in|with|tied in|worn in)\s+(?:a\s+|two\s+)?(?:[\w-]+\s+)?"
+                    rf"{_HAIRDOS}\b", text, re.I)
     if old:
         p.remove(old.group(0).strip().split()[-1])
     span = p.find("hair")

@@ -637,7 +637,7 @@ def _look_background(core: str, text: str) -> list[Edit]:
 _ING_NOUNS = frozenset("painting building ceiling clothing ring king wing thing string morning "
                        "evening lighting wedding pudding stocking earring swing spring bedding "
                        "frosting icing railing siding something nothing anything everything "
-                       "drawing sibling ceiling dumpling".split())
+                       "drawing sibling dumpling".split())
 
 
 def _make_do_edits(c: str, text: str) -> list[Edit]:
