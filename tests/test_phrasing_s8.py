@@ -208,6 +208,9 @@ def test_a_character_written_in_pinyin_is_read_as_the_character(said: str, conte
     ("一个小姑娘穿着红棉袄站在门口，过年", "把红棉袄改成绿的", "绿色的棉袄|门口", "红"),
     # a thing taken out of a hand leaves no empty hand behind
     ("一个渔夫坐在小船上钓鱼，手里拿着鱼竿，湖面上有薄雾", "把鱼竿去掉", "渔夫|薄雾", "鱼竿|手里"),
+    # ... that hand, not another one said before it
+    ("一个女孩手里拿着花，渔夫坐在船上，手里拿着鱼竿", "把鱼竿去掉", "女孩手里拿着花|渔夫坐在船上",
+     "鱼竿|船上，手里"),
     # 四川话 "整起" before the change
     ("一只柯基坐在草地上，阳光明媚", "整起戴个墨镜，背景换成海滩", "墨镜|海滩", "整起|草地"),
 ])

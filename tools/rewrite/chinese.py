@@ -440,14 +440,15 @@ class ZhPrompt:
         self._delete(span[1] + 1, end)
         self._insert(span[1] + 1, keep + action)
 
-    def substitute(self, old: str, new: str) -> bool:
-        """Replace the text ``old`` with ``new`` (the first place it appears)."""
+    def substitute(self, old: str, new: str, start: int = 0) -> bool:
+        """Replace the text ``old`` with ``new`` (the first place it appears from ``start``)."""
         text = self.text
-        if not old or old not in text:
+        at = text.find(old, start) if old else -1
+        if at < 0:
             return False
         self.removed.append(old)
         self.added.append(new)
-        self.toks = [[w, f] for w, f in pos_segment(text.replace(old, new, 1))]
+        self.toks = [[w, f] for w, f in pos_segment(text[:at] + new + text[at + len(old):])]
         return True
 
     def colour(self, target: str | None, value: str) -> bool:

@@ -53,8 +53,8 @@ def apply_zh(p: ZhPrompt, e: Edit) -> None:
             return
         left = re.search(r"(?:^|[，,])((?:手里|手上|怀里|嘴里|头上|身上|脖子上)还?)(?=[，,。]|$)",
                          p.text)
-        if left:  # "手里拿着鱼竿" without the rod: no empty hand left behind
-            p.substitute(left.group(1), "")
+        if left:  # "手里拿着鱼竿" without the rod: no empty hand left behind (that one, not
+            p.substitute(left.group(1), "", left.start(1))  # an earlier "女孩手里…")
         return
     if e.kind == "add":
         if not value:

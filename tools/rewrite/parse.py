@@ -299,12 +299,11 @@ def parse_instructions(text: str) -> list[Edit]:
     if len(said) > 1:  # "Oh dear, I do not like the television. Could you take it away?"
         found_each, named = [], None
         for k, x in enumerate(said):
-            found = parse_instructions(x)
-            if re.match(r"(?:he|she|it|they)(?:'s|'re| is| are)\s", x, re.I) and any(
-                    re.match(r"(?:make|add|put|give|change|turn|remove)\b", y, re.I)
-                    for y in said[k + 1:]):
-                found = []  # "she's heading into weather. make it stormy": the story, then
-                # what is asked
+            # "she's heading into weather. make it stormy": the story, then what is asked
+            story = re.match(r"(?:he|she|it|they)(?:'s|'re| is| are)\s", x, re.I) and any(
+                re.match(r"(?:make|add|put|give|change|turn|remove)\b", y, re.I)
+                for y in said[k + 1:])
+            found = [] if story else parse_instructions(x)
             if not found:  # a sentence naming the thing the next one calls "it"
                 things = re.findall(r"\b(?:the|this|that|these|those)\s+([a-z][\w-]*)", x, re.I)
                 named = things[-1] if things else named

@@ -316,9 +316,9 @@ def _parse_en(clause: str) -> list[Edit]:
                          r"make it without|get rid of)\s+(?:any\s+|the\s+)?(.+?)"
                          r"(?:\s+(?:in|from) (?:it|there|here)|\s+anymore|\s+any more)?()",
                          c, re.I)
-    to_colour = re.fullmatch(r"(?:drop|switch|flip|shift|take|bring)\s+(.+?)\s+(?:down\s+|over\s+)?"
-                             r"to\s+(.+)", c, re.I)
-    if m and to_colour and classify(to_colour.group(2), ("color",)):
+    if m and (to_colour := re.fullmatch(r"(?:drop|switch|flip|shift|take|bring)\s+(.+?)\s+"
+                                        r"(?:down\s+|over\s+)?to\s+(.+)", c, re.I)) and \
+            classify(to_colour.group(2), ("color",)):
         # "drop the lasers to green": their colour, not the lasers gone
         return modifier_edits(to_colour.group(2), strip_det(to_colour.group(1)), text, "color")
     if m:
